@@ -1,0 +1,69 @@
+# 售后助手 — `make run` sets up and starts the assistant; `make test` sets up and runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+PY := .venv/bin/python
+RASA := $(PY) -m rasa
+STAMP := .venv/.installed
+TRAIN_DATA := bot/data/nlu bot/data/rules bot/data/stories
+
+.PHONY: help setup run train train-force shell lint format types validate test test-fast \
+        test-stories eval lock migrate clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/lock.txt pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install --quiet --upgrade "pip==24.3.1"
+	$(PY) -m pip install --quiet --no-deps --ignore-requires-python -r requirements/lock.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install the pinned dependencies
+
+train: $(STAMP) ## Train the model if config, domain or bot/data changed
+	$(PY) -m bot.trainer.train
+
+train-force: $(STAMP) ## Train the model even if it is current
+	$(PY) -m bot.trainer.train --force
+
+migrate: $(STAMP) ## Upgrade the ticket database to the latest schema
+	$(PY) -m bot.tickets.cli migrate
+
+run: train ## Set up, train if needed, start the action server (5055) and Rasa (5005)
+	./scripts/run.sh
+
+shell: train migrate ## Talk to the bot in the terminal
+	$(PY) -m rasa_sdk --actions bot.actions --port 5055 & pid=$$!; \
+	trap "kill $$pid" EXIT; \
+	$(RASA) shell --model bot/models/shouhou.tar.gz --endpoints endpoints.yml
+
+lint: $(STAMP) ## ruff (lint and format check) and mypy
+	$(PY) -m ruff check bot tests bench scripts
+	$(PY) -m ruff format --check bot tests bench scripts
+	$(PY) -m mypy bot
+
+format: $(STAMP) ## Format the code with ruff
+	$(PY) -m ruff check --fix bot tests bench scripts
+	$(PY) -m ruff format bot tests bench scripts
+
+validate: $(STAMP) ## rasa data validate
+	$(RASA) data validate --config config.yml --domain domain.yml --data $(TRAIN_DATA)
+
+test: lint validate train ## Everything CI runs: lint, types, data validation, training, pytest
+	$(PY) -m pytest
+
+test-fast: $(STAMP) ## pytest without the tests that need a model or servers
+	$(PY) -m pytest -m "not model and not slow"
+
+eval: train ## Intent and entity F1 on the held-out split, confusion matrix in reports/
+	$(PY) -m bot.trainer.evaluate
+
+lock: ## Regenerate requirements/lock.txt in a scratch venv (see README)
+	./scripts/lock.sh
+
+clean: ## Remove models, reports and local databases (keeps .venv)
+	rm -rf bot/models/*.tar.gz bot/models/*.fingerprint reports results var .rasa

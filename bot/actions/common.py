@@ -1,0 +1,99 @@
+"""Shared helpers of the custom actions: catalogue, dates, slot resets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+
+from bot.catalog import Catalogue, load_catalogue
+from bot.settings import get_settings
+
+# Slots of one intake; cleared when a ticket is created or the intake is cancelled.
+INTAKE_SLOTS = (
+    "device_model",
+    "serial_number",
+    "purchase_date",
+    "purchase_date_precision",
+    "fault_description",
+    "fault_category",
+    "service_type",
+    "city",
+    "contact_phone",
+    "existing_ticket_no",
+    "duplicate_confirmed",
+    "intake_confirmed",
+    "intake_id",
+    "intake_failures",
+    "skipped_slots",
+    "warranty_status",
+    "cancel_pending",
+    "ticket_pending",
+    "requested_slot",
+)
+
+# Intents that never fill a slot with the message text: they are questions or commands.
+CONTROL_INTENTS = frozenset(
+    {
+        "greet",
+        "goodbye",
+        "thank",
+        "bot_challenge",
+        "cancel",
+        "complain",
+        "request_human",
+        "check_repair_status",
+        "ask_warranty",
+        "find_service_center",
+        "out_of_scope",
+    }
+)
+
+
+def catalogue() -> Catalogue:
+    """The brand's catalogue (cached by the loader)."""
+    return load_catalogue()
+
+
+def today() -> dt.date:
+    """Today in the business time zone."""
+    return get_settings().today()
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """Name of the intent of the latest user message."""
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    name = intent.get("name")
+    return str(name) if name else None
+
+
+def latest_text(tracker: Tracker) -> str:
+    """Text of the latest user message ('' for a button payload)."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return "" if text.startswith("/") else str(text).strip()
+
+
+def reset_intake() -> list[EventType]:
+    """Events that clear every slot of the intake."""
+    return [SlotSet(slot, None) for slot in INTAKE_SLOTS]
+
+
+def parse_iso_date(value: Any) -> dt.date | None:
+    """An ISO date from a slot, or ``None``."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def format_date(value: dt.date, precision: str = "day") -> str:
+    """A date as Chinese users write it (``2025年3月15日`` / ``2025年3月``)."""
+    if precision == "year":
+        return f"{value.year}年"
+    if precision == "month":
+        return f"{value.year}年{value.month}月"
+    return f"{value.year}年{value.month}月{value.day}日"

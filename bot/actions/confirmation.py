@@ -1,0 +1,73 @@
+"""The intake's confirmation step: a summary with the warranty that applies."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.common import catalogue, format_date, latest_intent, parse_iso_date
+from bot.actions.warranty_check import assess_for
+from bot.intake.phone import mask_phone
+from bot.intake.warranty import WarrantyAssessment, WarrantyReason
+
+NOT_GIVEN = "未提供"
+
+WARRANTY_RESPONSES = {
+    WarrantyReason.WITHIN_STANDARD: "utter_warranty_in_warranty",
+    WarrantyReason.WITHIN_EXTENDED: "utter_warranty_extended_warranty",
+    WarrantyReason.EXPIRED: "utter_warranty_out_expired",
+    WarrantyReason.LIQUID_DAMAGE: "utter_warranty_out_liquid",
+    WarrantyReason.PHYSICAL_DAMAGE: "utter_warranty_out_physical",
+    WarrantyReason.NOT_COVERED_CATEGORY: "utter_warranty_out_category",
+    WarrantyReason.UNKNOWN_PURCHASE_DATE: "utter_warranty_to_verify",
+}
+
+
+def utter_warranty(dispatcher: CollectingDispatcher, assessment: WarrantyAssessment) -> None:
+    """Say which warranty applies and what it means for the cost."""
+    until = format_date(assessment.until) if assessment.until else ""
+    dispatcher.utter_message(response=WARRANTY_RESPONSES[assessment.reason], until=until)
+
+
+class ActionAskIntakeConfirmed(Action):
+    """Shows the summary and the warranty, then asks to confirm."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_intake_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Summarise, or ask what to change after a "no"."""
+        if latest_intent(tracker) == "deny" and tracker.get_slot("intake_confirmed") is None:
+            dispatcher.utter_message(response="utter_what_to_change")
+            return []
+        cat = catalogue()
+        device = cat.device(tracker.get_slot("device_model") or "")
+        fault = cat.fault(tracker.get_slot("fault_category") or "other")
+        service = cat.service_type(tracker.get_slot("service_type") or "")
+        purchased = parse_iso_date(tracker.get_slot("purchase_date"))
+        city = tracker.get_slot("city")
+        dispatcher.utter_message(
+            response="utter_intake_summary",
+            device_name=device.name if device else NOT_GIVEN,
+            serial=tracker.get_slot("serial_number") or NOT_GIVEN,
+            purchase=format_date(purchased, tracker.get_slot("purchase_date_precision") or "day")
+            if purchased
+            else NOT_GIVEN,
+            fault_name=fault.name if fault else NOT_GIVEN,
+            fault_description=tracker.get_slot("fault_description") or "",
+            service_name=service.name if service else NOT_GIVEN,
+            city_text=f"（{city}）" if city else "",
+            phone=mask_phone(tracker.get_slot("contact_phone") or "") or NOT_GIVEN,
+        )
+        events: list[EventType] = []
+        assessment = assess_for(tracker)
+        if assessment is not None:
+            utter_warranty(dispatcher, assessment)
+            events.append(SlotSet("warranty_status", assessment.status.value))
+        dispatcher.utter_message(response="utter_ask_intake_confirmed")
+        return events

@@ -1,0 +1,431 @@
+"""Validation of the repair intake form (``repair_form``)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from bot.actions.common import (
+    CONTROL_INTENTS,
+    catalogue,
+    format_date,
+    latest_intent,
+    latest_text,
+    parse_iso_date,
+    today,
+)
+from bot.intake.dates import DateError, check_purchase_date, find_date_expression
+from bot.intake.devices import MatchKind, match_device
+from bot.intake.phone import PhoneError, parse_mobile
+from bot.intake.serial import SerialError, parse_serial
+from bot.tickets import TicketStoreUnavailable, find_open_tickets_by_serial, session_scope
+
+logger = logging.getLogger(__name__)
+
+FORM_SLOTS = (
+    "fault_description",
+    "device_model",
+    "purchase_date",
+    "serial_number",
+    "service_type",
+    "city",
+    "contact_phone",
+    "intake_confirmed",
+)
+# Fields a user may skip; the engineer checks them at inspection.
+OPTIONAL_SLOTS = frozenset({"serial_number", "purchase_date"})
+# Actions that may run between the user's message and the form without consuming it.
+_FORM_STEPS = frozenset({"action_listen", "action_extract_slots", "repair_form", None})
+# A date in a message counts as the purchase date when one of these words is near it.
+_PURCHASE_CUES = ("买", "购", "入手", "下单", "到手")
+_FAILURES_BEFORE_HELP = 2
+_MIN_FAULT_CHARS = 2
+_CITY_RE = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
+_CITY_AFFIXES = re.compile(r"^(我在|我住在|我人在|在|住在)|(市|这边|这里|地区)$")
+
+
+def message_is_fresh(tracker: Tracker) -> bool:
+    """Whether the latest user message has not been answered by another action yet.
+
+    After a digression (a rule answered a question) the form runs again on the same message;
+    that message must not be read as the value of the requested slot.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "action" and event.get("name") not in _FORM_STEPS:
+            return False
+    return True
+
+
+def fault_category_from_ranking(tracker: Tracker, threshold: float = 0.2) -> str:
+    """The fault category named by the latest message's intent ranking, or ``other``."""
+    cat = catalogue()
+    fault = cat.fault_for_intent(latest_intent(tracker))
+    if fault:
+        return fault.id
+    for ranked in (tracker.latest_message or {}).get("intent_ranking") or []:
+        ranked_fault = cat.fault_for_intent(ranked.get("name"))
+        if ranked_fault and float(ranked.get("confidence") or 0) >= threshold:
+            return ranked_fault.id
+    return "other"
+
+
+class ValidateRepairForm(FormValidationAction):
+    """Extracts and validates the intake slots, one clear re-prompt per failure."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "validate_repair_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validate, and give a new intake its id."""
+        if tracker.get_slot("cancel_pending"):
+            # The user is answering "really cancel?": the cancel rules take this message.
+            return []
+        events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        if not tracker.get_slot("intake_id"):
+            events.append(SlotSet("intake_id", uuid.uuid4().hex))
+        return events
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """The domain's slots, less skipped ones and the city when the service needs none.
+
+        When the device already has an open ticket, the user is asked whether to open another
+        right after the serial number; if they decline, the form ends there.
+        """
+        skipped = set(tracker.get_slot("skipped_slots") or [])
+        service = catalogue().service_type(tracker.get_slot("service_type") or "")
+        slots: list[str] = []
+        for slot in domain_slots:
+            if slot in skipped or (slot == "city" and not (service and service.needs_city)):
+                continue
+            slots.append(slot)
+            if slot == "serial_number" and tracker.get_slot("existing_ticket_no"):
+                slots.append("duplicate_confirmed")
+                if tracker.get_slot("duplicate_confirmed") is False:
+                    return slots
+        return slots
+
+    # --- extraction -------------------------------------------------------------------------
+
+    def _text_for(self, slot: str, tracker: Tracker, allowed_intents: frozenset[str]) -> str | None:
+        """The raw message text as a candidate for ``slot``, when the bot just asked for it."""
+        if tracker.get_slot("requested_slot") != slot or not message_is_fresh(tracker):
+            return None
+        intent = latest_intent(tracker)
+        if intent in CONTROL_INTENTS or (intent and intent not in allowed_intents):
+            return None
+        already_set = set(tracker.slots_to_validate())
+        if slot in already_set or already_set & (set(FORM_SLOTS) - {slot}):
+            # An entity filled this or another slot: the message is that, not free text.
+            return None
+        return latest_text(tracker) or None
+
+    _VALUE_INTENTS = frozenset({"inform", "nlu_fallback", "deny"})
+
+    async def extract_fault_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A fault intent's message is the description; so is the answer to the question."""
+        if not message_is_fresh(tracker):
+            return {}
+        text = latest_text(tracker)
+        if text and catalogue().fault_for_intent(latest_intent(tracker)):
+            return {"fault_description": text}
+        allowed = frozenset({"inform", "nlu_fallback", "request_repair"})
+        value = self._text_for("fault_description", tracker, allowed)
+        return {"fault_description": value} if value else {}
+
+    async def extract_device_model(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to "which model?" when no device entity was recognised."""
+        value = self._text_for("device_model", tracker, self._VALUE_INTENTS)
+        return {"device_model": value} if value else {}
+
+    async def extract_purchase_date(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A date in the answer, or a purchase date mentioned anywhere ("去年三月买的")."""
+        if not message_is_fresh(tracker) or "purchase_date" in tracker.slots_to_validate():
+            return {}
+        value = self._text_for("purchase_date", tracker, self._VALUE_INTENTS)
+        if value:
+            return {"purchase_date": value}
+        text = latest_text(tracker)
+        if tracker.get_slot("purchase_date") is None and any(c in text for c in _PURCHASE_CUES):
+            found = find_date_expression(text, today())
+            if found:
+                return {"purchase_date": found.matched}
+        return {}
+
+    async def extract_serial_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to the IMEI / SN question."""
+        value = self._text_for("serial_number", tracker, self._VALUE_INTENTS)
+        return {"serial_number": value} if value else {}
+
+    async def extract_service_type(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to the service-type question."""
+        value = self._text_for("service_type", tracker, self._VALUE_INTENTS)
+        return {"service_type": value} if value else {}
+
+    async def extract_city(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to the city question."""
+        value = self._text_for("city", tracker, self._VALUE_INTENTS)
+        return {"city": value} if value else {}
+
+    async def extract_contact_phone(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to the phone question."""
+        value = self._text_for("contact_phone", tracker, self._VALUE_INTENTS)
+        return {"contact_phone": value} if value else {}
+
+    async def extract_duplicate_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Yes or no to "open another ticket for this device?"."""
+        return self._yes_no("duplicate_confirmed", tracker)
+
+    async def extract_intake_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Yes or no to the confirmation summary."""
+        return self._yes_no("intake_confirmed", tracker)
+
+    @staticmethod
+    def _yes_no(slot: str, tracker: Tracker) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != slot or not message_is_fresh(tracker):
+            return {}
+        intent = latest_intent(tracker)
+        if intent == "affirm":
+            return {slot: True}
+        if intent == "deny":
+            return {slot: False}
+        return {}
+
+    # --- validation -------------------------------------------------------------------------
+
+    @staticmethod
+    def _reject(
+        slot: str,
+        response: str,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Say why ``value`` was refused, count the failure, and offer help after repeats."""
+        dispatcher.utter_message(response=response, **kwargs)
+        failures = dict(tracker.get_slot("intake_failures") or {})
+        failures[slot] = int(failures.get(slot, 0)) + 1
+        if failures[slot] >= _FAILURES_BEFORE_HELP:
+            help_response = (
+                "utter_offer_skip" if slot in OPTIONAL_SLOTS else "utter_offer_human_help"
+            )
+            dispatcher.utter_message(response=help_response)
+        return {slot: None, "intake_failures": failures}
+
+    @staticmethod
+    def _wants_to_skip(slot: str, tracker: Tracker) -> bool:
+        return (
+            slot in OPTIONAL_SLOTS
+            and tracker.get_slot("requested_slot") == slot
+            and latest_intent(tracker) == "deny"
+        )
+
+    @staticmethod
+    def _skip(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        dispatcher.utter_message(response="utter_skipped")
+        skipped = list(tracker.get_slot("skipped_slots") or [])
+        if slot not in skipped:
+            skipped.append(slot)
+        return {slot: None, "skipped_slots": skipped}
+
+    def validate_fault_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Keep the description and set its category from the intent."""
+        text = str(value or "").strip()
+        if len(text) < _MIN_FAULT_CHARS:
+            return self._reject("fault_description", "utter_fault_too_short", dispatcher, tracker)
+        return {"fault_description": text, "fault_category": fault_category_from_ranking(tracker)}
+
+    def validate_device_model(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Resolve the model against the catalogue (aliases, numerals, typos)."""
+        cat = catalogue()
+        text = str(value or "").strip()
+        device = cat.device(text)
+        if device is None:
+            match = match_device(text, cat)
+            if match.kind in (MatchKind.EXACT, MatchKind.FUZZY) and match.device:
+                device = match.device
+            elif match.kind is MatchKind.AMBIGUOUS:
+                buttons = [
+                    {"title": d.name, "payload": f'/inform{{"device_model":"{d.id}"}}'}
+                    for d in match.candidates
+                ]
+                dispatcher.utter_message(response="utter_device_ambiguous", buttons=buttons)
+                return {"device_model": None}
+            elif match.kind is MatchKind.OTHER_BRAND:
+                return self._reject(
+                    "device_model",
+                    "utter_device_other_brand",
+                    dispatcher,
+                    tracker,
+                    brand=match.brand or "",
+                )
+            else:
+                return self._reject(
+                    "device_model", "utter_device_not_found", dispatcher, tracker, text=text
+                )
+        result: dict[str, Any] = {"device_model": device.id}
+        purchased = parse_iso_date(tracker.get_slot("purchase_date"))
+        if purchased and check_purchase_date(
+            purchased,
+            today=today(),
+            launch_date=device.launch_date,
+            precision=tracker.get_slot("purchase_date_precision") or "day",
+        ):
+            # The purchase date fits no longer (bought before this model existed): ask again.
+            dispatcher.utter_message(
+                response="utter_date_before_launch",
+                device_name=device.name,
+                launch_month=format_date(device.launch_date, "month"),
+            )
+            result.update({"purchase_date": None, "purchase_date_precision": None})
+        return result
+
+    def validate_purchase_date(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Parse a Chinese date expression; refuse future dates and dates before launch."""
+        if self._wants_to_skip("purchase_date", tracker):
+            return self._skip("purchase_date", dispatcher, tracker)
+        now = today()
+        parsed = find_date_expression(str(value or ""), now)
+        if parsed is None:
+            return self._reject("purchase_date", "utter_date_not_understood", dispatcher, tracker)
+        device = catalogue().device(tracker.get_slot("device_model") or "")
+        error = check_purchase_date(
+            parsed.date,
+            today=now,
+            launch_date=device.launch_date if device else None,
+            precision=parsed.precision,
+        )
+        if error is DateError.FUTURE:
+            return self._reject("purchase_date", "utter_date_future", dispatcher, tracker)
+        if error is DateError.BEFORE_LAUNCH and device:
+            return self._reject(
+                "purchase_date",
+                "utter_date_before_launch",
+                dispatcher,
+                tracker,
+                device_name=device.name,
+                launch_month=format_date(device.launch_date, "month"),
+            )
+        if error is not None:
+            return self._reject("purchase_date", "utter_date_too_old", dispatcher, tracker)
+        return {
+            "purchase_date": parsed.date.isoformat(),
+            "purchase_date_precision": parsed.precision,
+        }
+
+    def validate_serial_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Check an IMEI (Luhn) or SN; look for an open ticket on the same device."""
+        parsed = parse_serial(str(value or ""))
+        if parsed.value is None:
+            if self._wants_to_skip("serial_number", tracker):
+                return self._skip("serial_number", dispatcher, tracker)
+            response = {
+                SerialError.BAD_CHECKSUM: "utter_serial_bad_checksum",
+                SerialError.WRONG_LENGTH: "utter_serial_wrong_length",
+            }.get(parsed.error, "utter_serial_not_found")  # type: ignore[arg-type]
+            return self._reject("serial_number", response, dispatcher, tracker)
+        result: dict[str, Any] = {
+            "serial_number": parsed.value,
+            "existing_ticket_no": None,
+            "duplicate_confirmed": None,
+        }
+        try:
+            with session_scope() as session:
+                open_tickets = find_open_tickets_by_serial(session, serial_number=parsed.value)
+        except TicketStoreUnavailable:
+            logger.warning("ticket store unavailable: duplicate check skipped")
+            open_tickets = []
+        if open_tickets:
+            result["existing_ticket_no"] = open_tickets[0].ticket_no
+        return result
+
+    def validate_duplicate_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Keep the answer."""
+        return {"duplicate_confirmed": bool(value)}
+
+    def validate_service_type(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Map an answer to ``mail_in``, ``store`` or ``home``."""
+        text = str(value or "").strip().lower()
+        for service in catalogue().service_types:
+            names = (service.id, service.name, *service.keywords)
+            if text == service.id or any(name.lower() in text for name in names):
+                return {"service_type": service.id}
+        return self._reject("service_type", "utter_service_type_unknown", dispatcher, tracker)
+
+    def validate_city(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A Chinese city name, without 市."""
+        text = re.sub(r"\s+", "", str(value or ""))
+        city = _CITY_AFFIXES.sub("", text) if len(text) > 2 else text
+        if not _CITY_RE.match(city):
+            return self._reject("city", "utter_city_invalid", dispatcher, tracker)
+        return {"city": city}
+
+    def validate_contact_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A mainland mobile number, normalised to 11 digits."""
+        parsed = parse_mobile(str(value or ""))
+        if parsed.value is None:
+            response = (
+                "utter_phone_not_mobile"
+                if parsed.error is PhoneError.NOT_MOBILE
+                else "utter_phone_invalid"
+            )
+            return self._reject("contact_phone", response, dispatcher, tracker)
+        return {"contact_phone": parsed.value}
+
+    def validate_intake_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """``True`` ends the form; ``False`` waits for a correction (the ask action says so)."""
+        return {"intake_confirmed": True if value else None}

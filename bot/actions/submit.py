@@ -1,0 +1,72 @@
+"""Creates the repair ticket once the intake is confirmed."""
+
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.common import parse_iso_date, reset_intake
+from bot.actions.warranty_check import assess_for
+from bot.tickets import TicketStoreUnavailable, create_ticket, session_scope
+
+logger = logging.getLogger(__name__)
+
+
+class ActionSubmitTicket(Action):
+    """Writes exactly one ticket per confirmed intake and tells the user the next step."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_submit_ticket"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Create the ticket, or keep the intake when the store is down."""
+        if tracker.get_slot("duplicate_confirmed") is False:
+            dispatcher.utter_message(
+                response="utter_duplicate_declined",
+                existing_ticket_no=tracker.get_slot("existing_ticket_no"),
+            )
+            return reset_intake()
+        intake_id = tracker.get_slot("intake_id")
+        if not intake_id or not tracker.get_slot("intake_confirmed"):
+            dispatcher.utter_message(response="utter_default")
+            return []
+        warranty = tracker.get_slot("warranty_status")
+        if not warranty:
+            assessment = assess_for(tracker)
+            warranty = assessment.status.value if assessment else "to_verify"
+        try:
+            with session_scope() as session:
+                ticket, created = create_ticket(
+                    session,
+                    intake_id=intake_id,
+                    sender_id=tracker.sender_id,
+                    channel=tracker.get_latest_input_channel() or "unknown",
+                    device_model_id=tracker.get_slot("device_model"),
+                    serial_number=tracker.get_slot("serial_number"),
+                    purchase_date=parse_iso_date(tracker.get_slot("purchase_date")),
+                    warranty_status=warranty,
+                    fault_category=tracker.get_slot("fault_category") or "other",
+                    fault_description=tracker.get_slot("fault_description") or "",
+                    service_type=tracker.get_slot("service_type"),
+                    city=tracker.get_slot("city"),
+                    contact_phone=tracker.get_slot("contact_phone"),
+                )
+        except TicketStoreUnavailable:
+            logger.exception("ticket store unavailable; intake %s kept in the slots", intake_id)
+            dispatcher.utter_message(response="utter_ticket_deferred")
+            return [SlotSet("ticket_pending", True)]
+        response = "utter_ticket_created" if created else "utter_ticket_exists_already"
+        dispatcher.utter_message(response=response, ticket_no=ticket.ticket_no)
+        dispatcher.utter_message(
+            response=f"utter_next_step_{ticket.service_type}",
+            city=ticket.city or "",
+            phone=ticket.contact_phone,
+        )
+        return [*reset_intake(), SlotSet("ticket_no", ticket.ticket_no)]

@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components for Chinese: tokenizer, device ruler, entity merger."""

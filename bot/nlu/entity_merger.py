@@ -1,0 +1,79 @@
+"""Resolve overlapping entities from several extractors into one clean list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES
+from rasa.shared.nlu.training_data.message import Message
+
+DEFAULT_PRIORITY = ["DeviceEntityRuler", "RegexEntityExtractor", "DIETClassifier"]
+
+
+def merge_entities(entities: list[dict[str, Any]], priority: list[str]) -> list[dict[str, Any]]:
+    """Keep one entity per span: the higher-priority extractor wins, then the longer span.
+
+    Args:
+        entities: Entities as Rasa produces them (``start``, ``end``, ``extractor``, ...).
+        priority: Extractor names, most trusted first; unknown extractors rank last.
+
+    Returns:
+        Non-overlapping entities in text order.
+    """
+
+    def rank(entity: dict[str, Any]) -> tuple[int, int]:
+        name = entity.get("extractor") or ""
+        position = priority.index(name) if name in priority else len(priority)
+        length = int(entity.get("end", 0)) - int(entity.get("start", 0))
+        return position, -length
+
+    kept: list[dict[str, Any]] = []
+    for entity in sorted(entities, key=rank):
+        if "start" not in entity or "end" not in entity:
+            kept.append(entity)
+            continue
+        overlaps = any(
+            other.get("start") is not None
+            and entity["start"] < other["end"]
+            and other["start"] < entity["end"]
+            for other in kept
+        )
+        if not overlaps:
+            kept.append(entity)
+    return sorted(kept, key=lambda e: (e.get("start", 0), e.get("end", 0)))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class EntityMerger(GraphComponent):
+    """Runs after the extractors; leaves one entity per stretch of text."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Default configuration: extractor names, most trusted first."""
+        return {"priority": DEFAULT_PRIORITY}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.priority: list[str] = list(config.get("priority") or DEFAULT_PRIORITY)
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> EntityMerger:
+        """Create the merger."""
+        return cls({**cls.get_default_config(), **config})
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Replace each message's entities with the merged list."""
+        for message in messages:
+            entities = message.get(ENTITIES)
+            if entities:
+                message.set(ENTITIES, merge_entities(entities, self.priority), add_to_output=True)
+        return messages

@@ -1,0 +1,79 @@
+"""Ticket store of the after-sales assistant: repair tickets and extended warranties.
+
+Typical use from an action::
+
+    from bot.tickets import TicketStoreUnavailable, create_ticket, session_scope
+
+    try:
+        with session_scope() as session:
+            ticket, created = create_ticket(session, intake_id=..., ...)
+    except TicketStoreUnavailable:
+        ...  # tell the user tickets cannot be created right now
+
+Schema changes go through Alembic (``python -m bot.tickets.cli migrate``).
+"""
+
+from bot.tickets.db import (
+    TicketStoreUnavailable,
+    dispose_engines,
+    get_engine,
+    session_scope,
+)
+from bot.tickets.migrate import current_revision, upgrade
+from bot.tickets.models import (
+    CLOSED_STATUSES,
+    INITIAL_STATUS,
+    OPEN_STATUSES,
+    SERVICE_TYPES,
+    TICKET_STATUSES,
+    WARRANTY_STATUSES,
+)
+from bot.tickets.repository import (
+    ExtendedWarrantyRecord,
+    StatusChange,
+    TicketNotFound,
+    TicketNumberExhausted,
+    TicketRecord,
+    add_extended_warranty,
+    create_ticket,
+    extended_warranty_until,
+    find_open_tickets_by_serial,
+    find_tickets_by_phone,
+    find_tickets_by_sender,
+    format_ticket_no,
+    get_ticket,
+    list_extended_warranties,
+    set_status,
+    status_history,
+)
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "INITIAL_STATUS",
+    "OPEN_STATUSES",
+    "SERVICE_TYPES",
+    "TICKET_STATUSES",
+    "WARRANTY_STATUSES",
+    "ExtendedWarrantyRecord",
+    "StatusChange",
+    "TicketNotFound",
+    "TicketNumberExhausted",
+    "TicketRecord",
+    "TicketStoreUnavailable",
+    "add_extended_warranty",
+    "create_ticket",
+    "current_revision",
+    "dispose_engines",
+    "extended_warranty_until",
+    "find_open_tickets_by_serial",
+    "find_tickets_by_phone",
+    "find_tickets_by_sender",
+    "format_ticket_no",
+    "get_engine",
+    "get_ticket",
+    "list_extended_warranties",
+    "session_scope",
+    "set_status",
+    "status_history",
+    "upgrade",
+]

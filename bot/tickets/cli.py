@@ -1,0 +1,193 @@
+"""Command line of the ticket store (``python -m bot.tickets.cli`` / ``shouhou-tickets``).
+
+Commands::
+
+    migrate                                   upgrade the database to the newest schema
+    show TICKET_NO                            print a ticket and its status history
+    set-status TICKET_NO STATUS [--note N] [--by WHO]
+    add-extended-warranty SERIAL --until YYYY-MM-DD [--plan P] [--from YYYY-MM-DD]
+                                              [--source S]
+
+``--url`` (before the command) overrides ``DATABASE_URL``. Exit codes: 0 success,
+2 bad input (unknown command, status, date or ticket number), 1 the database
+cannot be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.settings import get_settings
+from bot.tickets import migrate
+from bot.tickets.db import TicketStoreUnavailable, session_scope
+from bot.tickets.models import TICKET_STATUSES
+from bot.tickets.repository import (
+    TicketNotFound,
+    TicketRecord,
+    add_extended_warranty,
+    get_ticket,
+    set_status,
+    status_history,
+)
+
+EXIT_OK = 0
+EXIT_UNAVAILABLE = 1
+EXIT_USAGE = 2
+
+
+class _UsageError(Exception):
+    """Bad input found after argument parsing."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}, expected YYYY-MM-DD") from None
+
+
+def _local(value: dt.datetime) -> str:
+    return value.astimezone(get_settings().tz).isoformat(timespec="seconds")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser.
+
+    Returns:
+        The parser of :func:`main`.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.tickets.cli", description="售后助手 ticket store administration"
+    )
+    parser.add_argument("--url", help="database URL (default: DATABASE_URL or SQLite in VAR_DIR)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    commands.add_parser("migrate", help="upgrade the database schema to the newest revision")
+
+    show = commands.add_parser("show", help="print a ticket and its status history")
+    show.add_argument("ticket_no", metavar="TICKET_NO")
+
+    status = commands.add_parser("set-status", help="change the status of a ticket")
+    status.add_argument("ticket_no", metavar="TICKET_NO")
+    status.add_argument("status", metavar="STATUS", help=", ".join(TICKET_STATUSES))
+    status.add_argument("--note", help="note stored in the status history")
+    status.add_argument("--by", default="cli", help="who makes the change (default: cli)")
+
+    warranty = commands.add_parser(
+        "add-extended-warranty", help="record an extended warranty plan of a device"
+    )
+    warranty.add_argument("serial", metavar="SERIAL", help="IMEI or serial number")
+    warranty.add_argument("--until", type=_date, required=True, help="last covered day")
+    warranty.add_argument(
+        "--from", dest="starts_on", type=_date, help="first covered day (default: today)"
+    )
+    warranty.add_argument("--plan", default="extended", help="plan name (default: extended)")
+    warranty.add_argument("--source", default="cli", help="record source (default: cli)")
+    return parser
+
+
+def _print_ticket(ticket: TicketRecord, out: TextIO) -> None:
+    fields = [
+        ("ticket_no", ticket.ticket_no),
+        ("status", ticket.status),
+        ("intake_id", ticket.intake_id),
+        ("sender_id", ticket.sender_id),
+        ("channel", ticket.channel),
+        ("device_model_id", ticket.device_model_id),
+        ("serial_number", ticket.serial_number or "-"),
+        ("purchase_date", ticket.purchase_date.isoformat() if ticket.purchase_date else "-"),
+        ("warranty_status", ticket.warranty_status),
+        ("fault_category", ticket.fault_category),
+        ("fault_description", ticket.fault_description),
+        ("service_type", ticket.service_type),
+        ("city", ticket.city or "-"),
+        ("contact_phone", ticket.contact_phone),
+        ("created_at", _local(ticket.created_at)),
+        ("updated_at", _local(ticket.updated_at)),
+    ]
+    for name, value in fields:
+        print(f"{name + ':':<19}{value}", file=out)
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> None:
+    url: str | None = args.url
+    if args.command == "migrate":
+        migrate.upgrade(url)
+        print(f"ticket store at revision {migrate.current_revision(url)}", file=out)
+    elif args.command == "show":
+        with session_scope(url) as session:
+            ticket = get_ticket(session, ticket_no=args.ticket_no)
+            if ticket is None:
+                raise _UsageError(f"no ticket {args.ticket_no}")
+            history = status_history(session, ticket_no=ticket.ticket_no)
+        _print_ticket(ticket, out)
+        print("history:", file=out)
+        for change in history:
+            note = f"  {change.note}" if change.note else ""
+            print(
+                f"  {_local(change.changed_at)}  {change.status:<13} by {change.changed_by}{note}",
+                file=out,
+            )
+    elif args.command == "set-status":
+        if args.status not in TICKET_STATUSES:
+            raise _UsageError(
+                f"invalid status {args.status!r}; expected one of {', '.join(TICKET_STATUSES)}"
+            )
+        with session_scope(url) as session:
+            ticket = set_status(
+                session,
+                ticket_no=args.ticket_no,
+                status=args.status,
+                note=args.note,
+                changed_by=args.by,
+            )
+        print(f"{ticket.ticket_no}: status {ticket.status}", file=out)
+    elif args.command == "add-extended-warranty":
+        starts_on = args.starts_on or get_settings().today()
+        with session_scope(url) as session:
+            record = add_extended_warranty(
+                session,
+                serial_number=args.serial,
+                plan=args.plan,
+                starts_on=starts_on,
+                ends_on=args.until,
+                source=args.source,
+            )
+        print(
+            f"extended warranty {record.plan} for {record.serial_number}: "
+            f"{record.starts_on.isoformat()} to {record.ends_on.isoformat()}",
+            file=out,
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Args:
+        argv: Arguments without the program name; default ``sys.argv[1:]``.
+
+    Returns:
+        The exit code: 0 success, 1 database unavailable, 2 bad input.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed usage and the message
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        _run(args, sys.stdout)
+    except (_UsageError, TicketNotFound, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except TicketStoreUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

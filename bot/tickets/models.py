@@ -1,0 +1,183 @@
+"""Table models of the ticket store.
+
+The ``tickets`` table is a documented contract for integrations (repair centre
+systems read it), so column names and allowed values only change through a
+migration and a note to integrators.
+
+Allowed values of ``status``, ``warranty_status`` and ``service_type`` are plain
+strings guarded by CHECK constraints (portable between SQLite and PostgreSQL);
+the tuples below are the single source of truth for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+#: Every ticket status, in the usual order of a repair.
+TICKET_STATUSES: tuple[str, ...] = (
+    "submitted",
+    "received",
+    "diagnosing",
+    "repairing",
+    "ready",
+    "shipped_back",
+    "completed",
+    "cancelled",
+)
+#: Statuses after which a ticket is closed.
+CLOSED_STATUSES: tuple[str, ...] = ("completed", "cancelled")
+#: Statuses of tickets still being worked on.
+OPEN_STATUSES: tuple[str, ...] = tuple(s for s in TICKET_STATUSES if s not in CLOSED_STATUSES)
+#: Status of a newly created ticket.
+INITIAL_STATUS = "submitted"
+
+#: How the device reaches the repair centre.
+SERVICE_TYPES: tuple[str, ...] = ("mail_in", "store", "home")
+#: Warranty status recorded at intake.
+WARRANTY_STATUSES: tuple[str, ...] = (
+    "in_warranty",
+    "extended_warranty",
+    "out_of_warranty",
+    "to_verify",
+)
+
+#: Constraint names are deterministic so migrations (and SQLite batch mode) can address them.
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+Base: Any = declarative_base(metadata=metadata)
+
+
+def in_check(column: str, values: tuple[str, ...]) -> str:
+    """Return the SQL of a CHECK that ``column`` is one of ``values``.
+
+    Args:
+        column: Column name.
+        values: Allowed values (plain identifiers, no quotes).
+
+    Returns:
+        SQL text usable in a ``CheckConstraint``.
+    """
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
+
+
+class UTCDateTime(TypeDecorator):  # type: ignore[misc]
+    """A timezone-aware timestamp that is always stored and returned in UTC.
+
+    SQLite has no time zones: values are stored as naive UTC and made aware again
+    when read. Naive datetimes are refused when binding.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        """Convert an aware datetime to UTC (naive UTC on SQLite)."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetimes are not allowed in the ticket store")
+        value = value.astimezone(dt.timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        """Return the stored value as an aware UTC datetime."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+class Ticket(Base):  # type: ignore[misc]
+    """A repair ticket (table ``tickets``)."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint(in_check("status", TICKET_STATUSES), name="status"),
+        CheckConstraint(in_check("warranty_status", WARRANTY_STATUSES), name="warranty_status"),
+        CheckConstraint(in_check("service_type", SERVICE_TYPES), name="service_type"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    ticket_no = Column(String(32), nullable=False, unique=True)
+    intake_id = Column(String(64), nullable=False, unique=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    device_model_id = Column(String(64), nullable=False)
+    serial_number = Column(String(64), nullable=True, index=True)
+    purchase_date = Column(Date, nullable=True)
+    warranty_status = Column(String(32), nullable=False)
+    fault_category = Column(String(64), nullable=False)
+    fault_description = Column(Text, nullable=False)
+    service_type = Column(String(16), nullable=False)
+    city = Column(String(64), nullable=True)
+    contact_phone = Column(String(32), nullable=False, index=True)
+    status = Column(String(32), nullable=False, default=INITIAL_STATUS)
+    created_at = Column(UTCDateTime, nullable=False)
+    updated_at = Column(UTCDateTime, nullable=False)
+
+    history = relationship(
+        "TicketStatusHistory",
+        back_populates="ticket",
+        order_by="(TicketStatusHistory.changed_at, TicketStatusHistory.id)",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class TicketStatusHistory(Base):  # type: ignore[misc]
+    """One status change of a ticket (table ``ticket_status_history``)."""
+
+    __tablename__ = "ticket_status_history"
+    __table_args__ = (CheckConstraint(in_check("status", TICKET_STATUSES), name="status"),)
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(
+        Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    status = Column(String(32), nullable=False)
+    note = Column(Text, nullable=True)
+    changed_by = Column(String(64), nullable=False)
+    changed_at = Column(UTCDateTime, nullable=False)
+
+    ticket = relationship("Ticket", back_populates="history")
+
+
+class ExtendedWarranty(Base):  # type: ignore[misc]
+    """An extended warranty plan bought for one device (table ``extended_warranties``)."""
+
+    __tablename__ = "extended_warranties"
+    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="period"),)
+
+    id = Column(Integer, primary_key=True)
+    serial_number = Column(String(64), nullable=False, index=True)
+    plan = Column(String(64), nullable=False)
+    starts_on = Column(Date, nullable=False)
+    ends_on = Column(Date, nullable=False)
+    source = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)

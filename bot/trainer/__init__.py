@@ -1,0 +1,1 @@
+"""Trainer tools: train when inputs changed, evaluate on the held-out split."""

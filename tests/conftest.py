@@ -1,0 +1,88 @@
+"""Fixtures shared by every test package."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.trainer import paths
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_http(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The model `make test` trains; missing is a failure in CI and a skip elsewhere."""
+    if not paths.MODEL_FILE.exists():
+        message = f"no trained model at {paths.MODEL_FILE}: run `make train`"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return paths.MODEL_FILE
+
+
+@pytest.fixture(scope="session")
+def session_ticket_db(tmp_path_factory) -> str:
+    """A migrated SQLite ticket database shared by the servers of one test session."""
+    from bot.tickets.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('tickets') / 'tickets.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def action_server(session_ticket_db):
+    """The real action server (``python -m rasa_sdk --actions bot.actions``) on a free port."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": session_ticket_db}
+    log = open(ROOT / "test-output" / "action-server.log", "w") if _output_dir() else None
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/health", 60, process)
+        yield f"http://127.0.0.1:{port}/webhook"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        if log:
+            log.close()
+
+
+def _output_dir() -> Path:
+    out = ROOT / "test-output"
+    out.mkdir(exist_ok=True)
+    return out
