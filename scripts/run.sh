@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+RASA_PORT="${RASA_PORT:-5005}"
+ACTION_PORT="${ACTION_PORT:-5055}"
+ENDPOINTS="${ENDPOINTS:-endpoints.yml}"
+export RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
 mkdir -p var
 
 "$PY" -m bot.tickets.cli migrate
@@ -17,17 +21,17 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$PY" -m rasa_sdk --actions bot.actions --port 5055 &
+"$PY" -m rasa_sdk --actions bot.actions --port "$ACTION_PORT" &
 pids+=($!)
 "$PY" -m rasa run \
   --model bot/models/shouhou.tar.gz \
-  --endpoints endpoints.yml \
+  --endpoints "$ENDPOINTS" \
   --credentials credentials.yml \
-  --port 5005 \
+  --port "$RASA_PORT" \
   --cors "*" &
 pids+=($!)
 
-echo "action server: http://localhost:5055/health"
-echo "Rasa server:   http://localhost:5005/ (REST: POST /webhooks/rest/webhook), ready in about a minute"
+echo "action server: http://localhost:$ACTION_PORT/health"
+echo "Rasa server:   http://localhost:$RASA_PORT/ (REST: POST /webhooks/rest/webhook), ready in about a minute"
 # Stop everything as soon as either server exits.
 wait -n "${pids[@]}"

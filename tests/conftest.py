@@ -64,25 +64,19 @@ def action_server(session_ticket_db):
     """The real action server (``python -m rasa_sdk --actions bot.actions``) on a free port."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": session_ticket_db}
-    log = open(ROOT / "test-output" / "action-server.log", "w") if _output_dir() else None
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log or subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/health", 60, process)
-        yield f"http://127.0.0.1:{port}/webhook"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        if log:
-            log.close()
-
-
-def _output_dir() -> Path:
     out = ROOT / "test-output"
     out.mkdir(exist_ok=True)
-    return out
+    with (out / "action-server.log").open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_http(f"http://127.0.0.1:{port}/health", 60, process)
+            yield f"http://127.0.0.1:{port}/webhook"
+        finally:
+            process.terminate()
+            process.wait(timeout=20)

@@ -31,6 +31,7 @@ INTAKE_SLOTS = (
     "warranty_status",
     "cancel_pending",
     "ticket_pending",
+    "ticket_retries",
     "requested_slot",
 )
 

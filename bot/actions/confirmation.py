@@ -31,6 +31,19 @@ def utter_warranty(dispatcher: CollectingDispatcher, assessment: WarrantyAssessm
     dispatcher.utter_message(response=WARRANTY_RESPONSES[assessment.reason], until=until)
 
 
+def summary_was_just_shown(tracker: Tracker) -> bool:
+    """Whether the bot's last words before the latest user message asked to confirm."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif seen_user and event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("utter_action") == "utter_ask_intake_confirmed"
+    return False
+
+
 class ActionAskIntakeConfirmed(Action):
     """Shows the summary and the warranty, then asks to confirm."""
 
@@ -42,7 +55,7 @@ class ActionAskIntakeConfirmed(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Summarise, or ask what to change after a "no"."""
-        if latest_intent(tracker) == "deny" and tracker.get_slot("intake_confirmed") is None:
+        if latest_intent(tracker) == "deny" and summary_was_just_shown(tracker):
             dispatcher.utter_message(response="utter_what_to_change")
             return []
         cat = catalogue()

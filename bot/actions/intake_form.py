@@ -42,12 +42,29 @@ FORM_SLOTS = (
 )
 # Fields a user may skip; the engineer checks them at inspection.
 OPTIONAL_SLOTS = frozenset({"serial_number", "purchase_date"})
+# Placeholder value that makes the validation method run when the user skips a field.
+SKIP = "<skip>"
 # Actions that may run between the user's message and the form without consuming it.
 _FORM_STEPS = frozenset({"action_listen", "action_extract_slots", "repair_form", None})
 # A date in a message counts as the purchase date when one of these words is near it.
 _PURCHASE_CUES = ("买", "购", "入手", "下单", "到手")
 _FAILURES_BEFORE_HELP = 2
 _MIN_FAULT_CHARS = 2
+_DIGIT_RUN = re.compile(r"[0-9０-９]{5,}")
+# Intents whose messages are never a slot value, even when they contain one: questions and
+# commands. (greet, goodbye, thank and out_of_scope are not here: a bare "8612345678" or
+# "iPhone 15" is easily misclassified as one of them.)
+_NEVER_VALUES = frozenset(
+    {
+        "cancel",
+        "request_human",
+        "complain",
+        "check_repair_status",
+        "ask_warranty",
+        "find_service_center",
+        "bot_challenge",
+    }
+)
 _CITY_RE = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
 _CITY_AFFIXES = re.compile(r"^(我在|我住在|我人在|在|住在)|(市|这边|这里|地区)$")
 
@@ -64,6 +81,17 @@ def message_is_fresh(tracker: Tracker) -> bool:
         if event.get("event") == "action" and event.get("name") not in _FORM_STEPS:
             return False
     return True
+
+
+def looks_like_value(slot: str, text: str) -> bool:
+    """Whether ``text`` plausibly answers the question for ``slot``."""
+    if slot in ("serial_number", "contact_phone"):
+        return bool(_DIGIT_RUN.search(text))
+    if slot == "purchase_date":
+        return find_date_expression(text, today()) is not None
+    if slot == "device_model":
+        return match_device(text, catalogue()).kind is not MatchKind.NOT_FOUND
+    return False
 
 
 def fault_category_from_ranking(tracker: Tracker, threshold: float = 0.2) -> str:
@@ -126,17 +154,27 @@ class ValidateRepairForm(FormValidationAction):
     # --- extraction -------------------------------------------------------------------------
 
     def _text_for(self, slot: str, tracker: Tracker, allowed_intents: frozenset[str]) -> str | None:
-        """The raw message text as a candidate for ``slot``, when the bot just asked for it."""
+        """The raw message text as a candidate for ``slot``, when the bot just asked for it.
+
+        The text is taken when the intent is an answer-like one, or when the text looks like a
+        value of this slot (digits for an IMEI, a date, a phone model) whatever the intent
+        classifier thought: short answers such as "8612345678" are easily misclassified.
+        """
         if tracker.get_slot("requested_slot") != slot or not message_is_fresh(tracker):
             return None
-        intent = latest_intent(tracker)
-        if intent in CONTROL_INTENTS or (intent and intent not in allowed_intents):
+        text = latest_text(tracker)
+        if not text:
             return None
         already_set = set(tracker.slots_to_validate())
         if slot in already_set or already_set & (set(FORM_SLOTS) - {slot}):
             # An entity filled this or another slot: the message is that, not free text.
             return None
-        return latest_text(tracker) or None
+        intent = latest_intent(tracker)
+        if intent in allowed_intents and intent not in CONTROL_INTENTS:
+            return text
+        if intent not in _NEVER_VALUES and looks_like_value(slot, text):
+            return text
+        return None
 
     _VALUE_INTENTS = frozenset({"inform", "nlu_fallback", "deny"})
 
@@ -166,10 +204,14 @@ class ValidateRepairForm(FormValidationAction):
         """A date in the answer, or a purchase date mentioned anywhere ("去年三月买的")."""
         if not message_is_fresh(tracker) or "purchase_date" in tracker.slots_to_validate():
             return {}
+        if self._wants_to_skip("purchase_date", tracker):
+            return {"purchase_date": SKIP}
         value = self._text_for("purchase_date", tracker, self._VALUE_INTENTS)
         if value:
             return {"purchase_date": value}
         text = latest_text(tracker)
+        if latest_intent(tracker) in _NEVER_VALUES:
+            return {}
         if tracker.get_slot("purchase_date") is None and any(c in text for c in _PURCHASE_CUES):
             found = find_date_expression(text, today())
             if found:
@@ -180,6 +222,8 @@ class ValidateRepairForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The answer to the IMEI / SN question."""
+        if self._wants_to_skip("serial_number", tracker) and message_is_fresh(tracker):
+            return {"serial_number": SKIP}
         value = self._text_for("serial_number", tracker, self._VALUE_INTENTS)
         return {"serial_number": value} if value else {}
 
@@ -394,10 +438,18 @@ class ValidateRepairForm(FormValidationAction):
     ) -> dict[str, Any]:
         """Map an answer to ``mail_in``, ``store`` or ``home``."""
         text = str(value or "").strip().lower()
-        for service in catalogue().service_types:
-            names = (service.id, service.name, *service.keywords)
-            if text == service.id or any(name.lower() in text for name in names):
-                return {"service_type": service.id}
+        services = catalogue().service_types
+        exact = next((s for s in services if text == s.id), None)
+        if exact:
+            return {"service_type": exact.id}
+        # The last service mentioned wins: "不想去店里，上门吧" is a home visit.
+        positions = {
+            service.id: max(text.rfind(n.lower()) for n in (service.name, *service.keywords))
+            for service in services
+        }
+        best = max(positions, key=lambda sid: positions[sid])
+        if positions[best] >= 0:
+            return {"service_type": best}
         return self._reject("service_type", "utter_service_type_unknown", dispatcher, tracker)
 
     def validate_city(

@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.common import catalogue, format_date
 from bot.catalog import load_status_names
+from bot.settings import get_settings
 from bot.tickets import (
     TicketRecord,
     TicketStoreUnavailable,
@@ -32,7 +33,7 @@ def _utter_status(dispatcher: CollectingDispatcher, ticket: TicketRecord) -> Non
         device_name=device.name if device else ticket.device_model_id,
         fault_name=fault.name if fault else ticket.fault_category,
         status_name=load_status_names().get(ticket.status, ticket.status),
-        updated=format_date(ticket.updated_at.date()),
+        updated=format_date(ticket.updated_at.astimezone(get_settings().tz).date()),
     )
 
 

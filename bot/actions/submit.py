@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, ReminderScheduled, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import parse_iso_date, reset_intake
+from bot.actions.common import latest_intent, parse_iso_date, reset_intake
 from bot.actions.warranty_check import assess_for
 from bot.tickets import TicketStoreUnavailable, create_ticket, session_scope
 
 logger = logging.getLogger(__name__)
+
+RETRY_INTENT = "EXTERNAL_retry_ticket"
+# Automatic retries while the store is down: 1, 2, 4, ... minutes, capped at 30, for ~3 hours.
+MAX_AUTOMATIC_RETRIES = 10
+RETRY_CAP = dt.timedelta(minutes=30)
+
+
+def retry_delay(attempt: int) -> dt.timedelta:
+    """Backoff before automatic retry number ``attempt`` (0-based)."""
+    return min(dt.timedelta(minutes=2**attempt), RETRY_CAP)
 
 
 class ActionSubmitTicket(Action):
@@ -60,8 +71,7 @@ class ActionSubmitTicket(Action):
                 )
         except TicketStoreUnavailable:
             logger.exception("ticket store unavailable; intake %s kept in the slots", intake_id)
-            dispatcher.utter_message(response="utter_ticket_deferred")
-            return [SlotSet("ticket_pending", True)]
+            return self._defer(dispatcher, tracker)
         response = "utter_ticket_created" if created else "utter_ticket_exists_already"
         dispatcher.utter_message(response=response, ticket_no=ticket.ticket_no)
         dispatcher.utter_message(
@@ -70,3 +80,27 @@ class ActionSubmitTicket(Action):
             phone=ticket.contact_phone,
         )
         return [*reset_intake(), SlotSet("ticket_no", ticket.ticket_no)]
+
+    @staticmethod
+    def _defer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """Keep the intake and schedule an automatic retry (the slots are not touched)."""
+        automatic = latest_intent(tracker) == RETRY_INTENT
+        attempts = int(tracker.get_slot("ticket_retries") or 0) + (1 if automatic else 0)
+        events: list[EventType] = [
+            SlotSet("ticket_pending", True),
+            SlotSet("ticket_retries", float(attempts)),
+        ]
+        if not automatic:
+            dispatcher.utter_message(response="utter_ticket_deferred")
+        if attempts >= MAX_AUTOMATIC_RETRIES:
+            dispatcher.utter_message(response="utter_ticket_still_pending")
+            return events
+        events.append(
+            ReminderScheduled(
+                RETRY_INTENT,
+                trigger_date_time=dt.datetime.now(dt.timezone.utc) + retry_delay(attempts),
+                name=f"retry_ticket_{tracker.get_slot('intake_id')}",
+                kill_on_user_message=False,
+            )
+        )
+        return events

@@ -95,7 +95,8 @@ _YEAR = DatePrecision.YEAR
 
 _AGO = r"\s*(?:之前|以前|前)"
 _YEAR_RE = (
-    r"(?<![0-9])(?:(?P<y4>(?:19|20)[0-9]{2})|(?P<y2>[0-9]{2})|(?P<rel>大前|前|去|今|明))\s*年"
+    r"(?:(?<![0-9])(?P<y4>(?:19|20)[0-9]{2})|(?<![0-9])(?P<y2>[0-9]{2})|(?P<rel>大前|前|去|今|明))"
+    r"\s*年"
 )
 _FESTIVAL = r"(?P<fest>双\s*11|双\s*12|618(?![0-9])|春节|过年|国庆节?|元旦|劳动节)"
 _FESTIVAL_WITH_YEAR = (
@@ -305,7 +306,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], _Handler], ...] = tuple(
         (_YEAR_RE + r"\s*(?:的\s*)?(?P<half>上|下)半年", _year_half),
         (_YEAR_RE + r"\s*(?:的\s*)?" + _FESTIVAL_WITH_YEAR, _year_festival),
         (
-            r"(?<![0-9])(?:(?P<y4>(?:19|20)[0-9]{2})\s*年|(?P<rel>大前|前|去|今)年)(?![0-9])",
+            r"(?:(?<![0-9])(?P<y4>(?:19|20)[0-9]{2})\s*年|(?P<rel>大前|前|去|今)年)(?![0-9])",
             _year_only,
         ),
         (

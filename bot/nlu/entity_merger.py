@@ -11,19 +11,45 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES
 from rasa.shared.nlu.training_data.message import Message
 
-DEFAULT_PRIORITY = ["DeviceEntityRuler", "RegexEntityExtractor", "DIETClassifier"]
+DEFAULT_PRIORITY = [
+    "DeviceEntityRuler",
+    "ChineseDateExtractor",
+    "RegexEntityExtractor",
+    "DIETClassifier",
+]
+# Entities defined by their format: only a pattern extractor may produce them, so DIET's guesses
+# ("13" as a phone number) are dropped.
+DEFAULT_PATTERN_ONLY = {
+    "serial_number": ["RegexEntityExtractor"],
+    "phone_number": ["RegexEntityExtractor"],
+    "ticket_no": ["RegexEntityExtractor"],
+}
 
 
-def merge_entities(entities: list[dict[str, Any]], priority: list[str]) -> list[dict[str, Any]]:
+def merge_entities(
+    entities: list[dict[str, Any]],
+    priority: list[str],
+    pattern_only: dict[str, list[str]] | None = None,
+) -> list[dict[str, Any]]:
     """Keep one entity per span: the higher-priority extractor wins, then the longer span.
 
     Args:
         entities: Entities as Rasa produces them (``start``, ``end``, ``extractor``, ...).
         priority: Extractor names, most trusted first; unknown extractors rank last.
+        pattern_only: Entity types that only the named extractors may produce (entities
+            without an extractor, such as those in button payloads, are always kept).
 
     Returns:
         Non-overlapping entities in text order.
     """
+    allowed = pattern_only or {}
+    entities = [
+        e
+        for e in entities
+        if e.get("extractor") is None
+        or e.get("entity") not in allowed
+        or e.get("extractor") in allowed[e["entity"]]
+    ]
 
     def rank(entity: dict[str, Any]) -> tuple[int, int]:
         name = entity.get("extractor") or ""
@@ -54,10 +80,13 @@ class EntityMerger(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """Default configuration: extractor names, most trusted first."""
-        return {"priority": DEFAULT_PRIORITY}
+        return {"priority": DEFAULT_PRIORITY, "pattern_only": DEFAULT_PATTERN_ONLY}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.priority: list[str] = list(config.get("priority") or DEFAULT_PRIORITY)
+        self.pattern_only: dict[str, list[str]] = dict(
+            config.get("pattern_only") or DEFAULT_PATTERN_ONLY
+        )
 
     @classmethod
     def create(
@@ -75,5 +104,6 @@ class EntityMerger(GraphComponent):
         for message in messages:
             entities = message.get(ENTITIES)
             if entities:
-                message.set(ENTITIES, merge_entities(entities, self.priority), add_to_output=True)
+                merged = merge_entities(entities, self.priority, self.pattern_only)
+                message.set(ENTITIES, merged, add_to_output=True)
         return messages

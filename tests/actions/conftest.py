@@ -30,7 +30,6 @@ DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
 FORM = "repair_form"
 
 
-
 def luhn_digit(body: str) -> str:
     """The Luhn check digit completing ``body`` (the 14 digits of an IMEI)."""
     total = 0
@@ -153,6 +152,7 @@ def make_tracker(domain: dict[str, Any]) -> Callable[..., Tracker]:
         entities: Iterable[Any] = (),
         requested_slot: str | None = None,
         events_after_user: Iterable[dict[str, Any]] = (),
+        events_before_user: Iterable[dict[str, Any]] = (),
         intent_ranking: list[dict[str, Any]] | None = None,
         sender_id: str = "test-user",
         input_channel: str = "rest",
@@ -177,6 +177,7 @@ def make_tracker(domain: dict[str, Any]) -> Callable[..., Tracker]:
         current = {**(slots or {}), **extracted, "requested_slot": requested_slot}
         user = UserUttered(text, parse_data=parse_data, input_channel=input_channel)
         events: list[dict[str, Any]] = [
+            *events_before_user,
             ActionExecuted("action_listen"),
             user,
             ActionExecuted("action_extract_slots"),

@@ -56,7 +56,5 @@ class Conversation:
 def expand(value: Any, today: dt.date) -> Any:
     """Fill ``{last_year}``, ``{this_year}`` and ``{today}`` placeholders in expectations."""
     if isinstance(value, str):
-        return value.format(
-            last_year=today.year - 1, this_year=today.year, today=today.isoformat()
-        )
+        return value.format(last_year=today.year - 1, this_year=today.year, today=today.isoformat())
     return value

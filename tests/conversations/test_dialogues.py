@@ -47,7 +47,7 @@ def test_dialogue(case, conversation, session_ticket_db):
         # Another conversation of the same user, e.g. an earlier ticket for the same phone.
         conversation.sender_id = setup["sender"]
         for text in setup["say"]:
-            conversation.say(text)
+            conversation.say(str(text))
     conversation.sender_id = f"{conversation.sender_id}-main"
     for number, turn in enumerate(case["turns"], start=1):
         result = conversation.say(str(turn["user"]))

@@ -27,3 +27,15 @@ def test_longer_span_wins_within_one_extractor_and_order_is_textual():
 def test_entities_without_spans_are_kept():
     button = {"entity": "service_type", "value": "mail_in"}
     assert merge_entities([button], DEFAULT_PRIORITY) == [button]
+
+
+def test_format_defined_entities_only_come_from_their_patterns():
+    from bot.nlu.entity_merger import DEFAULT_PATTERN_ONLY
+
+    diet_phone = _e("phone_number", 2, 4, "DIETClassifier", "13")
+    regex_phone = _e("phone_number", 10, 21, "RegexEntityExtractor", "13912345678")
+    diet_city = _e("city", 30, 32, "DIETClassifier", "成都")
+    merged = merge_entities(
+        [diet_phone, regex_phone, diet_city], DEFAULT_PRIORITY, DEFAULT_PATTERN_ONLY
+    )
+    assert merged == [regex_phone, diet_city]
