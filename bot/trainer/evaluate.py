@@ -72,10 +72,13 @@ def evaluate(model: Path, heldout: Path, out: Path) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [sys.executable, "-m", "rasa", "test", "nlu", "--model", str(model),
-         "--nlu", str(heldout), "--out", str(out), "--no-plot"],
+         "--nlu", str(heldout), "--out", str(out)],
         check=True,
     )  # fmt: skip
     intent_report = json.loads((out / "intent_report.json").read_text())
+    confusion_matrix = out / "intent_confusion_matrix.png"
+    if not confusion_matrix.exists():
+        raise RuntimeError(f"rasa test nlu wrote no confusion matrix at {confusion_matrix}")
     data = load_data(str(heldout))
     examples = [m for m in data.intent_examples if m.get("text")]
     parsed = asyncio.run(_parse_all(model, [m.get("text") for m in examples]))
@@ -95,6 +98,7 @@ def evaluate(model: Path, heldout: Path, out: Path) -> dict[str, Any]:
             and name not in {"macro avg", "weighted avg", "micro avg"}
         },
         "examples": len(examples),
+        "confusion_matrix": str(confusion_matrix),
     }
     (out / "heldout_summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))
     return summary
@@ -118,6 +122,7 @@ def print_summary(summary: dict[str, Any]) -> None:
     print(f"\nintent macro-F1: {summary['intent_macro_f1']:.3f}")
     print(f"intent accuracy: {summary['intent_accuracy']:.3f}")
     print(f"entity F1:       {summary['entity_f1']:.3f}")
+    print(f"confusion matrix: {summary['confusion_matrix']}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,183 @@
+"""An intent classifier that averages DIET with a character n-gram logistic regression.
+
+DIET learns from the pipeline's features; the logistic regression sees only TF-IDF character
+n-grams of the (half-width, lower-cased) text, which is robust on very short messages such as
+"好滴" or "拜拜啦". The two probability distributions are averaged with a configurable weight.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from bot.nlu.segmenter import normalize_chars
+
+MODEL_FILE = "intent_ensemble.json"
+ARRAYS_FILE = "intent_ensemble.npz"
+# Kept on each message for diagnostics: DIET's own ranking before averaging.
+DIET_RANKING_KEY = "diet_intent_ranking"
+
+
+def prepare(text: str) -> str:
+    """Text as the n-gram model sees it."""
+    return normalize_chars(text).lower().strip()
+
+
+def combine(
+    diet: dict[str, float], other: dict[str, float], weight: float
+) -> list[tuple[str, float]]:
+    """``weight * diet + (1 - weight) * other``, sorted by confidence (intents of either)."""
+    names = set(diet) | set(other)
+    mixed = {n: weight * diet.get(n, 0.0) + (1 - weight) * other.get(n, 0.0) for n in names}
+    return sorted(mixed.items(), key=lambda item: item[1], reverse=True)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class IntentEnsemble(GraphComponent, IntentClassifier):
+    """Averages DIET's intent distribution with a char n-gram logistic regression."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Default configuration."""
+        return {
+            "diet_weight": 0.5,  # share of DIET in the average
+            "analyzer": "char_wb",
+            "min_ngram": 1,
+            "max_ngram": 3,
+            "C": 200.0,  # inverse regularisation of the logistic regression
+            "ranking_length": 10,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vectorizer: TfidfVectorizer | None = None,
+        classifier: LogisticRegression | None = None,
+    ) -> None:
+        self.config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self.vectorizer = vectorizer
+        self.classifier = classifier
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> IntentEnsemble:
+        """Create an untrained ensemble."""
+        return cls({**cls.get_default_config(), **config}, model_storage, resource)
+
+    def _new_vectorizer(self) -> TfidfVectorizer:
+        return TfidfVectorizer(
+            analyzer=str(self.config["analyzer"]),
+            ngram_range=(int(self.config["min_ngram"]), int(self.config["max_ngram"])),
+            sublinear_tf=True,
+        )
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the n-gram model on the intent examples and persist it."""
+        examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
+        texts = [prepare(m.get(TEXT)) for m in examples]
+        labels = [m.get(INTENT) for m in examples]
+        if len(set(labels)) < 2:
+            return self._resource
+        self.vectorizer = self._new_vectorizer()
+        features = self.vectorizer.fit_transform(texts)
+        self.classifier = LogisticRegression(C=float(self.config["C"]), max_iter=2000)
+        self.classifier.fit(features, labels)
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        """Write vocabulary and weights as JSON and NumPy arrays (no pickles)."""
+        if self.vectorizer is None or self.classifier is None:
+            return
+        with self._model_storage.write_to(self._resource) as directory:
+            meta = {
+                "vocabulary": {k: int(v) for k, v in self.vectorizer.vocabulary_.items()},
+                "classes": [str(c) for c in self.classifier.classes_],
+            }
+            (Path(directory) / MODEL_FILE).write_text(json.dumps(meta, ensure_ascii=False))
+            np.savez(
+                Path(directory) / ARRAYS_FILE,
+                idf=self.vectorizer.idf_,
+                coef=self.classifier.coef_,
+                intercept=self.classifier.intercept_,
+            )
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> IntentEnsemble:
+        """Rebuild the n-gram model from its vocabulary and weights."""
+        config = {**cls.get_default_config(), **config}
+        component = cls(config, model_storage, resource)
+        try:
+            with model_storage.read_from(resource) as directory:
+                meta = json.loads((Path(directory) / MODEL_FILE).read_text("utf-8"))
+                arrays = np.load(Path(directory) / ARRAYS_FILE)
+                vectorizer = component._new_vectorizer()
+                vectorizer.vocabulary_ = meta["vocabulary"]
+                vectorizer.idf_ = arrays["idf"]
+                classifier = LogisticRegression()
+                classifier.classes_ = np.array(meta["classes"])
+                classifier.coef_ = arrays["coef"]
+                classifier.intercept_ = arrays["intercept"]
+        except (ValueError, FileNotFoundError):
+            return component
+        component.vectorizer, component.classifier = vectorizer, classifier
+        return component
+
+    def ngram_probabilities(self, text: str) -> dict[str, float]:
+        """The n-gram model's distribution over intents for ``text``."""
+        if self.vectorizer is None or self.classifier is None:
+            return {}
+        probabilities = self.classifier.predict_proba(self.vectorizer.transform([prepare(text)]))
+        return {
+            str(c): float(p)
+            for c, p in zip(self.classifier.classes_, probabilities[0], strict=True)
+        }
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Replace DIET's intent and ranking by the averaged distribution."""
+        weight = float(self.config["diet_weight"])
+        for message in messages:
+            text = message.get(TEXT)
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            if not text or not ranking or self.classifier is None:
+                continue
+            diet = {r["name"]: float(r["confidence"]) for r in ranking}
+            mixed = combine(diet, self.ngram_probabilities(text), weight)
+            top = mixed[: int(self.config["ranking_length"])]
+            message.set(DIET_RANKING_KEY, ranking, add_to_output=True)
+            message.set(INTENT, {"name": top[0][0], "confidence": top[0][1]}, add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY,
+                [{"name": n, "confidence": c} for n, c in top],
+                add_to_output=True,
+            )
+        return messages
