@@ -7,18 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-
-def said_this_turn(tracker: Tracker, response: str) -> bool:
-    """Whether the bot already sent ``response`` since the latest user message."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if (
-            event.get("event") == "bot"
-            and (event.get("metadata") or {}).get("utter_action") == response
-        ):
-            return True
-    return False
+from bot.actions.common import bot_responses, events_after_latest_user
 
 
 class ActionAskDeviceModel(Action):
@@ -32,6 +21,6 @@ class ActionAskDeviceModel(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Ask, or stay silent after the choice buttons."""
-        if not said_this_turn(tracker, "utter_device_ambiguous"):
+        if "utter_device_ambiguous" not in bot_responses(events_after_latest_user(tracker)):
             dispatcher.utter_message(response="utter_ask_device_model")
         return []

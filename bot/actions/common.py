@@ -76,6 +76,38 @@ def latest_text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else str(text).strip()
 
 
+def events_after_latest_user(tracker: Tracker) -> list[dict[str, Any]]:
+    """Events since the latest user message, oldest first."""
+    after: list[dict[str, Any]] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        after.append(event)
+    return after[::-1]
+
+
+def bot_responses(events: list[dict[str, Any]]) -> list[str]:
+    """Names of the responses the bot sent in ``events``."""
+    return [
+        str((e.get("metadata") or {}).get("utter_action"))
+        for e in events
+        if e.get("event") == "bot"
+    ]
+
+
+def last_response_before_latest_user(tracker: Tracker) -> str | None:
+    """Name of the bot's last response before the latest user message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "bot":
+            return bot_responses([event])[0]
+    return None
+
+
 def reset_intake() -> list[EventType]:
     """Events that clear every slot of the intake."""
     return [SlotSet(slot, None) for slot in INTAKE_SLOTS]

@@ -7,7 +7,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import catalogue, format_date, latest_intent, parse_iso_date
+from bot.actions.common import (
+    catalogue,
+    format_date,
+    last_response_before_latest_user,
+    latest_intent,
+    parse_iso_date,
+)
 from bot.actions.warranty_check import assess_for
 from bot.intake.phone import mask_phone
 from bot.intake.warranty import WarrantyAssessment, WarrantyReason
@@ -31,19 +37,6 @@ def utter_warranty(dispatcher: CollectingDispatcher, assessment: WarrantyAssessm
     dispatcher.utter_message(response=WARRANTY_RESPONSES[assessment.reason], until=until)
 
 
-def summary_was_just_shown(tracker: Tracker) -> bool:
-    """Whether the bot's last words before the latest user message asked to confirm."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if seen_user:
-                return False
-            seen_user = True
-        elif seen_user and event.get("event") == "bot":
-            return (event.get("metadata") or {}).get("utter_action") == "utter_ask_intake_confirmed"
-    return False
-
-
 class ActionAskIntakeConfirmed(Action):
     """Shows the summary and the warranty, then asks to confirm."""
 
@@ -55,7 +48,8 @@ class ActionAskIntakeConfirmed(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Summarise, or ask what to change after a "no"."""
-        if latest_intent(tracker) == "deny" and summary_was_just_shown(tracker):
+        asked_to_confirm = last_response_before_latest_user(tracker) == "utter_ask_intake_confirmed"
+        if latest_intent(tracker) == "deny" and asked_to_confirm:
             dispatcher.utter_message(response="utter_what_to_change")
             return []
         cat = catalogue()

@@ -16,13 +16,19 @@ from rasa_sdk.types import DomainDict
 from bot.actions.common import (
     CONTROL_INTENTS,
     catalogue,
+    events_after_latest_user,
     format_date,
     latest_intent,
     latest_text,
     parse_iso_date,
     today,
 )
-from bot.intake.dates import DateError, check_purchase_date, find_date_expression
+from bot.intake.dates import (
+    DateError,
+    check_purchase_date,
+    find_date_expression,
+    find_purchase_date,
+)
 from bot.intake.devices import MatchKind, match_device
 from bot.intake.phone import PhoneError, parse_mobile
 from bot.intake.serial import SerialError, parse_serial
@@ -46,8 +52,6 @@ OPTIONAL_SLOTS = frozenset({"serial_number", "purchase_date"})
 SKIP = "<skip>"
 # Actions that may run between the user's message and the form without consuming it.
 _FORM_STEPS = frozenset({"action_listen", "action_extract_slots", "repair_form", None})
-# A date in a message counts as the purchase date when one of these words is near it.
-_PURCHASE_CUES = ("买", "购", "入手", "下单", "到手")
 _FAILURES_BEFORE_HELP = 2
 _MIN_FAULT_CHARS = 2
 _DIGIT_RUN = re.compile(r"[0-9０-９]{5,}")
@@ -75,12 +79,11 @@ def message_is_fresh(tracker: Tracker) -> bool:
     After a digression (a rule answered a question) the form runs again on the same message;
     that message must not be read as the value of the requested slot.
     """
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return True
-        if event.get("event") == "action" and event.get("name") not in _FORM_STEPS:
-            return False
-    return True
+    return all(
+        e.get("name") in _FORM_STEPS
+        for e in events_after_latest_user(tracker)
+        if e.get("event") == "action"
+    )
 
 
 def looks_like_value(slot: str, text: str) -> bool:
@@ -212,11 +215,10 @@ class ValidateRepairForm(FormValidationAction):
         text = latest_text(tracker)
         if latest_intent(tracker) in _NEVER_VALUES:
             return {}
-        if tracker.get_slot("purchase_date") is None and any(c in text for c in _PURCHASE_CUES):
-            found = find_date_expression(text, today())
-            if found:
-                return {"purchase_date": found.matched}
-        return {}
+        found = (
+            find_purchase_date(text, today()) if tracker.get_slot("purchase_date") is None else None
+        )
+        return {"purchase_date": found.matched} if found else {}
 
     async def extract_serial_number(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

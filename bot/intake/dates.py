@@ -486,3 +486,17 @@ def check_purchase_date(
     if max_age_years is not None and key(value) < key(add_months(today, -12 * max_age_years)):
         return DateError.TOO_OLD
     return None
+
+
+# Words that make a date in a sentence the purchase date ("去年三月买的").
+PURCHASE_CUES = ("买", "购", "入手", "下单", "到手")
+
+
+def find_purchase_date(text: str, today: dt.date) -> DateParse | None:
+    """The purchase date in ``text``: a bare date answer, or a date next to a purchase cue.
+
+    "三天前开始充不进电" names a date but not a purchase, and yields ``None``.
+    """
+    if parse_date_expression(text, today) is None and not any(c in text for c in PURCHASE_CUES):
+        return None
+    return find_date_expression(text, today)

@@ -12,22 +12,15 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.intake.dates import find_date_expression, parse_date_expression
+from bot.intake.dates import find_purchase_date
 from bot.settings import get_settings
 
 ENTITY = "purchase_date"
-# A date counts as a purchase date when the message says it was bought.
-PURCHASE_CUES = ("买", "购", "入手", "下单", "到手")
 
 
-def find_purchase_date(text: str, today: Any) -> tuple[int, int] | None:
-    """Span of the purchase date in ``text``: a bare date answer, or a date with a purchase cue.
-
-    "三天前开始充不进电" names a date but not a purchase, and yields nothing.
-    """
-    if parse_date_expression(text, today) is None and not any(c in text for c in PURCHASE_CUES):
-        return None
-    found = find_date_expression(text, today)
+def purchase_date_span(text: str, today: Any) -> tuple[int, int] | None:
+    """Character span of the purchase date in ``text`` (see ``find_purchase_date``)."""
+    found = find_purchase_date(text, today)
     if found is None:
         return None
     start = text.find(found.matched)
@@ -57,7 +50,7 @@ class ChineseDateExtractor(GraphComponent, EntityExtractorMixin):
         today = get_settings().today()
         for message in messages:
             text = message.get(TEXT) or ""
-            span = find_purchase_date(text, today) if text else None
+            span = purchase_date_span(text, today) if text else None
             if span is None:
                 continue
             entity = {

@@ -4,7 +4,7 @@ import pytest
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.date_extractor import ChineseDateExtractor, find_purchase_date
+from bot.nlu.date_extractor import ChineseDateExtractor, purchase_date_span
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -23,7 +23,7 @@ TODAY = dt.date(2026, 11, 22)
     ],
 )
 def test_purchase_dates_only(text, span):
-    found = find_purchase_date(text, TODAY)
+    found = purchase_date_span(text, TODAY)
     assert (text[found[0] : found[1]] if found else None) == span
 
 
