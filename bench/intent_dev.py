@@ -35,6 +35,15 @@ async def _parse(model: Path, texts: list[str]) -> list[dict[str, Any]]:
     return [await agent.parse_message(t) for t in texts]
 
 
+def ensemble_config(config_file: Path) -> dict[str, Any]:
+    """The IntentEnsemble settings in ``config_file`` (its defaults when it is not there)."""
+    import yaml
+
+    pipeline = yaml.safe_load(config_file.read_text(encoding="utf-8")).get("pipeline") or []
+    entry = next((c for c in pipeline if str(c.get("name")).endswith("IntentEnsemble")), {})
+    return {k: v for k, v in entry.items() if k != "name"}
+
+
 def main() -> int:
     """Split, train, score."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -65,17 +74,10 @@ def main() -> int:
     gold = [m.get("intent") for m in examples]
     parsed = asyncio.run(_parse(work / "dev.tar.gz", [m.get("text") for m in examples]))
 
-    # The n-gram model, refitted exactly as the component fits it (deterministic).
-    ngram = IntentEnsemble.create(IntentEnsemble.get_default_config(), None, None, None)  # type: ignore[arg-type]
-    ngram.vectorizer = ngram._new_vectorizer()
-    from sklearn.linear_model import LogisticRegression
-
-    from bot.nlu.intent_ensemble import prepare
-
-    train_examples = [m for m in train.intent_examples if m.get("text")]
-    features = ngram.vectorizer.fit_transform([prepare(m.get("text")) for m in train_examples])
-    ngram.classifier = LogisticRegression(C=float(ngram.config["C"]), max_iter=2000)
-    ngram.classifier.fit(features, [m.get("intent") for m in train_examples])
+    # The n-gram model with the config's settings, refitted by the component's own (deterministic)
+    # fit, so that its distribution can be mixed with DIET's at other weights.
+    ngram = IntentEnsemble.create(ensemble_config(args.config), None, None, None)  # type: ignore[arg-type]
+    ngram.fit(train.intent_examples)
 
     def without_fallback(ranking: list[dict[str, Any]]) -> dict[str, float]:
         return {r["name"]: r["confidence"] for r in ranking if r["name"] != "nlu_fallback"}

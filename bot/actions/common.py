@@ -35,23 +35,6 @@ INTAKE_SLOTS = (
     "requested_slot",
 )
 
-# Intents that never fill a slot with the message text: they are questions or commands.
-CONTROL_INTENTS = frozenset(
-    {
-        "greet",
-        "goodbye",
-        "thank",
-        "bot_challenge",
-        "cancel",
-        "complain",
-        "request_human",
-        "check_repair_status",
-        "ask_warranty",
-        "find_service_center",
-        "out_of_scope",
-    }
-)
-
 
 def catalogue() -> Catalogue:
     """The brand's catalogue (cached by the loader)."""

@@ -14,7 +14,6 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from bot.actions.common import (
-    CONTROL_INTENTS,
     catalogue,
     events_after_latest_user,
     format_date,
@@ -173,7 +172,7 @@ class ValidateRepairForm(FormValidationAction):
             # An entity filled this or another slot: the message is that, not free text.
             return None
         intent = latest_intent(tracker)
-        if intent in allowed_intents and intent not in CONTROL_INTENTS:
+        if intent in allowed_intents:
             return text
         if intent not in _NEVER_VALUES and looks_like_value(slot, text):
             return text

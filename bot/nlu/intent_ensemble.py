@@ -93,18 +93,22 @@ class IntentEnsemble(GraphComponent, IntentClassifier):
             sublinear_tf=True,
         )
 
-    def train(self, training_data: TrainingData) -> Resource:
-        """Fit the n-gram model on the intent examples and persist it."""
-        examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
-        texts = [prepare(m.get(TEXT)) for m in examples]
+    def fit(self, messages: list[Message]) -> bool:
+        """Fit the n-gram model on intent examples; ``False`` when there is too little data."""
+        examples = [m for m in messages if m.get(TEXT) and m.get(INTENT)]
         labels = [m.get(INTENT) for m in examples]
         if len(set(labels)) < 2:
-            return self._resource
+            return False
         self.vectorizer = self._new_vectorizer()
-        features = self.vectorizer.fit_transform(texts)
+        features = self.vectorizer.fit_transform([prepare(m.get(TEXT)) for m in examples])
         self.classifier = LogisticRegression(C=float(self.config["C"]), max_iter=2000)
         self.classifier.fit(features, labels)
-        self.persist()
+        return True
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the n-gram model on the intent examples and persist it."""
+        if self.fit(training_data.intent_examples):
+            self.persist()
         return self._resource
 
     def persist(self) -> None:
