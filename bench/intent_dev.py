@@ -56,7 +56,14 @@ def main() -> int:
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
     from rasa.shared.nlu.training_data.loading import load_data
 
-    from bot.nlu.intent_ensemble import DIET_RANKING_KEY, IntentEnsemble, combine
+    from bot.nlu.intent_ensemble import (
+        DIET_RANKING_KEY,
+        SELECTOR_RANKING_KEY,
+        IntentEnsemble,
+        by_intent,
+        combine,
+        within,
+    )
 
     data = load_data(str(ROOT / "bot" / "data" / "nlu"))
     train, dev = data.train_test_split(train_frac=1 - args.dev_fraction, random_seed=args.seed)
@@ -85,7 +92,20 @@ def main() -> int:
     diet_rankings = [
         without_fallback(p.get(DIET_RANKING_KEY) or p["intent_ranking"]) for p in parsed
     ]
-    ngram_probs = [ngram.ngram_probabilities(m.get("text")) for m in examples]
+    full_probs = [
+        ngram.ngram_probabilities(m.get("text"), p.get("entities"))
+        for m, p in zip(examples, parsed, strict=True)
+    ]
+    ngram_probs = [by_intent(p) for p in full_probs]
+    if ngram.config.get("mask_entities"):
+        plain = IntentEnsemble.create(
+            {**ensemble_config(args.config), "mask_entities": []},
+            None,  # type: ignore[arg-type]
+            None,  # type: ignore[arg-type]
+            None,  # type: ignore[arg-type]
+        )
+        plain.fit(train.intent_examples)
+        unmasked = [by_intent(plain.ngram_probabilities(m.get("text"))) for m in examples]
     print(f"dev examples: {len(examples)} ({len(set(gold))} intents)")
     print(f"{'':<28}{'macro-F1':>8}  below {args.threshold} (would fall back)")
 
@@ -96,6 +116,8 @@ def main() -> int:
 
     report("DIET alone", diet_rankings)
     report("char n-gram LR alone", ngram_probs)
+    if ngram.config.get("mask_entities"):
+        report("char n-gram LR, no masking", unmasked)
     for weight in (0.3, 0.5, 0.7, 0.8, 0.9):
         mixed = [
             dict(combine(d, p, weight)) for d, p in zip(diet_rankings, ngram_probs, strict=True)
@@ -103,7 +125,52 @@ def main() -> int:
         report(f"ensemble, DIET weight {weight}", mixed)
     final = [p["intent"]["name"] for p in parsed]
     print(f"{'pipeline output (config)':<28}{macro_f1(gold, final):>8.3f}")
+    report_retrieval_keys(examples, parsed, full_probs, within, combine, SELECTOR_RANKING_KEY)
     return 0
+
+
+def report_retrieval_keys(
+    examples: list[Any],
+    parsed: list[dict[str, Any]],
+    full_probs: list[dict[str, float]],
+    within: Any,
+    combine: Any,
+    selector_key: str,
+) -> None:
+    """Macro-F1 of the FAQ key among dev examples of retrieval intents, per mix."""
+    rows = [
+        (m.get("intent_response_key"), m.get("intent"), p, f)
+        for m, p, f in zip(examples, parsed, full_probs, strict=True)
+        if m.get("intent_response_key")
+    ]
+    if not rows:
+        return
+    gold = [key for key, *_ in rows]
+    selector = []
+    ngram = []
+    for _key, intent, parse, probs in rows:
+        output = (parse.get("response_selector") or {}).get(intent) or {}
+        ranking = output.get(selector_key) or output.get("ranking") or []
+        selector.append({r["intent_response_key"]: r["confidence"] for r in ranking})
+        ngram.append(within(probs, intent))
+    print(f"\nretrieval keys: {len(rows)} dev examples ({len(set(gold))} keys)")
+
+    def best(distribution: dict[str, float]) -> str:
+        return max(distribution, key=lambda k: distribution[k]) if distribution else ""
+
+    print(f"{'ResponseSelector alone':<28}{macro_f1(gold, [best(d) for d in selector]):>8.3f}")
+    print(f"{'char n-gram LR alone':<28}{macro_f1(gold, [best(d) for d in ngram]):>8.3f}")
+    for weight in (0.2, 0.3, 0.5, 0.7):
+        mixed = [dict(combine(s, n, weight)) for s, n in zip(selector, ngram, strict=True)]
+        score = macro_f1(gold, [best(d) for d in mixed])
+        print(f"{f'mix, selector weight {weight}':<28}{score:>8.3f}")
+    final = [
+        ((p.get("response_selector") or {}).get(i) or {})
+        .get("response", {})
+        .get("intent_response_key", "")
+        for _k, i, p, _f in rows
+    ]
+    print(f"{'pipeline output (config)':<28}{macro_f1(gold, final):>8.3f}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,37 @@
 """The action server: ``rasa run actions --actions bot.actions``."""
 
-from bot.actions import ask, cancel, confirmation, intake_form, status, submit, warranty
+from bot.actions import (
+    ask,
+    cancel,
+    centres,
+    complaint,
+    confirmation,
+    fallback,
+    greet,
+    intake_form,
+    prices,
+    rating,
+    start_over,
+    status,
+    submit,
+    ticket_cancel,
+    warranty,
+)
 
-__all__ = ["ask", "cancel", "confirmation", "intake_form", "status", "submit", "warranty"]
+__all__ = [
+    "ask",
+    "cancel",
+    "centres",
+    "complaint",
+    "confirmation",
+    "fallback",
+    "greet",
+    "intake_form",
+    "prices",
+    "rating",
+    "start_over",
+    "status",
+    "submit",
+    "ticket_cancel",
+    "warranty",
+]

@@ -113,3 +113,54 @@ def format_date(value: dt.date, precision: str = "day") -> str:
     if precision == "month":
         return f"{value.year}年{value.month}月"
     return f"{value.year}年{value.month}月{value.day}日"
+
+
+# Follow-up questions outside the intake: the bot asked something and waits for the answer.
+PENDING_SLOTS = (
+    "status_asked",
+    "status_ticket_no",
+    "ticket_cancel_pending",
+    "ticket_cancel_no",
+    "centre_city_asked",
+    "price_asked",
+    "price_part",
+    "rating_pending",
+    "rating_context",
+)
+
+
+def clear_pending(*keep: str) -> list[EventType]:
+    """Events that forget every pending follow-up question except those in ``keep``."""
+    return [SlotSet(slot, None) for slot in PENDING_SLOTS if slot not in keep]
+
+
+def latest_entity(tracker: Tracker, entity: str) -> str | None:
+    """The first value of ``entity`` in the latest user message."""
+    value = next(tracker.get_latest_entity_values(entity), None)
+    return str(value) if value not in (None, "") else None
+
+
+def in_form(tracker: Tracker) -> bool:
+    """Whether a form (the intake) is active."""
+    return bool((tracker.active_loop or {}).get("name"))
+
+
+def user_turns(tracker: Tracker) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Each user message with the events that followed it, oldest first."""
+    turns: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+    for event in tracker.events:
+        if event.get("event") == "user":
+            turns.append((event, []))
+        elif turns:
+            turns[-1][1].append(event)
+    return turns
+
+
+def action_names(events: list[dict[str, Any]]) -> list[str]:
+    """Names of the actions run in ``events``."""
+    return [str(e.get("name")) for e in events if e.get("event") == "action"]
+
+
+def local_date(value: dt.datetime) -> dt.date:
+    """The business-time-zone date of an aware timestamp."""
+    return value.astimezone(get_settings().tz).date()

@@ -66,6 +66,9 @@ _NEVER_VALUES = frozenset(
         "ask_warranty",
         "find_service_center",
         "bot_challenge",
+        "faq",
+        "ask_price",
+        "start_over",
     }
 )
 _CITY_RE = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
@@ -346,7 +349,7 @@ class ValidateRepairForm(FormValidationAction):
                 )
             else:
                 return self._reject(
-                    "device_model", "utter_device_not_found", dispatcher, tracker, text=text
+                    "device_model", "utter_device_not_found", dispatcher, tracker, user_text=text
                 )
         result: dict[str, Any] = {"device_model": device.id}
         purchased = parse_iso_date(tracker.get_slot("purchase_date"))

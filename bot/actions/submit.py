@@ -10,11 +10,37 @@ from rasa_sdk.events import EventType, ReminderScheduled, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.centres import MAX_CENTRES_SHOWN, utter_centre
 from bot.actions.common import latest_intent, parse_iso_date, reset_intake
+from bot.actions.rating import ask_rating
 from bot.actions.warranty_check import assess_for
+from bot.catalog.service_centers import load_service_centres
 from bot.tickets import TicketStoreUnavailable, create_ticket, session_scope
 
 logger = logging.getLogger(__name__)
+
+
+def utter_store_next_step(dispatcher: CollectingDispatcher, city_name: str | None) -> None:
+    """Where to take the phone: the city's walk-in centres, or the nearest city's."""
+    centres = load_service_centres()
+    city = centres.resolve_city(city_name) if city_name else None
+    walk_in = [c for c in centres.centres_in(city.id) if "store" in c.services] if city else []
+    if city is None or not walk_in:
+        if city is not None:
+            nearest, distance = centres.nearest_with_centre(city.id)
+            dispatcher.utter_message(
+                response="utter_next_step_store_no_centre",
+                city=city.name,
+                nearest_city=nearest.name,
+                distance=round(distance),
+            )
+        else:
+            dispatcher.utter_message(response="utter_next_step_store", city=city_name or "")
+        return
+    dispatcher.utter_message(response="utter_next_step_store_centres", city=city.name)
+    for centre in walk_in[:MAX_CENTRES_SHOWN]:
+        utter_centre(dispatcher, centre, city.name)
+
 
 RETRY_INTENT = "EXTERNAL_retry_ticket"
 # Automatic retries while the store is down: 1, 2, 4, ... minutes, capped at 30, for ~3 hours.
@@ -74,12 +100,18 @@ class ActionSubmitTicket(Action):
             return self._defer(dispatcher, tracker)
         response = "utter_ticket_created" if created else "utter_ticket_exists_already"
         dispatcher.utter_message(response=response, ticket_no=ticket.ticket_no)
-        dispatcher.utter_message(
-            response=f"utter_next_step_{ticket.service_type}",
-            city=ticket.city or "",
-            phone=ticket.contact_phone,
-        )
-        return [*reset_intake(), SlotSet("ticket_no", ticket.ticket_no)]
+        if ticket.service_type == "store":
+            utter_store_next_step(dispatcher, ticket.city)
+        else:
+            dispatcher.utter_message(
+                response=f"utter_next_step_{ticket.service_type}",
+                city=ticket.city or "",
+                phone=ticket.contact_phone,
+            )
+        events: list[EventType] = [*reset_intake(), SlotSet("ticket_no", ticket.ticket_no)]
+        if created:
+            events += ask_rating(dispatcher, "ticket")
+        return events
 
     @staticmethod
     def _defer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

@@ -2,14 +2,58 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import catalogue, format_date, parse_iso_date
+from bot.actions.common import catalogue, format_date, in_form, parse_iso_date, today
 from bot.actions.confirmation import utter_warranty
-from bot.actions.warranty_check import assess_for
+from bot.actions.warranty_check import assess_for, extended_until
+from bot.catalog import Device
+from bot.intake import check_purchase_date, find_date_expression, mask_serial, parse_serial
+from bot.intake.devices import MatchKind, match_device
+
+
+def known_device(value: object) -> Device | None:
+    """A catalogue device from a slot value (an id, or what the user called it)."""
+    if not value:
+        return None
+    cat = catalogue()
+    device = cat.device(str(value))
+    if device is not None:
+        return device
+    match = match_device(str(value), cat)
+    return match.device if match.kind in (MatchKind.EXACT, MatchKind.FUZZY) else None
+
+
+def known_purchase(value: object, device: Device | None) -> tuple[dt.date, str] | None:
+    """A plausible purchase date and its precision from a slot value (ISO or Chinese)."""
+    if not value:
+        return None
+    iso = parse_iso_date(value)
+    if iso is not None:
+        return None if iso > today() else (iso, "")
+    parsed = find_date_expression(str(value), today())
+    if parsed is None:
+        return None
+    error = check_purchase_date(
+        parsed.date,
+        today=today(),
+        launch_date=device.launch_date if device else None,
+        precision=parsed.precision,
+    )
+    return None if error is not None else (parsed.date, str(parsed.precision.value))
+
+
+def known_serial(value: object) -> str | None:
+    """A valid IMEI or SN from a slot value."""
+    if not value:
+        return None
+    result = parse_serial(str(value))
+    return result.value if result.ok else None
 
 
 class ActionAnswerWarranty(Action):
@@ -22,18 +66,40 @@ class ActionAnswerWarranty(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Answer; the intake form (if active) resumes afterwards."""
+        """Answer; outside the intake, what the user told is kept (normalised) for later."""
         dispatcher.utter_message(response="utter_warranty_policy")
-        device = catalogue().device(tracker.get_slot("device_model") or "")
-        purchased = parse_iso_date(tracker.get_slot("purchase_date"))
-        if device and purchased:
-            assessment = assess_for(tracker)
+        device = known_device(tracker.get_slot("device_model"))
+        purchase = known_purchase(tracker.get_slot("purchase_date"), device)
+        serial = known_serial(tracker.get_slot("serial_number"))
+        events: list[EventType] = []
+        if not in_form(tracker):
+            events = [
+                SlotSet("device_model", device.id if device else None),
+                SlotSet("purchase_date", purchase[0].isoformat() if purchase else None),
+                SlotSet("serial_number", serial),
+            ]
+            if purchase and purchase[1]:
+                events.append(SlotSet("purchase_date_precision", purchase[1]))
+        if device and purchase:
+            slots = {"device_model": device.id, "purchase_date": purchase[0].isoformat()}
+            assessment = assess_for(tracker, overrides={**slots, "serial_number": serial})
             if assessment is not None:
-                precision = tracker.get_slot("purchase_date_precision") or "day"
+                precision = purchase[1] or tracker.get_slot("purchase_date_precision") or "day"
                 dispatcher.utter_message(
                     response="utter_warranty_personal",
                     device_name=device.name,
-                    purchase=format_date(purchased, precision),
+                    purchase=format_date(purchase[0], precision),
                 )
                 utter_warranty(dispatcher, assessment)
-        return []
+                return events
+        extended = extended_until(serial)
+        if isinstance(extended, dt.date) and extended >= today():
+            dispatcher.utter_message(
+                response="utter_warranty_extended_only",
+                serial=mask_serial(serial or ""),
+                until=format_date(extended),
+            )
+            return events
+        if not in_form(tracker):
+            dispatcher.utter_message(response="utter_warranty_ask_details")
+        return events

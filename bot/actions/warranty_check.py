@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from rasa_sdk import Tracker
 
@@ -25,20 +26,32 @@ def extended_until(serial_number: str | None) -> object:
         return None
 
 
-def assess_for(tracker: Tracker) -> WarrantyAssessment | None:
-    """Assess the warranty from the intake slots; ``None`` without a known device."""
+def assess_for(
+    tracker: Tracker, overrides: dict[str, Any] | None = None
+) -> WarrantyAssessment | None:
+    """Assess the warranty from the intake slots; ``None`` without a known device.
+
+    Args:
+        tracker: The conversation.
+        overrides: Normalised values to use instead of the slots of the same name.
+    """
+    values = dict(overrides or {})
+
+    def slot(name: str) -> Any:
+        return values[name] if name in values else tracker.get_slot(name)
+
     cat = catalogue()
-    device = cat.device(tracker.get_slot("device_model") or "")
+    device = cat.device(slot("device_model") or "")
     if device is None:
         return None
     fault = cat.fault(tracker.get_slot("fault_category") or "other") or cat.fault("other")
     assert fault is not None  # the catalogue loader guarantees "other"
     description = tracker.get_slot("fault_description") or ""
     return assess_warranty(
-        purchase_date=parse_iso_date(tracker.get_slot("purchase_date")),
+        purchase_date=parse_iso_date(slot("purchase_date")),
         warranty_months=device.warranty_months,
         fault=fault,
         damage=detect_damage(description, cat),
-        extended_until=extended_until(tracker.get_slot("serial_number")),  # type: ignore[arg-type]
+        extended_until=extended_until(slot("serial_number")),  # type: ignore[arg-type]
         today=today(),
     )

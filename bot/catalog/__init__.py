@@ -10,14 +10,37 @@ from bot.catalog.loader import (
     load_catalogue,
     load_status_names,
 )
+from bot.catalog.prices import PriceCatalogue, PriceQuote, RepairPart, load_prices
+from bot.catalog.service_centers import (
+    CentreSearch,
+    City,
+    Place,
+    ServiceCentre,
+    ServiceCentreCatalogue,
+    ServiceKind,
+    distance_km,
+    load_service_centres,
+)
 
 __all__ = [
     "CATALOG_DIR",
     "Catalogue",
+    "CentreSearch",
+    "City",
     "DamageKind",
     "Device",
     "Fault",
+    "Place",
+    "PriceCatalogue",
+    "PriceQuote",
+    "RepairPart",
+    "ServiceCentre",
+    "ServiceCentreCatalogue",
+    "ServiceKind",
     "ServiceType",
+    "distance_km",
     "load_catalogue",
+    "load_prices",
+    "load_service_centres",
     "load_status_names",
 ]

@@ -23,6 +23,7 @@ from bot.intake.devices import (
 from bot.intake.months import add_months, month_start
 from bot.intake.normalize import chinese_number, compact, to_arabic, to_halfwidth
 from bot.intake.phone import PhoneError, PhoneResult, mask_phone, parse_mobile
+from bot.intake.rating import parse_rating
 from bot.intake.serial import (
     SerialError,
     SerialKind,
@@ -72,6 +73,7 @@ __all__ = [
     "month_start",
     "parse_date_expression",
     "parse_mobile",
+    "parse_rating",
     "parse_serial",
     "to_arabic",
     "to_halfwidth",

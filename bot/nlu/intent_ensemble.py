@@ -3,11 +3,16 @@
 DIET learns from the pipeline's features; the logistic regression sees only TF-IDF character
 n-grams of the (half-width, lower-cased) text, which is robust on very short messages such as
 "好滴" or "拜拜啦". The two probability distributions are averaged with a configurable weight.
+
+The logistic regression learns retrieval intents by their keys (``faq/hotline``): summed, they
+give the intent ``faq``; within it, they are averaged with the ``ResponseSelector``'s ranking
+(``selector_weight``) to choose the answer.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +22,21 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.nlu.constants import (
+    RESPONSE_SELECTOR_PREDICTION_KEY,
+    RESPONSE_SELECTOR_PROPERTY_NAME,
+    RESPONSE_SELECTOR_RANKING_KEY,
+    RESPONSE_SELECTOR_RESPONSES_KEY,
+    RESPONSE_SELECTOR_UTTER_ACTION_KEY,
+)
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_RANKING_KEY,
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -29,11 +48,71 @@ MODEL_FILE = "intent_ensemble.json"
 ARRAYS_FILE = "intent_ensemble.npz"
 # Kept on each message for diagnostics: DIET's own ranking before averaging.
 DIET_RANKING_KEY = "diet_intent_ranking"
+# Kept in each response selector's output: its own ranking before averaging.
+SELECTOR_RANKING_KEY = "selector_ranking"
 
 
-def prepare(text: str) -> str:
-    """Text as the n-gram model sees it."""
-    return normalize_chars(text).lower().strip()
+#: One private-use character per masked entity type: "一加12充不进电" is read as "\ue001充不进电".
+MASKS: dict[str, str] = {
+    "device_model": "\ue001",
+    "serial_number": "\ue002",
+    "phone_number": "\ue003",
+    "ticket_no": "\ue004",
+    "purchase_date": "\ue005",
+    "city": "\ue006",
+}
+
+
+def mask(text: str, entities: list[dict[str, Any]] | None, types: Iterable[str]) -> str:
+    """Replace the spans of entities of ``types`` by their mask character.
+
+    Model names, numbers and dates say nothing about the intent; masked, the n-gram model
+    learns "<model> 充不进电" instead of memorising every model name.
+    """
+    wanted = set(types)
+    spans = sorted(
+        (int(e["start"]), int(e["end"]), MASKS[e["entity"]])
+        for e in entities or []
+        if e.get("entity") in wanted and e.get("entity") in MASKS and "start" in e and "end" in e
+    )
+    pieces: list[str] = []
+    position = 0
+    for start, end, char in spans:
+        if start < position or end <= start:
+            continue  # overlapping spans: the first one wins
+        pieces += [text[position:start], char]
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def prepare(
+    text: str, entities: list[dict[str, Any]] | None = None, types: Iterable[str] = ()
+) -> str:
+    """Text as the n-gram model sees it (entities of ``types`` masked)."""
+    return normalize_chars(mask(text, entities, types)).lower().strip()
+
+
+def label_of(message: Message) -> str | None:
+    """What the n-gram model learns for a message: the retrieval key, else the intent."""
+    label = message.get(INTENT_RESPONSE_KEY) or message.get(INTENT)
+    return str(label) if label else None
+
+
+def by_intent(probabilities: dict[str, float]) -> dict[str, float]:
+    """Probabilities of labels summed per intent (``faq/a`` + ``faq/b`` → ``faq``)."""
+    grouped: dict[str, float] = {}
+    for label, probability in probabilities.items():
+        intent = label.split("/", 1)[0]
+        grouped[intent] = grouped.get(intent, 0.0) + probability
+    return grouped
+
+
+def within(probabilities: dict[str, float], intent: str) -> dict[str, float]:
+    """The distribution over the keys of one retrieval intent, normalised to sum to 1."""
+    keys = {k: p for k, p in probabilities.items() if k.startswith(f"{intent}/")}
+    total = sum(keys.values())
+    return {k: p / total for k, p in keys.items()} if total > 0 else {}
 
 
 def combine(
@@ -59,6 +138,8 @@ class IntentEnsemble(GraphComponent, IntentClassifier):
             "max_ngram": 3,
             "C": 200.0,  # inverse regularisation of the logistic regression
             "ranking_length": 10,
+            "selector_weight": 0.5,  # share of the ResponseSelector in choosing a retrieval key
+            "mask_entities": [],  # entity types replaced by a placeholder before the n-grams
         }
 
     def __init__(
@@ -96,11 +177,14 @@ class IntentEnsemble(GraphComponent, IntentClassifier):
     def fit(self, messages: list[Message]) -> bool:
         """Fit the n-gram model on intent examples; ``False`` when there is too little data."""
         examples = [m for m in messages if m.get(TEXT) and m.get(INTENT)]
-        labels = [m.get(INTENT) for m in examples]
+        labels = [label_of(m) for m in examples]
         if len(set(labels)) < 2:
             return False
         self.vectorizer = self._new_vectorizer()
-        features = self.vectorizer.fit_transform([prepare(m.get(TEXT)) for m in examples])
+        types = self.config["mask_entities"]
+        features = self.vectorizer.fit_transform(
+            [prepare(m.get(TEXT), m.get(ENTITIES), types) for m in examples]
+        )
         self.classifier = LogisticRegression(C=float(self.config["C"]), max_iter=2000)
         self.classifier.fit(features, labels)
         return True
@@ -156,11 +240,14 @@ class IntentEnsemble(GraphComponent, IntentClassifier):
         component.vectorizer, component.classifier = vectorizer, classifier
         return component
 
-    def ngram_probabilities(self, text: str) -> dict[str, float]:
-        """The n-gram model's distribution over intents for ``text``."""
+    def ngram_probabilities(
+        self, text: str, entities: list[dict[str, Any]] | None = None
+    ) -> dict[str, float]:
+        """The n-gram model's distribution over intents for ``text`` and its entities."""
         if self.vectorizer is None or self.classifier is None:
             return {}
-        probabilities = self.classifier.predict_proba(self.vectorizer.transform([prepare(text)]))
+        prepared = prepare(text, entities, self.config["mask_entities"])
+        probabilities = self.classifier.predict_proba(self.vectorizer.transform([prepared]))
         return {
             str(c): float(p)
             for c, p in zip(self.classifier.classes_, probabilities[0], strict=True)
@@ -175,7 +262,9 @@ class IntentEnsemble(GraphComponent, IntentClassifier):
             if not text or not ranking or self.classifier is None:
                 continue
             diet = {r["name"]: float(r["confidence"]) for r in ranking}
-            mixed = combine(diet, self.ngram_probabilities(text), weight)
+            probabilities = self.ngram_probabilities(text, message.get(ENTITIES))
+            self._choose_responses(message, probabilities)
+            mixed = combine(diet, by_intent(probabilities), weight)
             top = mixed[: int(self.config["ranking_length"])]
             message.set(DIET_RANKING_KEY, ranking, add_to_output=True)
             message.set(INTENT, {"name": top[0][0], "confidence": top[0][1]}, add_to_output=True)
@@ -185,3 +274,33 @@ class IntentEnsemble(GraphComponent, IntentClassifier):
                 add_to_output=True,
             )
         return messages
+
+    def _choose_responses(self, message: Message, probabilities: dict[str, float]) -> None:
+        """Average each response selector's ranking with the n-gram model's keys."""
+        selectors = message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}
+        weight = float(self.config["selector_weight"])
+        for intent, output in selectors.items():
+            if not isinstance(output, dict) or RESPONSE_SELECTOR_RANKING_KEY not in output:
+                continue
+            ngram = within(probabilities, intent)
+            ranking = output[RESPONSE_SELECTOR_RANKING_KEY] or []
+            if not ngram or not ranking:
+                continue
+            ids = {r[INTENT_RESPONSE_KEY]: r.get("id") for r in ranking}
+            selector = {r[INTENT_RESPONSE_KEY]: float(r[PREDICTED_CONFIDENCE_KEY]) for r in ranking}
+            mixed = combine(selector, ngram, weight)
+            best, confidence = mixed[0]
+            response = dict(output[RESPONSE_SELECTOR_PREDICTION_KEY])
+            if response.get(INTENT_RESPONSE_KEY) != best:
+                response[RESPONSE_SELECTOR_RESPONSES_KEY] = []
+            response[INTENT_RESPONSE_KEY] = best
+            response[RESPONSE_SELECTOR_UTTER_ACTION_KEY] = f"utter_{best}"
+            response[PREDICTED_CONFIDENCE_KEY] = confidence
+            output[RESPONSE_SELECTOR_PREDICTION_KEY] = response
+            output[SELECTOR_RANKING_KEY] = ranking
+            output[RESPONSE_SELECTOR_RANKING_KEY] = [
+                {"id": ids.get(k), PREDICTED_CONFIDENCE_KEY: c, INTENT_RESPONSE_KEY: k}
+                for k, c in mixed[: int(self.config["ranking_length"])]
+            ]
+        if selectors:
+            message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selectors, add_to_output=True)

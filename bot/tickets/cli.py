@@ -4,13 +4,16 @@ Commands::
 
     migrate                                   upgrade the database to the newest schema
     show TICKET_NO                            print a ticket and its status history
-    set-status TICKET_NO STATUS [--note N] [--by WHO]
+    set-status TICKET_NO STATUS [--note N] [--by WHO] [--tracking-no T] [--courier C]
     add-extended-warranty SERIAL --until YYYY-MM-DD [--plan P] [--from YYYY-MM-DD]
                                               [--source S]
+    complaints [--since YYYY-MM-DD] [--limit N]   recent complaints, newest first
+    ratings [--since YYYY-MM-DD] [--context C]    satisfaction ratings summary
 
-``--url`` (before the command) overrides ``DATABASE_URL``. Exit codes: 0 success,
-2 bad input (unknown command, status, date or ticket number), 1 the database
-cannot be reached.
+Dates given to ``--since`` are business-local days (``TIMEZONE``). ``--url``
+(before the command) overrides ``DATABASE_URL``. Exit codes: 0 success, 2 bad
+input (unknown command, status, date or ticket number, missing tracking number,
+...), 1 the database cannot be reached.
 """
 
 from __future__ import annotations
@@ -24,12 +27,16 @@ from typing import TextIO
 from bot.settings import get_settings
 from bot.tickets import migrate
 from bot.tickets.db import TicketStoreUnavailable, session_scope
-from bot.tickets.models import TICKET_STATUSES
+from bot.tickets.models import RATING_CONTEXTS, TICKET_STATUSES
 from bot.tickets.repository import (
+    StatusChange,
+    TicketNotCancellable,
     TicketNotFound,
     TicketRecord,
     add_extended_warranty,
     get_ticket,
+    list_complaints,
+    rating_summary,
     set_status,
     status_history,
 )
@@ -50,8 +57,25 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"invalid date {text!r}, expected YYYY-MM-DD") from None
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"invalid count {text!r}, expected a whole number >= 1")
+    return value
+
+
 def _local(value: dt.datetime) -> str:
     return value.astimezone(get_settings().tz).isoformat(timespec="seconds")
+
+
+def _start_of(day: dt.date | None) -> dt.datetime | None:
+    """Return the first instant of a business-local day, or None."""
+    if day is None:
+        return None
+    return dt.datetime.combine(day, dt.time(), tzinfo=get_settings().tz)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("status", metavar="STATUS", help=", ".join(TICKET_STATUSES))
     status.add_argument("--note", help="note stored in the status history")
     status.add_argument("--by", default="cli", help="who makes the change (default: cli)")
+    status.add_argument(
+        "--tracking-no",
+        help="courier tracking number (shipped_back only; required for mail_in tickets)",
+    )
+    status.add_argument("--courier", help="courier name, e.g. SF (shipped_back only)")
 
     warranty = commands.add_parser(
         "add-extended-warranty", help="record an extended warranty plan of a device"
@@ -87,6 +116,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     warranty.add_argument("--plan", default="extended", help="plan name (default: extended)")
     warranty.add_argument("--source", default="cli", help="record source (default: cli)")
+
+    complaints = commands.add_parser("complaints", help="list recent complaints, newest first")
+    complaints.add_argument(
+        "--since", type=_date, help="only complaints from this business day on (YYYY-MM-DD)"
+    )
+    complaints.add_argument(
+        "--limit", type=_positive, default=20, help="how many to list (default: 20)"
+    )
+
+    ratings = commands.add_parser("ratings", help="summarise satisfaction ratings")
+    ratings.add_argument(
+        "--since", type=_date, help="only ratings from this business day on (YYYY-MM-DD)"
+    )
+    ratings.add_argument("--context", choices=RATING_CONTEXTS, help="only ratings of this context")
     return parser
 
 
@@ -113,6 +156,42 @@ def _print_ticket(ticket: TicketRecord, out: TextIO) -> None:
         print(f"{name + ':':<19}{value}", file=out)
 
 
+def _print_change(change: StatusChange, out: TextIO) -> None:
+    line = f"  {_local(change.changed_at)}  {change.status:<13} by {change.changed_by}"
+    if change.tracking_no:
+        courier = f" ({change.courier})" if change.courier else ""
+        line += f"  tracking {change.tracking_no}{courier}"
+    if change.note:
+        line += f"  {change.note}"
+    print(line, file=out)
+
+
+def _print_complaints(args: argparse.Namespace, out: TextIO) -> None:
+    with session_scope(args.url) as session:
+        complaints = list_complaints(session, since=_start_of(args.since), limit=args.limit)
+    if not complaints:
+        print("no complaints", file=out)
+    for complaint in complaints:
+        about = f"  about {complaint.ticket_no}" if complaint.ticket_no else ""
+        print(
+            f"{_local(complaint.created_at)}  #{complaint.id}  {complaint.channel}  "
+            f"sender {complaint.sender_id}{about}",
+            file=out,
+        )
+        for line in complaint.text.splitlines() or [""]:
+            print(f"    {line}", file=out)
+
+
+def _print_ratings(args: argparse.Namespace, out: TextIO) -> None:
+    with session_scope(args.url) as session:
+        summary = rating_summary(session, since=_start_of(args.since), context=args.context)
+    average = "-" if summary.average is None else f"{summary.average:.2f}"
+    print(f"ratings: {summary.count}", file=out)
+    print(f"average: {average}", file=out)
+    for score in sorted(summary.counts, reverse=True):
+        print(f"  {score}: {summary.counts[score]}", file=out)
+
+
 def _run(args: argparse.Namespace, out: TextIO) -> None:
     url: str | None = args.url
     if args.command == "migrate":
@@ -127,11 +206,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> None:
         _print_ticket(ticket, out)
         print("history:", file=out)
         for change in history:
-            note = f"  {change.note}" if change.note else ""
-            print(
-                f"  {_local(change.changed_at)}  {change.status:<13} by {change.changed_by}{note}",
-                file=out,
-            )
+            _print_change(change, out)
     elif args.command == "set-status":
         if args.status not in TICKET_STATUSES:
             raise _UsageError(
@@ -144,6 +219,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> None:
                 status=args.status,
                 note=args.note,
                 changed_by=args.by,
+                tracking_no=args.tracking_no,
+                courier=args.courier,
             )
         print(f"{ticket.ticket_no}: status {ticket.status}", file=out)
     elif args.command == "add-extended-warranty":
@@ -162,6 +239,10 @@ def _run(args: argparse.Namespace, out: TextIO) -> None:
             f"{record.starts_on.isoformat()} to {record.ends_on.isoformat()}",
             file=out,
         )
+    elif args.command == "complaints":
+        _print_complaints(args, out)
+    elif args.command == "ratings":
+        _print_ratings(args, out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -180,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
         _run(args, sys.stdout)
-    except (_UsageError, TicketNotFound, ValueError) as exc:
+    except (_UsageError, TicketNotFound, TicketNotCancellable, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except TicketStoreUnavailable as exc:

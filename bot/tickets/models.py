@@ -4,9 +4,10 @@ The ``tickets`` table is a documented contract for integrations (repair centre
 systems read it), so column names and allowed values only change through a
 migration and a note to integrators.
 
-Allowed values of ``status``, ``warranty_status`` and ``service_type`` are plain
-strings guarded by CHECK constraints (portable between SQLite and PostgreSQL);
-the tuples below are the single source of truth for them.
+Allowed values of ``status``, ``warranty_status``, ``service_type`` and the
+rating ``context`` are plain strings guarded by CHECK constraints (portable
+between SQLite and PostgreSQL); the tuples below are the single source of truth
+for them.
 """
 
 from __future__ import annotations
@@ -55,6 +56,17 @@ WARRANTY_STATUSES: tuple[str, ...] = (
     "out_of_warranty",
     "to_verify",
 )
+
+#: Service type whose device travels back by courier: ``shipped_back`` needs a tracking number.
+MAIL_IN = "mail_in"
+#: Status of a repaired device on its way back to the user.
+SHIPPED_BACK = "shipped_back"
+
+#: What a satisfaction rating is about: a repair ticket, an answered question, a human handoff.
+RATING_CONTEXTS: tuple[str, ...] = ("ticket", "question", "handoff")
+#: Lowest and highest satisfaction score (inclusive).
+MIN_SCORE = 1
+MAX_SCORE = 5
 
 #: Constraint names are deterministic so migrations (and SQLite batch mode) can address them.
 NAMING_CONVENTION: dict[str, str] = {
@@ -164,6 +176,9 @@ class TicketStatusHistory(Base):  # type: ignore[misc]
     note = Column(Text, nullable=True)
     changed_by = Column(String(64), nullable=False)
     changed_at = Column(UTCDateTime, nullable=False)
+    # Courier tracking of a device sent back (``shipped_back`` rows only).
+    tracking_no = Column(String(64), nullable=True)
+    courier = Column(String(32), nullable=True)
 
     ticket = relationship("Ticket", back_populates="history")
 
@@ -180,4 +195,40 @@ class ExtendedWarranty(Base):  # type: ignore[misc]
     starts_on = Column(Date, nullable=False)
     ends_on = Column(Date, nullable=False)
     source = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+
+
+class Complaint(Base):  # type: ignore[misc]
+    """A complaint left by a user in a conversation (table ``complaints``).
+
+    ``ticket_no`` is what the conversation referred to, not a foreign key: a
+    complaint is kept even when the number turns out to be wrong.
+    """
+
+    __tablename__ = "complaints"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    text = Column(Text, nullable=False)
+    ticket_no = Column(String(32), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False)
+
+
+class SatisfactionRating(Base):  # type: ignore[misc]
+    """A 1-5 satisfaction score given at the end of a conversation (``satisfaction_ratings``)."""
+
+    __tablename__ = "satisfaction_ratings"
+    __table_args__ = (
+        CheckConstraint(f"score BETWEEN {MIN_SCORE} AND {MAX_SCORE}", name="score"),
+        CheckConstraint(in_check("context", RATING_CONTEXTS), name="context"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    score = Column(Integer, nullable=False)
+    context = Column(String(16), nullable=False)
+    ticket_no = Column(String(32), nullable=True)
+    comment = Column(Text, nullable=True)
     created_at = Column(UTCDateTime, nullable=False)

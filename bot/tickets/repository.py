@@ -22,11 +22,18 @@ from sqlalchemy.orm import Session
 from bot.settings import get_settings
 from bot.tickets.models import (
     INITIAL_STATUS,
+    MAIL_IN,
+    MAX_SCORE,
+    MIN_SCORE,
     OPEN_STATUSES,
+    RATING_CONTEXTS,
     SERVICE_TYPES,
+    SHIPPED_BACK,
     TICKET_STATUSES,
     WARRANTY_STATUSES,
+    Complaint,
     ExtendedWarranty,
+    SatisfactionRating,
     Ticket,
     TicketStatusHistory,
 )
@@ -39,6 +46,15 @@ MAX_CREATE_ATTEMPTS = 20
 SEQUENCE_WIDTH = 4
 #: Who is recorded as author of the first history row of a ticket.
 CREATED_BY = "assistant"
+#: The only status from which users may cancel their own ticket (device not yet received).
+USER_CANCELLABLE_STATUSES: tuple[str, ...] = (INITIAL_STATUS,)
+#: History note of a cancellation made by the user.
+USER_CANCEL_NOTE = "cancelled by the user"
+#: Column widths of the courier fields (``ticket_status_history``).
+TRACKING_NO_MAX = 64
+COURIER_MAX = 32
+#: Column width of ticket numbers referred to by complaints and ratings.
+TICKET_NO_MAX = 32
 
 
 class TicketNotFound(LookupError):
@@ -51,6 +67,19 @@ class TicketNotFound(LookupError):
 
 class TicketNumberExhausted(RuntimeError):
     """No free ticket number could be taken after :data:`MAX_CREATE_ATTEMPTS` tries."""
+
+
+class TicketNotCancellable(RuntimeError):
+    """The user may not cancel this ticket: it is past ``submitted`` (received, closed, ...)."""
+
+    def __init__(self, ticket_no: str, status: str) -> None:
+        allowed = ", ".join(USER_CANCELLABLE_STATUSES)
+        super().__init__(
+            f"ticket {ticket_no} cannot be cancelled by the user: its status is {status} "
+            f"(only {allowed} tickets can be)"
+        )
+        self.ticket_no = ticket_no
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -90,6 +119,8 @@ class StatusChange:
     note: str | None
     changed_by: str
     changed_at: dt.datetime
+    tracking_no: str | None = None
+    courier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +134,47 @@ class ExtendedWarrantyRecord:
     ends_on: dt.date
     source: str
     created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ComplaintRecord:
+    """A complaint as stored (``text`` in full, ``created_at`` aware UTC)."""
+
+    id: int
+    sender_id: str
+    channel: str
+    text: str
+    ticket_no: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    """A satisfaction rating as stored."""
+
+    id: int
+    sender_id: str
+    channel: str
+    score: int
+    context: str
+    ticket_no: str | None
+    comment: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    """Satisfaction ratings summed up for operators.
+
+    Attributes:
+        count: Number of ratings.
+        average: Mean score, or None without ratings.
+        counts: Number of ratings per score, every score from 1 to 5 present.
+    """
+
+    count: int
+    average: float | None
+    counts: dict[int, int]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -132,6 +204,31 @@ def _optional(value: str | None) -> str | None:
         return None
     text = value.strip()
     return text or None
+
+
+def _since(since: dt.datetime | None) -> dt.datetime | None:
+    return None if since is None else _aware(since)
+
+
+def _limited(name: str, value: str | None, max_length: int) -> str | None:
+    if value is not None and len(value) > max_length:
+        raise ValueError(f"{name} is longer than {max_length} characters")
+    return value
+
+
+def _ticket_ref(ticket_no: str | None) -> str | None:
+    """Normalise an optional ticket number given by a conversation (not checked to exist).
+
+    Text too long to be a ticket number is dropped (with a warning) rather than
+    refused, so the complaint or rating it came with is still stored.
+    """
+    if ticket_no is None:
+        return None
+    number = "".join(ticket_no.split()).upper()
+    if len(number) > TICKET_NO_MAX:
+        logger.warning("ignoring ticket number reference %r: too long", number[:80])
+        return None
+    return number or None
 
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
@@ -185,6 +282,30 @@ def _warranty_record(row: Any) -> ExtendedWarrantyRecord:
         starts_on=row.starts_on,
         ends_on=row.ends_on,
         source=row.source,
+        created_at=row.created_at,
+    )
+
+
+def _complaint_record(row: Any) -> ComplaintRecord:
+    return ComplaintRecord(
+        id=row.id,
+        sender_id=row.sender_id,
+        channel=row.channel,
+        text=row.text,
+        ticket_no=row.ticket_no,
+        created_at=row.created_at,
+    )
+
+
+def _rating_record(row: Any) -> RatingRecord:
+    return RatingRecord(
+        id=row.id,
+        sender_id=row.sender_id,
+        channel=row.channel,
+        score=row.score,
+        context=row.context,
+        ticket_no=row.ticket_no,
+        comment=row.comment,
         created_at=row.created_at,
     )
 
@@ -423,39 +544,67 @@ def find_tickets_by_sender(session: Session, *, sender_id: str) -> list[TicketRe
     return _ticket_list(session, Ticket.sender_id == sender_id)
 
 
-def set_status(
-    session: Session,
-    *,
-    ticket_no: str,
-    status: str,
-    note: str | None = None,
-    changed_by: str,
-    now: dt.datetime | None = None,
-) -> TicketRecord:
-    """Change a ticket's status and append the change to its history.
-
-    Any transition is allowed (staff may correct mistakes); the history keeps
-    every change.
+def latest_open_ticket_for_sender(session: Session, *, sender_id: str) -> TicketRecord | None:
+    """Return the open ticket of this conversation sender that changed most recently.
 
     Args:
-        session: Session with a transaction owned by the caller.
-        ticket_no: Ticket number.
-        status: One of :data:`TICKET_STATUSES`.
-        note: Optional note for the history.
-        changed_by: Who made the change (staff id, system name).
-        now: Time of the change (aware); default the current time.
+        session: Open session.
+        sender_id: Conversation sender id.
 
     Returns:
-        The updated ticket.
-
-    Raises:
-        ValueError: Unknown status, empty ``changed_by`` or naive ``now``.
-        TicketNotFound: No such ticket.
+        The open ticket with the latest ``updated_at``, or None when the sender has none.
     """
-    _choice("status", status, TICKET_STATUSES)
-    author = _required("changed_by", changed_by)
-    changed_at = _aware(now)
-    ticket = _ticket_by_no(session, "".join(ticket_no.split()).upper())
+    ticket = (
+        session.execute(
+            select(Ticket)
+            .where(Ticket.sender_id == sender_id, Ticket.status.in_(OPEN_STATUSES))
+            .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
+    return None if ticket is None else _ticket_record(ticket)
+
+
+def _tracking(
+    ticket: Any, status: str, tracking_no: str | None, courier: str | None
+) -> tuple[str | None, str | None]:
+    """Validate and normalise the courier fields of a status change."""
+    number = None if tracking_no is None else "".join(tracking_no.split()).upper() or None
+    carrier = _optional(courier)
+    if status != SHIPPED_BACK:
+        if number is not None or carrier is not None:
+            raise ValueError(
+                f"a tracking number or courier can only be recorded with status {SHIPPED_BACK}, "
+                f"not {status}"
+            )
+        return None, None
+    if number is None:
+        if ticket.service_type == MAIL_IN:
+            raise ValueError(
+                f"ticket {ticket.ticket_no} is a mail-in repair: "
+                f"a tracking number is required to mark it {SHIPPED_BACK}"
+            )
+        if carrier is not None:
+            raise ValueError("a courier needs a tracking number")
+    return (
+        _limited("tracking_no", number, TRACKING_NO_MAX),
+        _limited("courier", carrier, COURIER_MAX),
+    )
+
+
+def _change_status(
+    session: Session,
+    ticket: Any,
+    *,
+    status: str,
+    note: str | None,
+    author: str,
+    changed_at: dt.datetime,
+    tracking_no: str | None = None,
+    courier: str | None = None,
+) -> TicketRecord:
     ticket.status = status
     ticket.updated_at = changed_at
     session.add(
@@ -465,10 +614,122 @@ def set_status(
             note=_optional(note),
             changed_by=author,
             changed_at=changed_at,
+            tracking_no=tracking_no,
+            courier=courier,
         )
     )
     session.flush()
     return _ticket_record(ticket)
+
+
+def set_status(
+    session: Session,
+    *,
+    ticket_no: str,
+    status: str,
+    note: str | None = None,
+    changed_by: str,
+    now: dt.datetime | None = None,
+    tracking_no: str | None = None,
+    courier: str | None = None,
+) -> TicketRecord:
+    """Change a ticket's status and append the change to its history.
+
+    Any transition is allowed (staff may correct mistakes); the history keeps
+    every change. Courier tracking belongs to ``shipped_back`` only: a mail-in
+    ticket needs a tracking number to get there, store and home tickets may
+    have one (a device couriered back after all) but need not.
+
+    Args:
+        session: Session with a transaction owned by the caller.
+        ticket_no: Ticket number.
+        status: One of :data:`TICKET_STATUSES`.
+        note: Optional note for the history.
+        changed_by: Who made the change (staff id, system name).
+        now: Time of the change (aware); default the current time.
+        tracking_no: Courier tracking number (``shipped_back`` only); whitespace
+            is removed and letters are upper-cased.
+        courier: Courier name, e.g. ``SF`` (``shipped_back`` with a tracking number only).
+
+    Returns:
+        The updated ticket.
+
+    Raises:
+        ValueError: Unknown status, empty ``changed_by``, naive ``now``, a mail-in
+            ticket marked ``shipped_back`` without tracking number, tracking
+            fields with another status, or tracking fields too long.
+        TicketNotFound: No such ticket.
+    """
+    _choice("status", status, TICKET_STATUSES)
+    author = _required("changed_by", changed_by)
+    changed_at = _aware(now)
+    ticket = _ticket_by_no(session, "".join(ticket_no.split()).upper())
+    number, carrier = _tracking(ticket, status, tracking_no, courier)
+    return _change_status(
+        session,
+        ticket,
+        status=status,
+        note=note,
+        author=author,
+        changed_at=changed_at,
+        tracking_no=number,
+        courier=carrier,
+    )
+
+
+def cancel_ticket_by_user(
+    session: Session,
+    *,
+    ticket_no: str,
+    changed_by: str,
+    now: dt.datetime | None = None,
+) -> TicketRecord:
+    """Cancel a ticket at the user's request, allowed only before the device is received.
+
+    Ownership is not checked here: the caller makes sure the ticket belongs to
+    the conversation. The ticket row is locked (``SELECT ... FOR UPDATE`` on
+    PostgreSQL; SQLite writers are serialised anyway) so a concurrent "received"
+    cannot slip in between the check and the change.
+
+    Args:
+        session: Session with a transaction owned by the caller.
+        ticket_no: Ticket number.
+        changed_by: Who is recorded in the history (e.g. the assistant).
+        now: Time of the change (aware); default the current time.
+
+    Returns:
+        The cancelled ticket; its history ends with ``cancelled`` and the note
+        :data:`USER_CANCEL_NOTE`.
+
+    Raises:
+        TicketNotCancellable: The status is no longer ``submitted`` (also when
+            the ticket is already cancelled).
+        TicketNotFound: No such ticket.
+        ValueError: Empty ``changed_by`` or naive ``now``.
+    """
+    author = _required("changed_by", changed_by)
+    changed_at = _aware(now)
+    number = "".join(ticket_no.split()).upper()
+    # populate_existing: a Ticket already in the session (the caller looked it up to
+    # check ownership) is refreshed with the locked row instead of kept as it was.
+    ticket = session.execute(
+        select(Ticket)
+        .where(Ticket.ticket_no == number)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if ticket is None:
+        raise TicketNotFound(number)
+    if ticket.status not in USER_CANCELLABLE_STATUSES:
+        raise TicketNotCancellable(ticket.ticket_no, ticket.status)
+    return _change_status(
+        session,
+        ticket,
+        status="cancelled",
+        note=USER_CANCEL_NOTE,
+        author=author,
+        changed_at=changed_at,
+    )
 
 
 def status_history(session: Session, *, ticket_no: str) -> list[StatusChange]:
@@ -501,6 +762,8 @@ def status_history(session: Session, *, ticket_no: str) -> list[StatusChange]:
             note=row.note,
             changed_by=row.changed_by,
             changed_at=row.changed_at,
+            tracking_no=row.tracking_no,
+            courier=row.courier,
         )
         for row in rows
     ]
@@ -606,3 +869,149 @@ def list_extended_warranties(
         .all()
     )
     return [_warranty_record(row) for row in rows]
+
+
+# --------------------------------------------------------------------------- feedback
+
+
+def record_complaint(
+    session: Session,
+    *,
+    sender_id: str,
+    channel: str,
+    text: str,
+    ticket_no: str | None = None,
+    now: dt.datetime | None = None,
+) -> ComplaintRecord:
+    """Store a user's complaint for the operators.
+
+    Args:
+        session: Session with a transaction owned by the caller.
+        sender_id: Conversation sender id.
+        channel: Input channel name.
+        text: The complaint in the user's words; stripped, never truncated.
+        ticket_no: Ticket the complaint is about, if any (normalised, not checked to
+            exist, ignored when too long to be a ticket number).
+        now: Creation time (aware); default the current time.
+
+    Returns:
+        The stored complaint.
+
+    Raises:
+        ValueError: Empty text, sender or channel, or naive ``now``.
+    """
+    row = Complaint(
+        sender_id=_required("sender_id", sender_id),
+        channel=_required("channel", channel),
+        text=_required("text", text),
+        ticket_no=_ticket_ref(ticket_no),
+        created_at=_aware(now),
+    )
+    session.add(row)
+    session.flush()
+    return _complaint_record(row)
+
+
+def list_complaints(
+    session: Session, *, since: dt.datetime | None = None, limit: int = 100
+) -> list[ComplaintRecord]:
+    """Return recent complaints, newest first.
+
+    Args:
+        session: Open session.
+        since: Only complaints created at or after this time (aware); None for all.
+        limit: Maximum number of complaints returned (at least 1).
+
+    Returns:
+        The complaints; empty when none.
+
+    Raises:
+        ValueError: ``limit`` below 1 or naive ``since``.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    query = select(Complaint).order_by(Complaint.created_at.desc(), Complaint.id.desc())
+    start = _since(since)
+    if start is not None:
+        query = query.where(Complaint.created_at >= start)
+    rows = session.execute(query.limit(limit)).scalars().all()
+    return [_complaint_record(row) for row in rows]
+
+
+def record_rating(
+    session: Session,
+    *,
+    sender_id: str,
+    channel: str,
+    score: int,
+    context: str,
+    ticket_no: str | None = None,
+    comment: str | None = None,
+    now: dt.datetime | None = None,
+) -> RatingRecord:
+    """Store a satisfaction rating.
+
+    Args:
+        session: Session with a transaction owned by the caller.
+        sender_id: Conversation sender id.
+        channel: Input channel name.
+        score: Whole number from 1 (very unhappy) to 5 (very happy).
+        context: What was rated, one of :data:`RATING_CONTEXTS`.
+        ticket_no: Ticket concerned, if any (normalised, not checked to exist,
+            ignored when too long to be a ticket number).
+        comment: Optional free text; blank is stored as None.
+        now: Creation time (aware); default the current time.
+
+    Returns:
+        The stored rating.
+
+    Raises:
+        ValueError: Score outside 1..5 or not an integer, unknown context, empty
+            sender or channel, or naive ``now``.
+    """
+    if isinstance(score, bool) or not isinstance(score, int) or not MIN_SCORE <= score <= MAX_SCORE:
+        raise ValueError(f"score must be a whole number from {MIN_SCORE} to {MAX_SCORE}: {score!r}")
+    row = SatisfactionRating(
+        sender_id=_required("sender_id", sender_id),
+        channel=_required("channel", channel),
+        score=score,
+        context=_choice("context", context, RATING_CONTEXTS),
+        ticket_no=_ticket_ref(ticket_no),
+        comment=_optional(comment),
+        created_at=_aware(now),
+    )
+    session.add(row)
+    session.flush()
+    return _rating_record(row)
+
+
+def rating_summary(
+    session: Session, *, since: dt.datetime | None = None, context: str | None = None
+) -> RatingSummary:
+    """Sum up satisfaction ratings for operators.
+
+    Args:
+        session: Open session.
+        since: Only ratings created at or after this time (aware); None for all.
+        context: Only ratings of this context (one of :data:`RATING_CONTEXTS`); None for all.
+
+    Returns:
+        Count, average and count per score (average None when there are no ratings).
+
+    Raises:
+        ValueError: Unknown context or naive ``since``.
+    """
+    query = select(SatisfactionRating.score, func.count()).group_by(SatisfactionRating.score)
+    start = _since(since)
+    if start is not None:
+        query = query.where(SatisfactionRating.created_at >= start)
+    if context is not None:
+        query = query.where(
+            SatisfactionRating.context == _choice("context", context, RATING_CONTEXTS)
+        )
+    counts = dict.fromkeys(range(MIN_SCORE, MAX_SCORE + 1), 0)
+    for score, count in session.execute(query).all():
+        counts[int(score)] = int(count)
+    total = sum(counts.values())
+    average = sum(score * n for score, n in counts.items()) / total if total else None
+    return RatingSummary(count=total, average=average, counts=counts)

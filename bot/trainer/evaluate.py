@@ -65,6 +65,35 @@ async def _parse_all(model: Path, texts: list[str]) -> list[dict[str, Any]]:
     return [await agent.parse_message(text) for text in texts]
 
 
+def full_intent(parse: dict[str, Any]) -> str:
+    """The predicted intent with its FAQ key (``faq/hotline``) when it is a retrieval intent."""
+    name = str((parse.get("intent") or {}).get("name") or "")
+    selector = (parse.get("response_selector") or {}).get(name) or {}
+    key = (selector.get("response") or {}).get("intent_response_key")
+    return str(key) if key else name
+
+
+def label_scores(gold: list[str], predicted: list[str]) -> dict[str, Any]:
+    """Per-label precision/recall/F1 and the macro-F1 over the gold labels."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    labels = sorted(set(gold))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        gold, predicted, labels=labels, zero_division=0
+    )
+    rows = {
+        label: {
+            "precision": float(p),
+            "recall": float(r),
+            "f1-score": float(f),
+            "support": int(n),
+        }
+        for label, p, r, f, n in zip(labels, precision, recall, f1, support, strict=True)
+    }
+    macro = sum(row["f1-score"] for row in rows.values()) / len(rows) if rows else 0.0
+    return {"labels": rows, "macro_f1": macro}
+
+
 def evaluate(model: Path, heldout: Path, out: Path) -> dict[str, Any]:
     """Score ``model`` on ``heldout``; write reports to ``out``; return the summary."""
     from rasa.shared.nlu.training_data.loading import load_data
@@ -85,6 +114,8 @@ def evaluate(model: Path, heldout: Path, out: Path) -> dict[str, Any]:
     gold = [entity_spans(m.get("entities") or []) for m in examples]
     predicted = [entity_spans(p.get("entities") or []) for p in parsed]
     entities = entity_f1(gold, predicted)
+    full_gold = [str(m.get("intent_response_key") or m.get("intent")) for m in examples]
+    full = label_scores(full_gold, [full_intent(p) for p in parsed])
     summary = {
         "intent_macro_f1": intent_report["macro avg"]["f1-score"],
         "intent_accuracy": intent_report["accuracy"],
@@ -97,6 +128,8 @@ def evaluate(model: Path, heldout: Path, out: Path) -> dict[str, Any]:
             and "support" in row
             and name not in {"macro avg", "weighted avg", "micro avg"}
         },
+        "intent_and_faq_macro_f1": full["macro_f1"],
+        "intents_and_faq_keys": full["labels"],
         "examples": len(examples),
         "confusion_matrix": str(confusion_matrix),
     }
@@ -113,6 +146,12 @@ def print_summary(summary: dict[str, Any]) -> None:
             f"{name:<22}{row['precision']:>10.3f}{row['recall']:>8.3f}"
             f"{row['f1-score']:>8.3f}{int(row['support']):>5}"
         )
+    print(f"\n{'intent or FAQ key':<26}{'precision':>10}{'recall':>8}{'f1':>8}{'n':>5}")
+    for name, row in sorted(summary["intents_and_faq_keys"].items()):
+        print(
+            f"{name:<26}{row['precision']:>10.3f}{row['recall']:>8.3f}"
+            f"{row['f1-score']:>8.3f}{int(row['support']):>5}"
+        )
     print(f"\n{'entity':<22}{'precision':>10}{'recall':>8}{'f1':>8}{'n':>5}")
     for name, row in summary["entities"].items():
         print(
@@ -121,6 +160,7 @@ def print_summary(summary: dict[str, Any]) -> None:
         )
     print(f"\nintent macro-F1: {summary['intent_macro_f1']:.3f}")
     print(f"intent accuracy: {summary['intent_accuracy']:.3f}")
+    print(f"intent + FAQ key macro-F1: {summary['intent_and_faq_macro_f1']:.3f}")
     print(f"entity F1:       {summary['entity_f1']:.3f}")
     print(f"confusion matrix: {summary['confusion_matrix']}")
 

@@ -158,7 +158,9 @@ def make_tracker(domain: dict[str, Any]) -> Callable[..., Tracker]:
         input_channel: str = "rest",
         confidence: float = 0.95,
         active_loop: str | None = FORM,
+        parse_extra: Mapping[str, Any] | None = None,
     ) -> Tracker:
+        # parse_extra: more keys of the parse data, e.g. ``response_selector``.
         entity_list = [_entity(e) for e in entities]
         ranking = (
             intent_ranking
@@ -170,6 +172,7 @@ def make_tracker(domain: dict[str, Any]) -> Callable[..., Tracker]:
             "intent_ranking": ranking,
             "entities": entity_list,
             "text": text,
+            **(parse_extra or {}),
         }
         extracted = entity_slots(domain, entity_list)
         required = set(domain["forms"][FORM]["required_slots"]) | {requested_slot}

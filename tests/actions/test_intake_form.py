@@ -223,7 +223,7 @@ def test_unknown_device_is_not_found(make_tracker, validate):
         SlotSet("intake_failures", {"device_model": 1}),
         SlotSet("requested_slot", "device_model"),
     ]
-    assert dispatcher.messages == [msg("utter_device_not_found", text="asdfgh")]
+    assert dispatcher.messages == [msg("utter_device_not_found", user_text="asdfgh")]
 
 
 def test_second_device_failure_offers_human_help(make_tracker, validate):
@@ -242,7 +242,7 @@ def test_second_device_failure_offers_human_help(make_tracker, validate):
         SlotSet("requested_slot", "device_model"),
     ]
     assert dispatcher.messages == [
-        msg("utter_device_not_found", text="asdfgh"),
+        msg("utter_device_not_found", user_text="asdfgh"),
         msg("utter_offer_human_help"),
     ]
 
@@ -823,7 +823,7 @@ def test_same_message_without_digression_is_consumed(make_tracker, validate):
     events, dispatcher = validate(tracker)
 
     assert events[0] == SlotSet("device_model", None)
-    assert dispatcher.messages == [msg("utter_device_not_found", text="保修是两年吗")]
+    assert dispatcher.messages == [msg("utter_device_not_found", user_text="保修是两年吗")]
 
 
 def test_pending_cancel_question_leaves_the_message_to_the_rules(make_tracker, validate):

@@ -1,124 +1,434 @@
-"""ActionCheckRepairStatus: tickets of this conversation only."""
+"""ActionCheckRepairStatus: own tickets, tickets proven by their phone, timeline, masking."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from rasa_sdk.events import SlotSet
 
 from bot.actions.status import ActionCheckRepairStatus
 from bot.tickets import session_scope, set_status
-from tests.actions.helpers import msg
+from tests.actions.conftest import IMEI
+from tests.actions.helpers import cleared, message_values, msg
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOON = dt.datetime(2026, 5, 20, 12, 0, tzinfo=SHANGHAI)
+PHONE = "13800000000"
+OTHER_PHONE = "13912345678"
+
+
+def detail(ticket_no: str = "R20260520-0001", **overrides: Any) -> dict[str, Any]:
+    """The details message of a ticket made by ``ticket_factory`` with its defaults."""
+    values = {
+        "ticket_no": ticket_no,
+        "device_name": "一加 12",
+        "fault_name": "屏幕问题",
+        "serial": "8612*******0127",
+        "phone": "138****0000",
+        "status_name": "已提交",
+        "timeline": "· 2026年5月20日 已提交",
+    }
+    return msg("utter_status_detail", **{**values, **overrides})
+
+
+def change(ticket_no: str, status: str, day: int, **kwargs: Any) -> None:
+    with session_scope() as session:
+        set_status(
+            session,
+            ticket_no=ticket_no,
+            status=status,
+            changed_by="engineer",
+            now=NOON + dt.timedelta(days=day),
+            **kwargs,
+        )
 
 
 @pytest.fixture
 def status(run, make_tracker):
-    def _status(ticket_no: str | None = None, sender_id: str = "test-user"):
-        entities = [("ticket_no", ticket_no)] if ticket_no else []
-        text = f"查一下{ticket_no}" if ticket_no else "我的手机修好了吗"
+    def _status(
+        text: str = "我的手机修好了吗",
+        intent: str = "check_repair_status",
+        entities: tuple[Any, ...] = (),
+        sender_id: str = "test-user",
+        active_loop: str | None = None,
+        **slots: Any,
+    ):
         tracker = make_tracker(
-            {},
+            slots,
             text,
-            "check_repair_status",
+            intent,
             entities=entities,
             sender_id=sender_id,
-            active_loop=None,
+            active_loop=active_loop,
+            requested_slot="contact_phone" if active_loop else None,
         )
         return run(ActionCheckRepairStatus(), tracker)
 
     return _status
 
 
-def test_own_ticket_is_shown_with_the_status_name(status, ticket_factory):
+# --------------------------------------------------------------------------- own tickets
+
+
+def test_own_ticket_by_number_shows_details_and_timeline(status, ticket_factory):
     ticket = ticket_factory(sender_id="test-user", now=NOON)
     assert ticket.ticket_no == "R20260520-0001"
+    change("R20260520-0001", "received", 1)
+    change("R20260520-0001", "shipped_back", 5, tracking_no="sf 1234 5678 901", courier="顺丰")
 
-    events, dispatcher = status("r20260520-0001")
+    events, dispatcher = status("查一下r20260520-0001", entities=[("ticket_no", "r20260520-0001")])
 
     assert dispatcher.messages == [
-        msg(
-            "utter_status_line",
-            ticket_no="R20260520-0001",
-            device_name="一加 12",
-            fault_name="屏幕问题",
-            status_name="已提交",
-            updated="2026年5月20日",
+        detail(
+            status_name="已寄回",
+            timeline=(
+                "· 2026年5月20日 已提交\n"
+                "· 2026年5月21日 已收到手机\n"
+                "· 2026年5月25日 已寄回（顺丰运单号 SF12345678901）"
+            ),
         )
     ]
-    assert events == []
+    assert events == cleared()
 
 
-def test_every_own_ticket_newest_first(status, ticket_factory):
+def test_tracking_number_without_courier(status, ticket_factory):
+    ticket_factory(sender_id="test-user", now=NOON, service_type="store", city="成都")
+    change("R20260520-0001", "repairing", 2)
+    change("R20260520-0001", "shipped_back", 3, tracking_no="YT9988776655")
+
+    events, dispatcher = status("R20260520-0001", entities=[("ticket_no", "R20260520-0001")])
+
+    assert dispatcher.messages == [
+        detail(
+            status_name="已寄回",
+            timeline=(
+                "· 2026年5月20日 已提交\n"
+                "· 2026年5月22日 维修中\n"
+                "· 2026年5月23日 已寄回（运单号 YT9988776655）"
+            ),
+        )
+    ]
+    assert events == cleared()
+
+
+def test_ticket_number_is_read_from_the_text_without_entity(status, ticket_factory):
+    ticket_factory(sender_id="test-user", now=NOON)
+
+    events, dispatcher = status("帮我查下r20260520-0001的进度")
+
+    assert dispatcher.messages == [detail()]
+    assert events == cleared()
+
+
+def test_own_tickets_open_first_then_newest(status, ticket_factory):
     ticket_factory(sender_id="test-user", now=NOON)
     ticket_factory(
         sender_id="test-user",
         intake_id="second",
         device_model_id="oneplus-ace-3",
         fault_category="battery",
+        serial_number=None,
         now=NOON + dt.timedelta(days=1),
     )
-    ticket_factory(sender_id="someone-else", intake_id="third", now=NOON)
-    with session_scope() as session:
-        set_status(
-            session,
-            ticket_no="R20260520-0001",
-            status="repairing",
-            changed_by="engineer",
-            now=NOON + dt.timedelta(days=2),
-        )
+    ticket_factory(sender_id="test-user", intake_id="third", now=NOON + dt.timedelta(days=2))
+    ticket_factory(sender_id="someone-else", intake_id="fourth", now=NOON)
+    change("R20260520-0001", "repairing", 3)
+    # The newest change of all closes the third ticket: it is listed last.
+    change("R20260522-0001", "completed", 4)
 
     events, dispatcher = status()
 
     assert dispatcher.messages == [
-        msg(
-            "utter_status_line",
-            ticket_no="R20260521-0001",
+        detail(
+            status_name="维修中",
+            timeline="· 2026年5月20日 已提交\n· 2026年5月23日 维修中",
+        ),
+        detail(
+            "R20260521-0001",
             device_name="一加 Ace 3",
             fault_name="电池问题",
-            status_name="已提交",
-            updated="2026年5月21日",
+            serial="未提供",
+            timeline="· 2026年5月21日 已提交",
         ),
-        msg(
-            "utter_status_line",
-            ticket_no="R20260520-0001",
-            device_name="一加 12",
-            fault_name="屏幕问题",
-            status_name="维修中",
-            updated="2026年5月22日",
+        detail(
+            "R20260522-0001",
+            status_name="已完成",
+            timeline="· 2026年5月22日 已提交\n· 2026年5月24日 已完成",
         ),
     ]
-    assert events == []
+    assert events == cleared()
 
 
-def test_ticket_of_another_conversation_is_private(status, ticket_factory):
-    ticket_factory(sender_id="someone-else", now=NOON)
+def test_at_most_three_tickets_are_shown(status, ticket_factory):
+    for day in range(4):
+        ticket_factory(
+            sender_id="test-user", intake_id=f"i{day}", now=NOON + dt.timedelta(days=day)
+        )
 
-    events, dispatcher = status("R20260520-0001")
+    _events, dispatcher = status()
 
-    assert dispatcher.messages == [msg("utter_status_private", ticket_no="R20260520-0001")]
-    assert events == []
+    assert [m["ticket_no"] for m in dispatcher.messages] == [
+        "R20260523-0001",
+        "R20260522-0001",
+        "R20260521-0001",
+    ]
+
+
+def test_date_is_in_the_business_time_zone(status, ticket_factory):
+    # 01:00 in Shanghai is still the 19th in UTC.
+    ticket_factory(sender_id="test-user", now=dt.datetime(2026, 5, 20, 1, 0, tzinfo=SHANGHAI))
+
+    _events, dispatcher = status("R20260520-0001", entities=[("ticket_no", "R20260520-0001")])
+
+    assert dispatcher.messages == [detail()]
 
 
 def test_unknown_ticket_is_not_found(status, ticket_factory):
     ticket_factory(sender_id="test-user", now=NOON)
 
-    events, dispatcher = status("R20991231-0001")
+    events, dispatcher = status("R20991231-0001", entities=[("ticket_no", "R20991231-0001")])
 
     assert dispatcher.messages == [msg("utter_status_not_found", ticket_no="R20991231-0001")]
-    assert events == []
+    assert events == cleared()
 
 
-def test_no_ticket_in_this_conversation(status, ticket_factory):
+# --------------------------------------------------------------------------- other tickets
+
+
+def test_ticket_of_another_conversation_asks_for_the_phone(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+
+    events, dispatcher = status("R20260520-0001", entities=[("ticket_no", "R20260520-0001")])
+
+    assert dispatcher.messages == [msg("utter_status_need_phone", ticket_no="R20260520-0001")]
+    assert events == [
+        *cleared(),
+        SlotSet("status_asked", True),
+        SlotSet("status_ticket_no", "R20260520-0001"),
+    ]
+
+
+def test_right_phone_after_the_question_shows_the_ticket(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+
+    events, dispatcher = status(
+        "138 0000 0000",
+        "inform",
+        status_asked=True,
+        status_ticket_no="R20260520-0001",
+    )
+
+    assert dispatcher.messages == [detail()]
+    assert events == [*cleared(), SlotSet("verified_phones", [PHONE])]
+
+
+def test_a_cancellation_waiting_for_the_phone_is_offered_after_it(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+
+    events, dispatcher = status(
+        "13800000000",
+        "inform",
+        status_asked=True,
+        status_ticket_no="R20260520-0001",
+        ticket_cancel_no="R20260520-0001",
+    )
+
+    assert dispatcher.messages == [
+        detail(),
+        msg("utter_ask_ticket_cancel", ticket_no="R20260520-0001"),
+    ]
+    assert events == [
+        *cleared(),
+        SlotSet("verified_phones", [PHONE]),
+        SlotSet("ticket_cancel_pending", True),
+        SlotSet("ticket_cancel_no", "R20260520-0001"),
+    ]
+
+
+def test_a_cancellation_waiting_for_the_phone_of_a_received_ticket(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+    change("R20260520-0001", "received", 1)
+
+    events, dispatcher = status(
+        "13800000000",
+        "inform",
+        status_asked=True,
+        status_ticket_no="R20260520-0001",
+        ticket_cancel_no="R20260520-0001",
+    )
+
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_status_detail",
+        "utter_ticket_cannot_cancel",
+    ]
+    assert dispatcher.messages[1]["status_name"] == "已收到手机"
+    assert events == [*cleared(), SlotSet("verified_phones", [PHONE])]
+
+
+def test_a_wrong_phone_offers_no_cancellation(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+
+    events, dispatcher = status(
+        "13900000000",
+        "inform",
+        status_asked=True,
+        status_ticket_no="R20260520-0001",
+        ticket_cancel_no="R20260520-0001",
+    )
+
+    assert dispatcher.messages == [msg("utter_status_phone_mismatch", ticket_no="R20260520-0001")]
+    assert events == cleared()
+
+
+def test_ticket_number_and_phone_in_one_message(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+
+    events, dispatcher = status(
+        "查R20260520-0001，电话13800000000",
+        entities=[("ticket_no", "R20260520-0001"), ("phone_number", PHONE)],
+        verified_phones=[OTHER_PHONE],
+    )
+
+    assert dispatcher.messages == [detail()]
+    assert events == [*cleared(), SlotSet("verified_phones", [PHONE, OTHER_PHONE])]
+
+
+def test_a_verified_phone_is_not_asked_again(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+
+    events, dispatcher = status(
+        "R20260520-0001", entities=[("ticket_no", "R20260520-0001")], verified_phones=[PHONE]
+    )
+
+    assert dispatcher.messages == [detail()]
+    assert events == cleared()
+
+
+def test_wrong_phone_reveals_nothing(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+
+    events, dispatcher = status(
+        OTHER_PHONE, "inform", status_asked=True, status_ticket_no="R20260520-0001"
+    )
+
+    assert dispatcher.messages == [msg("utter_status_phone_mismatch", ticket_no="R20260520-0001")]
+    assert events == cleared()
+
+
+def test_a_phone_verified_for_another_ticket_does_not_open_this_one(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+
+    events, dispatcher = status(
+        f"R20260520-0001 {OTHER_PHONE}",
+        entities=[("ticket_no", "R20260520-0001")],
+        verified_phones=[OTHER_PHONE],
+    )
+
+    assert dispatcher.messages == [msg("utter_status_phone_mismatch", ticket_no="R20260520-0001")]
+    assert events == cleared()
+
+
+def test_phone_alone_lists_the_tickets_of_that_phone(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+    ticket_factory(
+        sender_id="third-party",
+        intake_id="second",
+        contact_phone=OTHER_PHONE,
+        now=NOON + dt.timedelta(days=1),
+    )
+    ticket_factory(sender_id="another", intake_id="third", now=NOON + dt.timedelta(days=2))
+
+    events, dispatcher = status("我的手机号是13800000000", "inform")
+
+    assert dispatcher.messages == [
+        detail("R20260522-0001", timeline="· 2026年5月22日 已提交"),
+        detail(),
+    ]
+    assert events == [*cleared(), SlotSet("verified_phones", [PHONE])]
+
+
+def test_phone_without_tickets(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+
+    events, dispatcher = status(OTHER_PHONE, "inform", status_asked=True)
+
+    assert dispatcher.messages == [msg("utter_status_none_for_phone", phone="139****5678")]
+    assert events == cleared()
+
+
+# --------------------------------------------------------------------------- no identifier
+
+
+def test_no_identifier_asks_for_one(status, ticket_factory):
     ticket_factory(sender_id="someone-else", now=NOON)
 
     events, dispatcher = status()
 
-    assert dispatcher.messages == [msg("utter_status_no_ticket")]
-    assert events == []
+    assert dispatcher.messages == [msg("utter_status_ask_identifier")]
+    assert events == [*cleared(), SlotSet("status_asked", True)]
+
+
+def test_no_identifier_on_the_second_try_is_invalid(status):
+    events, dispatcher = status("不记得了", "inform", status_asked=True)
+
+    assert dispatcher.messages == [msg("utter_status_identifier_invalid")]
+    assert events == [*cleared(), SlotSet("status_asked", True)]
+
+
+def test_inside_the_form_no_question_is_left_pending(status):
+    events, dispatcher = status(active_loop="repair_form")
+
+    assert dispatcher.messages == [msg("utter_status_ask_identifier")]
+    assert events == cleared()
+
+
+def test_inside_the_form_another_ticket_is_verified_later(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+
+    events, dispatcher = status(
+        "R20260520-0001", entities=[("ticket_no", "R20260520-0001")], active_loop="repair_form"
+    )
+
+    assert dispatcher.messages == [msg("utter_status_verify_later", ticket_no="R20260520-0001")]
+    assert events == cleared()
+
+
+# --------------------------------------------------------------------------- privacy, outage
+
+
+def test_full_imei_and_phone_never_appear_in_a_message(status, ticket_factory):
+    ticket_factory(sender_id="test-user", contact_phone=OTHER_PHONE, now=NOON)
+    ticket_factory(
+        sender_id="someone-else", intake_id="second", contact_phone=OTHER_PHONE, now=NOON
+    )
+    change("R20260520-0001", "shipped_back", 1, tracking_no="SF100", courier="顺丰")
+
+    runs = [
+        status(),
+        status("R20260520-0002", entities=[("ticket_no", "R20260520-0002")]),
+        status(OTHER_PHONE, "inform", status_asked=True, status_ticket_no="R20260520-0002"),
+        status(PHONE, "inform", status_asked=True, status_ticket_no="R20260520-0002"),
+        status(f"我的号码是 {OTHER_PHONE}", "inform", sender_id="stranger"),
+        status(PHONE, "inform", sender_id="stranger"),
+    ]
+
+    messages = [m for _events, dispatcher in runs for m in dispatcher.messages]
+    assert [m["response"] for m in messages] == [
+        "utter_status_detail",
+        "utter_status_need_phone",
+        "utter_status_detail",
+        "utter_status_phone_mismatch",
+        "utter_status_detail",
+        "utter_status_detail",
+        "utter_status_none_for_phone",
+    ]
+    values = message_values(messages)
+    assert not [v for v in values if IMEI in v or OTHER_PHONE in v or PHONE in v]
+    assert {m["serial"] for m in messages if "serial" in m} == {"8612*******0127"}
+    assert {m["phone"] for m in messages if "phone" in m} == {"139****5678", "138****0000"}
 
 
 def test_store_down(status, db_down):
@@ -128,12 +438,3 @@ def test_store_down(status, db_down):
 
     assert dispatcher.messages == [msg("utter_store_unavailable")]
     assert events == []
-
-
-def test_update_date_is_in_the_business_time_zone(status, ticket_factory):
-    early = dt.datetime(2026, 5, 20, 1, 0, tzinfo=SHANGHAI)
-    ticket_factory(sender_id="test-user", now=early)
-
-    _events, dispatcher = status("R20260520-0001")
-
-    assert dispatcher.messages[0]["updated"] == "2026年5月20日"

@@ -18,6 +18,31 @@ from bot.tickets.models import Ticket, TicketStatusHistory
 from tests.actions.helpers import msg
 
 RESET = [SlotSet(slot, None) for slot in INTAKE_SLOTS]
+ASK_RATING = [SlotSet("rating_pending", True), SlotSet("rating_context", "ticket")]
+# The walk-in centres of 成都 in bot/data/catalog/service_centers.yml (both take walk-ins).
+CHENGDU_CENTRES = [
+    msg("utter_next_step_store_centres", city="成都"),
+    msg(
+        "utter_centre",
+        name="一加授权服务中心（总府路店）",
+        city="成都",
+        district="锦江区",
+        address="成都市锦江区总府路29号3层305室",
+        phone="028-86651234",
+        hours="周一至周日 10:00-20:00",
+        services="到店维修、上门维修",
+    ),
+    msg(
+        "utter_centre",
+        name="一加授权服务中心（科华北路店）",
+        city="成都",
+        district="武侯区",
+        address="成都市武侯区科华北路62号1层106室",
+        phone="028-85232345",
+        hours="周一至周日 9:30-19:00",
+        services="到店维修",
+    ),
+]
 
 
 def rows() -> list[dict[str, Any]]:
@@ -68,9 +93,10 @@ def test_creates_one_ticket_with_the_intake(submit, imei):
     ticket_no = first_ticket_no()
     assert dispatcher.messages == [
         msg("utter_ticket_created", ticket_no=ticket_no),
-        msg("utter_next_step_store", city="成都", phone="13912345678"),
+        *CHENGDU_CENTRES,
+        msg("utter_ask_rating"),
     ]
-    assert events == [*RESET, SlotSet("ticket_no", ticket_no)]
+    assert events == [*RESET, SlotSet("ticket_no", ticket_no), *ASK_RATING]
     [row] = rows()
     row.pop("id")
     created_at, updated_at = row.pop("created_at"), row.pop("updated_at")
@@ -136,8 +162,9 @@ def test_next_step_depends_on_the_service(submit, service, city, response, kwarg
     assert dispatcher.messages == [
         msg("utter_ticket_created", ticket_no=first_ticket_no()),
         msg(response, **kwargs),
+        msg("utter_ask_rating"),
     ]
-    assert events == [*RESET, SlotSet("ticket_no", first_ticket_no())]
+    assert events == [*RESET, SlotSet("ticket_no", first_ticket_no()), *ASK_RATING]
     [row] = rows()
     assert (row["service_type"], row["city"]) == (service, city)
 
@@ -168,12 +195,18 @@ def test_same_intake_twice_creates_no_second_ticket(submit):
     second_events, second = submit()
 
     ticket_no = first_ticket_no()
-    assert first.messages[0] == msg("utter_ticket_created", ticket_no=ticket_no)
+    assert first.messages == [
+        msg("utter_ticket_created", ticket_no=ticket_no),
+        *CHENGDU_CENTRES,
+        msg("utter_ask_rating"),
+    ]
+    assert first_events == [*RESET, SlotSet("ticket_no", ticket_no), *ASK_RATING]
+    # Nothing was created the second time: no second rating request.
     assert second.messages == [
         msg("utter_ticket_exists_already", ticket_no=ticket_no),
-        msg("utter_next_step_store", city="成都", phone="13912345678"),
+        *CHENGDU_CENTRES,
     ]
-    assert second_events == first_events == [*RESET, SlotSet("ticket_no", ticket_no)]
+    assert second_events == [*RESET, SlotSet("ticket_no", ticket_no)]
     assert len(rows()) == 1
     assert history_count() == 1
 
@@ -184,7 +217,7 @@ def test_another_intake_gets_the_next_number(submit):
 
     second_no = f"R{get_settings().today():%Y%m%d}-0002"
     assert dispatcher.messages[0] == msg("utter_ticket_created", ticket_no=second_no)
-    assert events[-1] == SlotSet("ticket_no", second_no)
+    assert events == [*RESET, SlotSet("ticket_no", second_no), *ASK_RATING]
     assert [r["ticket_no"] for r in rows()] == [first_ticket_no(), second_no]
 
 
@@ -205,9 +238,14 @@ def test_accepted_duplicate_creates_a_second_ticket(submit, ticket_factory, imei
 
     events, dispatcher = submit(existing_ticket_no=existing.ticket_no, duplicate_confirmed=True)
 
-    assert dispatcher.messages[0]["response"] == "utter_ticket_created"
-    assert dispatcher.messages[0]["ticket_no"] != existing.ticket_no
-    assert events[-1] == SlotSet("ticket_no", dispatcher.messages[0]["ticket_no"])
+    second_no = f"R{get_settings().today():%Y%m%d}-0002"
+    assert existing.ticket_no == first_ticket_no()
+    assert dispatcher.messages == [
+        msg("utter_ticket_created", ticket_no=second_no),
+        *CHENGDU_CENTRES,
+        msg("utter_ask_rating"),
+    ]
+    assert events == [*RESET, SlotSet("ticket_no", second_no), *ASK_RATING]
     assert [r["serial_number"] for r in rows()] == [imei, imei]
 
 
@@ -246,9 +284,10 @@ def test_store_down_keeps_the_intake_then_retry_creates_it(submit, db_down, tick
     ticket_no = first_ticket_no()
     assert dispatcher.messages == [
         msg("utter_ticket_created", ticket_no=ticket_no),
-        msg("utter_next_step_store", city="成都", phone="13912345678"),
+        *CHENGDU_CENTRES,
+        msg("utter_ask_rating"),
     ]
-    assert events == [*RESET, SlotSet("ticket_no", ticket_no)]
+    assert events == [*RESET, SlotSet("ticket_no", ticket_no), *ASK_RATING]
     assert len(rows()) == 1
 
 
@@ -275,4 +314,40 @@ def test_automatic_retries_back_off_then_stop_and_say_so(submit, db_down):
     assert events == [
         SlotSet("ticket_pending", True),
         SlotSet("ticket_retries", float(MAX_AUTOMATIC_RETRIES)),
+    ]
+
+
+def test_store_service_in_a_city_without_centre_names_the_nearest(submit):
+    events, dispatcher = submit(city="东莞")
+
+    ticket_no = first_ticket_no()
+    assert dispatcher.messages == [
+        msg("utter_ticket_created", ticket_no=ticket_no),
+        msg("utter_next_step_store_no_centre", city="东莞", nearest_city="广州", distance=52),
+        msg("utter_ask_rating"),
+    ]
+    assert events == [*RESET, SlotSet("ticket_no", ticket_no), *ASK_RATING]
+
+
+def test_store_service_in_a_city_the_catalogue_does_not_know(submit):
+    events, dispatcher = submit(city="火星")
+
+    ticket_no = first_ticket_no()
+    assert dispatcher.messages == [
+        msg("utter_ticket_created", ticket_no=ticket_no),
+        msg("utter_next_step_store", city="火星"),
+        msg("utter_ask_rating"),
+    ]
+    assert events == [*RESET, SlotSet("ticket_no", ticket_no), *ASK_RATING]
+    [row] = rows()
+    assert row["city"] == "火星"
+
+
+def test_store_service_city_with_its_suffix(submit):
+    _events, dispatcher = submit(city="成都市")
+
+    assert dispatcher.messages == [
+        msg("utter_ticket_created", ticket_no=first_ticket_no()),
+        *CHENGDU_CENTRES,
+        msg("utter_ask_rating"),
     ]

@@ -6,10 +6,23 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from rasa_sdk.events import SlotSet
 
 from bot.actions.warranty import ActionAnswerWarranty
 from bot.tickets import add_extended_warranty, session_scope
 from tests.actions.helpers import cn, months_back, msg
+
+
+def extended(serial: str, starts_on: dt.date, ends_on: dt.date) -> None:
+    with session_scope() as session:
+        add_extended_warranty(
+            session,
+            serial_number=serial,
+            plan="延保",
+            starts_on=starts_on,
+            ends_on=ends_on,
+            source="test",
+        )
 
 
 @pytest.fixture
@@ -35,7 +48,8 @@ def test_policy_only_without_intake(ask):
     [
         {"device_model": "oneplus-12"},
         {"purchase_date": "2025-03-01", "purchase_date_precision": "month"},
-        {"device_model": "一加12", "purchase_date": "2025-03-01"},
+        {"device_model": "一加 99", "purchase_date": "2025-03-01"},
+        {"device_model": "oneplus-12", "purchase_date": "2099-01-01"},
     ],
 )
 def test_policy_only_when_device_or_date_unknown(ask, slot_values):
@@ -114,3 +128,173 @@ def test_personal_answer_for_liquid_damage(ask, today):
         msg("utter_warranty_out_liquid", until=""),
     ]
     assert events == []
+
+
+def test_raw_device_name_inside_the_form_is_recognised(ask, today):
+    bought = months_back(today, 6)
+
+    events, dispatcher = ask(device_model="一加12", purchase_date=bought.isoformat())
+
+    until = dt.date(bought.year + 2, bought.month, 1) - dt.timedelta(days=1)
+    assert dispatcher.messages == [
+        msg("utter_warranty_policy"),
+        msg("utter_warranty_personal", device_name="一加 12", purchase=cn(bought)),
+        msg("utter_warranty_in_warranty", until=cn(until)),
+    ]
+    # Inside the form the slots are the form's business: nothing is set.
+    assert events == []
+
+
+def test_extended_warranty_by_imei_alone_inside_the_form(ask, today, imei):
+    ends = today + dt.timedelta(days=100)
+    extended(imei, today - dt.timedelta(days=400), ends)
+
+    events, dispatcher = ask(serial_number=imei)
+
+    assert dispatcher.messages == [
+        msg("utter_warranty_policy"),
+        msg("utter_warranty_extended_only", serial="8612*******0127", until=cn(ends)),
+    ]
+    assert events == []
+
+
+# --------------------------------------------------------------------------- outside the form
+
+
+@pytest.fixture
+def ask_outside(run, make_tracker):
+    def _ask(text: str = "我的手机还在保修期吗", entities: tuple = (), **slot_values: Any):
+        tracker = make_tracker(
+            slot_values, text, "ask_warranty", entities=entities, active_loop=None
+        )
+        return run(ActionAnswerWarranty(), tracker)
+
+    return _ask
+
+
+def test_outside_the_form_without_details_asks_for_them(ask_outside):
+    events, dispatcher = ask_outside()
+
+    assert dispatcher.messages == [msg("utter_warranty_policy"), msg("utter_warranty_ask_details")]
+    assert events == [
+        SlotSet("device_model", None),
+        SlotSet("purchase_date", None),
+        SlotSet("serial_number", None),
+    ]
+
+
+def test_outside_the_form_raw_values_are_normalised(ask_outside, today):
+    bought = dt.date(today.year - 1, 3, 1)
+
+    events, dispatcher = ask_outside(
+        "一加12，去年三月买的",
+        entities=[("device_model", "一加12"), ("purchase_date", "去年三月")],
+    )
+
+    until = dt.date(today.year + 1, 3, 1) - dt.timedelta(days=1)
+    assert dispatcher.messages == [
+        msg("utter_warranty_policy"),
+        msg(
+            "utter_warranty_personal",
+            device_name="一加 12",
+            purchase=f"{bought.year}年3月",
+        ),
+        msg("utter_warranty_in_warranty", until=cn(until)),
+    ]
+    assert events == [
+        SlotSet("device_model", "oneplus-12"),
+        SlotSet("purchase_date", bought.isoformat()),
+        SlotSet("serial_number", None),
+        SlotSet("purchase_date_precision", "month"),
+    ]
+
+
+def test_outside_the_form_an_iso_date_keeps_its_precision(ask_outside, today, imei):
+    bought = months_back(today, 30)
+
+    events, dispatcher = ask_outside(
+        device_model="oneplus-13",
+        purchase_date=bought.isoformat(),
+        purchase_date_precision="month",
+        serial_number="86 1234 5678 90127",
+    )
+
+    until = dt.date(bought.year + 2, bought.month, 1) - dt.timedelta(days=1)
+    assert dispatcher.messages == [
+        msg("utter_warranty_policy"),
+        msg(
+            "utter_warranty_personal",
+            device_name="一加 13",
+            purchase=f"{bought.year}年{bought.month}月",
+        ),
+        msg("utter_warranty_out_expired", until=cn(until)),
+    ]
+    assert events == [
+        SlotSet("device_model", "oneplus-13"),
+        SlotSet("purchase_date", bought.isoformat()),
+        SlotSet("serial_number", imei),
+    ]
+
+
+def test_outside_the_form_implausible_values_are_dropped(ask_outside, bad_imei):
+    events, dispatcher = ask_outside(
+        device_model="华为 P60", purchase_date="2099-01-01", serial_number=bad_imei
+    )
+
+    assert dispatcher.messages == [msg("utter_warranty_policy"), msg("utter_warranty_ask_details")]
+    assert events == [
+        SlotSet("device_model", None),
+        SlotSet("purchase_date", None),
+        SlotSet("serial_number", None),
+    ]
+
+
+def test_outside_the_form_a_date_before_the_launch_is_dropped(ask_outside):
+    events, dispatcher = ask_outside(device_model="一加12", purchase_date="2020年3月")
+
+    assert dispatcher.messages == [msg("utter_warranty_policy"), msg("utter_warranty_ask_details")]
+    assert events == [
+        SlotSet("device_model", "oneplus-12"),
+        SlotSet("purchase_date", None),
+        SlotSet("serial_number", None),
+    ]
+
+
+def test_outside_the_form_extended_warranty_by_imei(ask_outside, today, imei):
+    ends = today + dt.timedelta(days=100)
+    extended(imei, today - dt.timedelta(days=400), ends)
+
+    events, dispatcher = ask_outside(f"IMEI {imei}", entities=[("serial_number", imei)])
+
+    assert dispatcher.messages == [
+        msg("utter_warranty_policy"),
+        msg("utter_warranty_extended_only", serial="8612*******0127", until=cn(ends)),
+    ]
+    assert events == [
+        SlotSet("device_model", None),
+        SlotSet("purchase_date", None),
+        SlotSet("serial_number", imei),
+    ]
+    assert all(imei not in repr(v) for m in dispatcher.messages for v in m.values())
+
+
+def test_outside_the_form_an_expired_extended_warranty_is_not_announced(ask_outside, today, imei):
+    extended(imei, today - dt.timedelta(days=800), today - dt.timedelta(days=30))
+
+    events, dispatcher = ask_outside(f"IMEI {imei}", entities=[("serial_number", imei)])
+
+    assert dispatcher.messages == [msg("utter_warranty_policy"), msg("utter_warranty_ask_details")]
+    assert events[-1] == SlotSet("serial_number", imei)
+
+
+def test_outside_the_form_store_down_still_answers(ask_outside, db_down, imei):
+    db_down()
+
+    events, dispatcher = ask_outside(serial_number=imei)
+
+    assert dispatcher.messages == [msg("utter_warranty_policy"), msg("utter_warranty_ask_details")]
+    assert events == [
+        SlotSet("device_model", None),
+        SlotSet("purchase_date", None),
+        SlotSet("serial_number", imei),
+    ]

@@ -24,7 +24,8 @@ def test_conversation_stories_pass(trained_model, tmp_path):
         text=True,
         timeout=900,
     )  # fmt: skip
-    failed = (out / "failed_test_stories.yml").read_text() if out.exists() else ""
+    failed_file = out / "failed_test_stories.yml"
+    failed = failed_file.read_text() if failed_file.exists() else ""
     assert result.returncode == 0, failed or result.stderr[-4000:]
     report = json.loads((out / "story_report.json").read_text())
     assert report["conversation_accuracy"]["accuracy"] == 1.0, failed

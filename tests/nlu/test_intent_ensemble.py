@@ -1,8 +1,19 @@
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+import pytest
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.intent_ensemble import DIET_RANKING_KEY, IntentEnsemble, combine
+from bot.nlu.intent_ensemble import (
+    DIET_RANKING_KEY,
+    MASKS,
+    SELECTOR_RANKING_KEY,
+    IntentEnsemble,
+    by_intent,
+    combine,
+    mask,
+    prepare,
+    within,
+)
 
 EXAMPLES = {
     "greet": ["你好", "您好", "哈喽", "在吗", "你好呀"],
@@ -56,3 +67,115 @@ def test_untrained_component_leaves_messages_alone(model_storage, resource, exec
     message.set(INTENT_RANKING_KEY, [{"name": "greet", "confidence": 0.9}])
     component.process([message])
     assert message.get(INTENT) == {"name": "greet", "confidence": 0.9}
+
+
+FAQ = {
+    "faq/hotline": ["客服电话多少", "热线号码是多少", "人工客服几点上班", "客服热线几点"],
+    "faq/accessories": ["原装充电器哪里买", "数据线多少钱", "保护壳在哪买", "官方耳机有卖吗"],
+}
+
+
+def _faq_training_data():
+    messages = [
+        Message(data={TEXT: text, INTENT: "faq", INTENT_RESPONSE_KEY: key})
+        for key, texts in FAQ.items()
+        for text in texts
+    ] + _training_data().training_examples
+    return TrainingData(training_examples=messages)
+
+
+def test_retrieval_keys_are_summed_into_their_intent():
+    assert by_intent({"faq/a": 0.25, "faq/b": 0.25, "greet": 0.5}) == {"faq": 0.5, "greet": 0.5}
+    assert within({"faq/a": 0.25, "faq/b": 0.5, "greet": 0.25}, "faq") == pytest.approx(
+        {"faq/a": 1 / 3, "faq/b": 2 / 3}
+    )
+    assert within({"greet": 1.0}, "faq") == {}
+
+
+def test_the_faq_key_is_averaged_with_the_response_selector(
+    model_storage, resource, execution_context
+):
+    config = {"diet_weight": 0.0, "selector_weight": 0.3}
+    component = IntentEnsemble.create(config, model_storage, resource, execution_context)
+    component.train(_faq_training_data())
+    assert "faq/hotline" in component.ngram_probabilities("客服电话")
+
+    message = Message(data={TEXT: "客服热线号码多少", INTENT: {"name": "greet", "confidence": 0.6}})
+    message.set(INTENT_RANKING_KEY, [{"name": "greet", "confidence": 0.6}])
+    wrong = {"id": 1, "confidence": 0.6, "intent_response_key": "faq/accessories"}
+    right = {"id": 2, "confidence": 0.4, "intent_response_key": "faq/hotline"}
+    message.set(
+        "response_selector",
+        {
+            "all_retrieval_intents": ["faq"],
+            "faq": {
+                "response": {
+                    "responses": [{"text": "配件"}],
+                    "confidence": 0.6,
+                    "intent_response_key": "faq/accessories",
+                    "utter_action": "utter_faq/accessories",
+                },
+                "ranking": [wrong, right],
+            },
+        },
+    )
+    component.process([message])
+
+    assert message.get(INTENT)["name"] == "faq"
+    selected = message.get("response_selector")["faq"]
+    assert selected["response"]["intent_response_key"] == "faq/hotline"
+    assert selected["response"]["utter_action"] == "utter_faq/hotline"
+    assert selected["response"]["responses"] == []
+    assert [r["intent_response_key"] for r in selected["ranking"]] == [
+        "faq/hotline",
+        "faq/accessories",
+    ]
+    assert selected["ranking"][0]["id"] == 2
+    assert selected[SELECTOR_RANKING_KEY] == [wrong, right]
+
+
+def test_entities_are_masked_before_the_ngrams():
+    entities = [
+        {"entity": "device_model", "start": 0, "end": 4, "value": "oneplus-12"},
+        {"entity": "city", "start": 11, "end": 13, "value": "成都"},
+        {"entity": "phone_number", "start": 3, "end": 6, "value": "overlap"},
+    ]
+    text = "一加12充不进电，我在成都"
+    assert mask(text, entities, ["device_model", "city", "phone_number"]) == (
+        f"{MASKS['device_model']}充不进电，我在{MASKS['city']}"
+    )
+    assert mask(text, entities, ["city"]) == f"一加12充不进电，我在{MASKS['city']}"
+    assert mask(text, None, ["city"]) == text
+    assert prepare("ＯＰ12", [], []) == "op12"
+
+
+def test_masking_makes_an_unseen_model_name_irrelevant(model_storage, resource, execution_context):
+    examples = [
+        ("一加12充不进电", "fault_charging", "一加12"),
+        ("一加13充电很慢", "fault_charging", "一加13"),
+        ("一加11", "inform", "一加11"),
+        ("是一加12", "inform", "一加12"),
+        ("一加Ace 3", "inform", "一加Ace 3"),
+    ]
+    messages = [
+        Message(
+            data={
+                TEXT: text,
+                INTENT: intent,
+                "entities": [
+                    {
+                        "entity": "device_model",
+                        "start": text.index(m),
+                        "end": text.index(m) + len(m),
+                    }
+                ],
+            }
+        )
+        for text, intent, m in examples
+    ]
+    config = {"diet_weight": 0.0, "mask_entities": ["device_model"]}
+    component = IntentEnsemble.create(config, model_storage, resource, execution_context)
+    component.train(TrainingData(training_examples=messages))
+    unseen = [{"entity": "device_model", "start": 0, "end": 8}]
+    masked = component.ngram_probabilities("一加Ace 2V充电很慢", unseen)
+    assert max(masked, key=lambda k: masked[k]) == "fault_charging"

@@ -20,6 +20,8 @@ from bot.tickets.repository import (
     extended_warranty_until,
     get_ticket,
     list_extended_warranties,
+    record_complaint,
+    record_rating,
     status_history,
 )
 
@@ -44,8 +46,8 @@ def ticket_no(url: str, ticket_fields: Fields) -> str:
 def test_migrate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db_url = f"sqlite:///{tmp_path / 'm.db'}"
     assert main(["--url", db_url, "migrate"]) == 0
-    assert "revision 0001" in capsys.readouterr().out
-    assert migrate.current_revision(db_url) == "0001"
+    assert "revision 0002" in capsys.readouterr().out
+    assert migrate.current_revision(db_url) == "0002"
 
 
 def test_migrate_default_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -122,6 +124,12 @@ def test_add_extended_warranty_starts_today_by_default(url: str) -> None:
         (["set-status", "{ticket}", "lost"], "invalid status 'lost'"),
         (["set-status", "R19990101-0001", "received"], "no ticket R19990101-0001"),
         (["set-status", "{ticket}", "received", "--by", " "], "changed_by"),
+        (["set-status", "{ticket}", "shipped_back"], "a tracking number is required"),
+        (["set-status", "{ticket}", "shipped_back", "--courier", "SF"], "tracking number"),
+        (["set-status", "{ticket}", "received", "--tracking-no", "SF1"], "only be recorded"),
+        (["complaints", "--limit", "0"], "invalid count '0'"),
+        (["complaints", "--since", "yesterday"], "invalid date 'yesterday'"),
+        (["ratings", "--context", "weather"], "invalid choice: 'weather'"),
         (["add-extended-warranty", "SN", "--until", "2027-13-01"], "invalid date '2027-13-01'"),
         (["add-extended-warranty", "SN", "--until", "tomorrow"], "invalid date 'tomorrow'"),
         (["add-extended-warranty", "SN"], "--until"),
@@ -149,6 +157,112 @@ def test_bad_input_exits_2_without_traceback(
         assert [h.status for h in status_history(session, ticket_no=ticket_no)] == ["submitted"]
 
 
+def test_set_status_shipped_back_with_tracking_and_show_timeline(
+    url: str, ticket_no: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The ticket fixture is a mail-in repair.
+    argv = ["--url", url, "set-status", ticket_no, "shipped_back", "--by", "staff-3"]
+    code = main([*argv, "--tracking-no", "sf 1234 5678", "--courier", "顺丰", "--note", "已寄出"])
+    assert code == 0
+    assert f"{ticket_no}: status shipped_back" in capsys.readouterr().out
+    with session_scope(url) as session:
+        last = status_history(session, ticket_no=ticket_no)[-1]
+    assert (last.status, last.tracking_no, last.courier, last.note) == (
+        "shipped_back",
+        "SF12345678",
+        "顺丰",
+        "已寄出",
+    )
+    assert main(["--url", url, "show", ticket_no]) == 0
+    timeline = capsys.readouterr().out.split("history:")[1].splitlines()
+    assert timeline[1].startswith("  2026-11-22T10:30:00+08:00  submitted")
+    assert "shipped_back  by staff-3  tracking SF12345678 (顺丰)  已寄出" in timeline[2]
+
+
+def test_user_cancel_refusal_exits_2(
+    url: str, ticket_no: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TicketNotCancellable reaching the CLI is a clean usage error, not a traceback."""
+    from bot.tickets import cli
+    from bot.tickets.repository import TicketNotCancellable
+
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise TicketNotCancellable(ticket_no, "received")
+
+    monkeypatch.setattr(cli, "set_status", refuse)
+    assert main(["--url", url, "set-status", ticket_no, "cancelled"]) == 2
+    err = capsys.readouterr().err
+    assert f"ticket {ticket_no} cannot be cancelled by the user" in err
+    assert "Traceback" not in err
+
+
+def test_complaints_lists_newest_first(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--url", url, "complaints"]) == 0
+    assert "no complaints" in capsys.readouterr().out
+    with session_scope(url) as session:
+        record_complaint(session, sender_id="alice", channel="rest", text="等太久了", now=NOW)
+        record_complaint(
+            session,
+            sender_id="bob",
+            channel="wechat",
+            text="客服态度差\n第二行",
+            ticket_no="R20261122-0001",
+            now=NOW + dt.timedelta(days=1),
+        )
+    assert main(["--url", url, "complaints"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("sender bob") < out.index("sender alice")
+    assert "2026-11-23T10:30:00+08:00" in out
+    assert "wechat  sender bob  about R20261122-0001" in out
+    assert "    客服态度差\n    第二行\n" in out
+    assert "    等太久了" in out
+    # --since is a business-local day: 2026-11-23 starts at 16:00 UTC on the 22nd.
+    assert main(["--url", url, "complaints", "--since", "2026-11-23"]) == 0
+    out = capsys.readouterr().out
+    assert "sender bob" in out
+    assert "sender alice" not in out
+    assert main(["--url", url, "complaints", "--limit", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "sender bob" in out
+    assert "sender alice" not in out
+
+
+def test_ratings_summary(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--url", url, "ratings"]) == 0
+    out = capsys.readouterr().out
+    assert "ratings: 0" in out
+    assert "average: -" in out
+    with session_scope(url) as session:
+        for day, (score, context) in enumerate([(5, "ticket"), (4, "ticket"), (1, "handoff")]):
+            record_rating(
+                session,
+                sender_id=f"u{day}",
+                channel="rest",
+                score=score,
+                context=context,
+                now=NOW + dt.timedelta(days=day),
+            )
+    assert main(["--url", url, "ratings"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "ratings: 3",
+        "average: 3.33",
+        "  5: 1",
+        "  4: 1",
+        "  3: 0",
+        "  2: 0",
+        "  1: 1",
+    ]
+    assert main(["--url", url, "ratings", "--context", "ticket"]) == 0
+    out = capsys.readouterr().out
+    assert "ratings: 2" in out
+    assert "average: 4.50" in out
+    assert main(["--url", url, "ratings", "--since", "2026-11-23"]) == 0
+    out = capsys.readouterr().out
+    assert "ratings: 2" in out
+    assert "average: 2.50" in out
+
+
 def test_unreachable_database_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--url", "postgresql://postgres@127.0.0.1:1/x", "show", "R20261122-0001"]) == 1
     err = capsys.readouterr().err
@@ -171,7 +285,7 @@ def test_runs_as_module(tmp_path: Path) -> None:
         check=False,
     )
     assert ok.returncode == 0, ok.stderr
-    assert "revision 0001" in ok.stdout
+    assert "revision 0002" in ok.stdout
     bad = subprocess.run(
         [sys.executable, "-m", "bot.tickets.cli", "--url", db_url, "show", "R1"],
         cwd=PROJECT_ROOT,

@@ -1,0 +1,93 @@
+"""Two-stage fallback: suggest what the user may have meant, then offer a person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.common import action_names, catalogue, user_turns
+from bot.catalog.labels import load_intent_labels
+
+#: Suggestions offered at most.
+MAX_SUGGESTIONS = 3
+#: Misses in a row after which a person is offered.
+MISSES_BEFORE_HUMAN = 2
+FALLBACK_ACTION = "action_fallback"
+
+
+def consecutive_misses(tracker: Tracker) -> int:
+    """How many user messages in a row, the latest included, the bot did not understand.
+
+    A message counts as a miss when this action answered it; the latest message counts
+    because this action is answering it now.
+    """
+    turns = user_turns(tracker)
+    # Only this session counts: a miss before a restart or a new session is forgotten.
+    for index in range(len(turns) - 1, -1, -1):
+        if any(e.get("event") in ("session_started", "restart") for e in turns[index][1]):
+            turns = turns[index + 1 :]
+            break
+    misses = 0
+    for index in range(len(turns) - 1, -1, -1):
+        _, after = turns[index]
+        if index == len(turns) - 1 or FALLBACK_ACTION in action_names(after):
+            misses += 1
+        else:
+            break
+    return misses
+
+
+def suggestions(parse: dict[str, Any]) -> list[dict[str, str]]:
+    """Buttons for the likeliest intents of a parse result, best first."""
+    labels = load_intent_labels()
+    buttons: list[dict[str, str]] = []
+    for ranked in parse.get("intent_ranking") or []:
+        name = str(ranked.get("name") or "")
+        button = _button(name, parse, labels)
+        if button and button not in buttons:
+            buttons.append(button)
+        if len(buttons) == MAX_SUGGESTIONS:
+            break
+    return buttons
+
+
+def _button(name: str, parse: dict[str, Any], labels: Any) -> dict[str, str] | None:
+    if name in labels.intents:
+        return {"title": labels.intents[name], "payload": f"/{name}"}
+    fault = catalogue().fault_for_intent(name)
+    if fault is not None:
+        return {"title": labels.fault_format.format(name=fault.name), "payload": f"/{name}"}
+    if name == "faq":
+        selector = ((parse.get("response_selector") or {}).get("faq") or {}).get("ranking") or []
+        for candidate in selector:
+            key = str(candidate.get("intent_response_key") or "").partition("/")[2]
+            if key in labels.faq:
+                faq = labels.faq[key]
+                return {"title": faq.title, "payload": faq.question}
+    return None
+
+
+class ActionFallback(Action):
+    """Answers a message the NLU was unsure about."""
+
+    def name(self) -> str:
+        """Action name."""
+        return FALLBACK_ACTION
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """First miss: "did you mean ...?" buttons. Second miss in a row: offer a person."""
+        if consecutive_misses(tracker) >= MISSES_BEFORE_HUMAN:
+            dispatcher.utter_message(response="utter_fallback_offer_human")
+            return []
+        buttons = suggestions(tracker.latest_message or {})
+        if buttons:
+            dispatcher.utter_message(response="utter_fallback_suggest", buttons=buttons)
+        else:
+            dispatcher.utter_message(response="utter_default")
+        return []

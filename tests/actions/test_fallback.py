@@ -1,0 +1,201 @@
+"""ActionFallback: "did you mean ...?" suggestions, then a person after a second miss."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk.events import ActionExecuted, SessionStarted, UserUttered
+
+from bot.actions.fallback import ActionFallback
+from tests.actions.helpers import bot_said, msg
+
+FAQ_RANKING = {
+    "response_selector": {
+        "faq": {
+            "ranking": [
+                {"intent_response_key": "faq/unknown_key", "confidence": 0.5},
+                {"intent_response_key": "faq/mail_in_process", "confidence": 0.3},
+                {"intent_response_key": "faq/hotline", "confidence": 0.2},
+            ]
+        }
+    }
+}
+
+
+def ranked(*names: str) -> list[dict[str, Any]]:
+    return [{"name": name, "confidence": round(0.5 - 0.05 * i, 2)} for i, name in enumerate(names)]
+
+
+def turn(text: str, intent: str, *actions: str) -> list[dict[str, Any]]:
+    """An earlier user message and the actions the bot ran for it."""
+    parse = {"intent": {"name": intent, "confidence": 0.9}, "entities": [], "text": text}
+    return [
+        ActionExecuted("action_listen"),
+        UserUttered(text, parse_data=parse),
+        *(ActionExecuted(a) for a in actions),
+    ]
+
+
+@pytest.fixture
+def fallback(run, make_tracker):
+    def _fallback(
+        ranking: list[dict[str, Any]],
+        before: list[dict[str, Any]] | None = None,
+        parse_extra: dict[str, Any] | None = None,
+    ):
+        tracker = make_tracker(
+            {},
+            "那个东西怎么弄",
+            "nlu_fallback",
+            intent_ranking=ranking,
+            events_before_user=before or [],
+            parse_extra=parse_extra,
+            confidence=0.3,
+            active_loop=None,
+        )
+        return run(ActionFallback(), tracker)
+
+    return _fallback
+
+
+def test_suggestions_in_ranking_order_with_labels_and_payloads(fallback):
+    events, dispatcher = fallback(
+        ranked("nlu_fallback", "check_repair_status", "fault_screen", "faq", "ask_price"),
+        parse_extra=FAQ_RANKING,
+    )
+
+    assert dispatcher.messages == [
+        msg(
+            "utter_fallback_suggest",
+            buttons=[
+                {"title": "查询维修进度", "payload": "/check_repair_status"},
+                {"title": "报修：屏幕问题", "payload": "/fault_screen"},
+                # The best FAQ key with a label; its button sends the question itself.
+                {"title": "寄修流程", "payload": "寄修的流程是什么"},
+            ],
+        )
+    ]
+    assert events == []
+
+
+def test_unlabelled_intents_are_skipped_and_duplicates_removed(fallback):
+    events, dispatcher = fallback(
+        ranked(
+            "greet",
+            "fault_water_damage",
+            "inform",
+            "fault_water_damage",
+            "out_of_scope",
+            "request_human",
+        )
+    )
+
+    assert dispatcher.messages == [
+        msg(
+            "utter_fallback_suggest",
+            buttons=[
+                {"title": "报修：进水", "payload": "/fault_water_damage"},
+                {"title": "转人工客服", "payload": "/request_human"},
+            ],
+        )
+    ]
+    assert events == []
+
+
+def test_at_most_three_suggestions(fallback):
+    _events, dispatcher = fallback(
+        ranked("request_repair", "ask_warranty", "find_service_center", "complain", "cancel")
+    )
+
+    assert dispatcher.messages == [
+        msg(
+            "utter_fallback_suggest",
+            buttons=[
+                {"title": "我要报修", "payload": "/request_repair"},
+                {"title": "查询保修期", "payload": "/ask_warranty"},
+                {"title": "查找服务网点", "payload": "/find_service_center"},
+            ],
+        )
+    ]
+
+
+def test_faq_without_a_labelled_key_is_skipped(fallback):
+    _events, dispatcher = fallback(
+        ranked("faq", "start_over"),
+        parse_extra={
+            "response_selector": {"faq": {"ranking": [{"intent_response_key": "faq/unknown_key"}]}}
+        },
+    )
+
+    assert dispatcher.messages == [
+        msg("utter_fallback_suggest", buttons=[{"title": "重新开始", "payload": "/start_over"}])
+    ]
+
+
+def test_faq_without_response_selector_is_skipped(fallback):
+    _events, dispatcher = fallback(ranked("faq"))
+
+    assert dispatcher.messages == [msg("utter_default")]
+
+
+def test_no_suggestion_at_all(fallback):
+    events, dispatcher = fallback(ranked("nlu_fallback", "greet", "goodbye", "affirm"))
+
+    assert dispatcher.messages == [msg("utter_default")]
+    assert events == []
+
+
+def test_second_miss_in_a_row_offers_a_person(fallback):
+    before = turn("嗯嗯那个", "nlu_fallback", "action_fallback")
+    before.append(bot_said("utter_fallback_suggest"))
+
+    events, dispatcher = fallback(ranked("check_repair_status"), before=before)
+
+    assert dispatcher.messages == [msg("utter_fallback_offer_human")]
+    assert events == []
+
+
+def test_third_miss_in_a_row_still_offers_a_person(fallback):
+    before = [
+        *turn("嗯", "nlu_fallback", "action_fallback"),
+        *turn("啊", "nlu_fallback", "action_fallback"),
+    ]
+
+    _events, dispatcher = fallback(ranked("check_repair_status"), before=before)
+
+    assert dispatcher.messages == [msg("utter_fallback_offer_human")]
+
+
+def test_a_miss_after_an_understood_message_is_a_first_miss(fallback):
+    before = [
+        *turn("嗯", "nlu_fallback", "action_fallback"),
+        *turn("你好", "greet", "action_greet"),
+    ]
+
+    events, dispatcher = fallback(ranked("check_repair_status"), before=before)
+
+    assert dispatcher.messages == [
+        msg(
+            "utter_fallback_suggest",
+            buttons=[{"title": "查询维修进度", "payload": "/check_repair_status"}],
+        )
+    ]
+    assert events == []
+
+
+def test_a_miss_in_an_earlier_session_does_not_count(fallback):
+    before = [
+        *turn("嗯", "nlu_fallback", "action_fallback"),
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+    ]
+
+    _events, dispatcher = fallback(ranked("check_repair_status"), before=before)
+
+    assert dispatcher.messages == [
+        msg(
+            "utter_fallback_suggest",
+            buttons=[{"title": "查询维修进度", "payload": "/check_repair_status"}],
+        )
+    ]
