@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import action_names, catalogue, user_turns
+from bot.actions.common import action_names, catalogue, latest_intent, user_turns
 from bot.catalog.labels import load_intent_labels
 
 #: Suggestions offered at most.
@@ -17,6 +17,7 @@ MAX_SUGGESTIONS = 3
 #: Misses in a row after which a person is offered.
 MISSES_BEFORE_HUMAN = 2
 FALLBACK_ACTION = "action_fallback"
+NLU_FALLBACK = "nlu_fallback"
 
 
 def consecutive_misses(tracker: Tracker) -> int:
@@ -81,13 +82,21 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """First miss: "did you mean ...?" buttons. Second miss in a row: offer a person."""
+        """First miss: "did you mean ...?" buttons. Second miss in a row: offer a person.
+
+        Run by the dialogue policies (an intent that fits nowhere, not ``nlu_fallback``), the
+        message is also taken back, as Rasa's own default fallback does, so that the bot
+        listens again instead of predicting this action once more.
+        """
+        events: list[EventType] = []
+        if latest_intent(tracker) != NLU_FALLBACK:
+            events.append(UserUtteranceReverted())
         if consecutive_misses(tracker) >= MISSES_BEFORE_HUMAN:
             dispatcher.utter_message(response="utter_fallback_offer_human")
-            return []
+            return events
         buttons = suggestions(tracker.latest_message or {})
         if buttons:
             dispatcher.utter_message(response="utter_fallback_suggest", buttons=buttons)
         else:
             dispatcher.utter_message(response="utter_default")
-        return []
+        return events

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from rasa_sdk.events import ActionExecuted, SessionStarted, UserUttered
+from rasa_sdk.events import ActionExecuted, SessionStarted, UserUtteranceReverted, UserUttered
 
 from bot.actions.fallback import ActionFallback
 from tests.actions.helpers import bot_said, msg
@@ -199,3 +199,28 @@ def test_a_miss_in_an_earlier_session_does_not_count(fallback):
             buttons=[{"title": "查询维修进度", "payload": "/check_repair_status"}],
         )
     ]
+
+
+def test_run_by_the_dialogue_policies_it_takes_the_message_back(run, make_tracker):
+    tracker = make_tracker(
+        {},
+        "阿巴阿巴",
+        "affirm",
+        intent_ranking=ranked("affirm", "request_repair", "inform"),
+        active_loop=None,
+    )
+
+    events, dispatcher = run(ActionFallback(), tracker)
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_fallback_suggest"]
+    assert events == [UserUtteranceReverted()]
+
+
+def test_a_second_policy_miss_in_a_row_offers_a_person(run, make_tracker):
+    before = [*turn("阿巴阿巴", "affirm", "action_fallback"), {"event": "rewind"}]
+    tracker = make_tracker({}, "呜啦啦", "goodbye", events_before_user=before, active_loop=None)
+
+    events, dispatcher = run(ActionFallback(), tracker)
+
+    assert dispatcher.messages == [msg("utter_fallback_offer_human")]
+    assert events == [UserUtteranceReverted()]
