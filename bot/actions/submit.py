@@ -15,7 +15,12 @@ from bot.actions.common import latest_intent, parse_iso_date, reset_intake
 from bot.actions.rating import ask_rating
 from bot.actions.warranty_check import assess_for
 from bot.catalog.service_centers import load_service_centres
-from bot.tickets import TicketStoreUnavailable, create_ticket, session_scope
+from bot.tickets import (
+    TicketStoreUnavailable,
+    create_ticket,
+    link_intake_attachments,
+    session_scope,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +99,13 @@ class ActionSubmitTicket(Action):
                     service_type=tracker.get_slot("service_type"),
                     city=tracker.get_slot("city"),
                     contact_phone=tracker.get_slot("contact_phone"),
+                )
+                # Photos of the fault sent during this intake belong to its ticket.
+                link_intake_attachments(
+                    session,
+                    sender_id=tracker.sender_id,
+                    intake_id=intake_id,
+                    ticket_no=ticket.ticket_no,
                 )
         except TicketStoreUnavailable:
             logger.exception("ticket store unavailable; intake %s kept in the slots", intake_id)

@@ -13,6 +13,14 @@ Typical use from an action::
 Schema changes go through Alembic (``python -m bot.tickets.cli migrate``).
 """
 
+from bot.tickets.attachments import (
+    AttachmentNotFound,
+    AttachmentRecord,
+    add_attachment,
+    attach_to_ticket,
+    link_intake_attachments,
+    list_attachments,
+)
 from bot.tickets.db import (
     TicketStoreUnavailable,
     dispose_engines,
@@ -66,6 +74,8 @@ __all__ = [
     "SERVICE_TYPES",
     "TICKET_STATUSES",
     "WARRANTY_STATUSES",
+    "AttachmentNotFound",
+    "AttachmentRecord",
     "ComplaintRecord",
     "ExtendedWarrantyRecord",
     "RatingRecord",
@@ -76,7 +86,9 @@ __all__ = [
     "TicketNumberExhausted",
     "TicketRecord",
     "TicketStoreUnavailable",
+    "add_attachment",
     "add_extended_warranty",
+    "attach_to_ticket",
     "cancel_ticket_by_user",
     "create_ticket",
     "current_revision",
@@ -89,6 +101,8 @@ __all__ = [
     "get_engine",
     "get_ticket",
     "latest_open_ticket_for_sender",
+    "link_intake_attachments",
+    "list_attachments",
     "list_complaints",
     "list_extended_warranties",
     "rating_summary",

@@ -232,3 +232,37 @@ class SatisfactionRating(Base):  # type: ignore[misc]
     ticket_no = Column(String(32), nullable=True)
     comment = Column(Text, nullable=True)
     created_at = Column(UTCDateTime, nullable=False)
+
+
+#: What a user may attach to a repair (a photo of the fault for now).
+ATTACHMENT_KINDS: tuple[str, ...] = ("image",)
+
+
+class Attachment(Base):  # type: ignore[misc]
+    """A file a user sent in a conversation, e.g. a photo of the fault (``attachments``).
+
+    Sent during an intake, it carries the intake id and is linked to the ticket when the
+    ticket is created; sent later, it is linked to a ticket directly. ``storage_key`` says
+    where the bytes are (a path under the upload directory, or a channel's media id).
+    """
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        CheckConstraint(in_check("kind", ATTACHMENT_KINDS), name="kind"),
+        CheckConstraint("size_bytes >= 0", name="size"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    public_id = Column(String(32), nullable=False, unique=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    intake_id = Column(String(64), nullable=True, index=True)
+    ticket_id = Column(
+        Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    kind = Column(String(16), nullable=False)
+    content_type = Column(String(64), nullable=False)
+    size_bytes = Column(Integer, nullable=False)
+    storage_key = Column(Text, nullable=False)
+    source_ref = Column(String(255), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.actions.common import INTAKE_SLOTS
 from bot.actions.submit import ActionSubmitTicket
 from bot.settings import get_settings
-from bot.tickets import session_scope
+from bot.tickets import add_attachment, list_attachments, session_scope
 from bot.tickets.db import dispose_engines
 from bot.tickets.models import Ticket, TicketStatusHistory
 from tests.actions.helpers import msg
@@ -351,3 +351,31 @@ def test_store_service_city_with_its_suffix(submit):
         *CHENGDU_CENTRES,
         msg("utter_ask_rating"),
     ]
+
+
+def test_photos_sent_during_the_intake_are_linked_to_the_ticket(submit, full_intake):
+    with session_scope() as session:
+        mine = add_attachment(
+            session,
+            sender_id="test-user",
+            channel="socketio",
+            content_type="image/jpeg",
+            size_bytes=2048,
+            storage_key="uploads/a.jpg",
+            intake_id=full_intake["intake_id"],
+        )
+        add_attachment(
+            session,
+            sender_id="test-user",
+            channel="socketio",
+            content_type="image/jpeg",
+            size_bytes=2048,
+            storage_key="uploads/b.jpg",
+            intake_id="another-intake",
+        )
+
+    submit()
+
+    with session_scope() as session:
+        linked = list_attachments(session, ticket_no=first_ticket_no())
+    assert [a.public_id for a in linked] == [mine.public_id]

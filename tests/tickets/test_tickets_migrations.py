@@ -27,9 +27,9 @@ from bot.tickets.repository import (
 )
 
 Fields = Callable[..., dict[str, Any]]
-HEAD = "0002"
+HEAD = "0003"
 TABLES_0001 = {"tickets", "ticket_status_history", "extended_warranties"}
-TABLES = TABLES_0001 | {"complaints", "satisfaction_ratings"}
+TABLES = TABLES_0001 | {"complaints", "satisfaction_ratings", "attachments"}
 UTC = dt.timezone.utc
 
 
