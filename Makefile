@@ -22,7 +22,17 @@ $(STAMP): requirements/lock.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-setup: $(STAMP) ## Create .venv and install the pinned dependencies
+# The web widget's socket.io client from the npm registry (exact version in its package-lock).
+WEB_STAMP := bot/channels/web/node_modules/.package-lock.json
+$(WEB_STAMP): bot/channels/web/package-lock.json
+	./scripts/web_setup.sh
+
+# Headless Chromium and a CJK font from Debian, for the widget's browser tests.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei
+
+setup: $(STAMP) $(WEB_STAMP) ## Create .venv, install the pinned dependencies and the widget's client
 
 train: $(STAMP) ## Train the model if config, domain or bot/data changed
 	$(PY) -m bot.trainer.train
@@ -33,7 +43,7 @@ train-force: $(STAMP) ## Train the model even if it is current
 migrate: $(STAMP) ## Upgrade the ticket database to the latest schema
 	$(PY) -m bot.tickets.cli migrate
 
-run: train ## Set up, train if needed, start the action server (5055) and Rasa (5005)
+run: train $(WEB_STAMP) ## Set up, train if needed, start the action server (5055) and Rasa (5005)
 	./scripts/run.sh
 
 shell: train migrate ## Talk to the bot in the terminal
@@ -53,7 +63,7 @@ format: $(STAMP) ## Format the code with ruff
 validate: $(STAMP) ## rasa data validate
 	$(RASA) data validate --config config.yml --domain domain.yml --data $(TRAIN_DATA)
 
-test: lint validate train ## Everything CI runs: lint, types, data validation, training, pytest
+test: $(CHROMIUM) $(WEB_STAMP) lint validate train ## Everything CI runs: lint, types, data validation, training, pytest
 	$(PY) -m pytest
 
 test-fast: $(STAMP) ## pytest without the tests that need a model or servers

@@ -26,6 +26,20 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Shanghai", description="Business time zone for dates")
     ticket_prefix: str = Field("R", description="First letter of ticket numbers")
     db_connect_timeout: int = Field(5, description="Seconds before a database connect fails")
+    wechat_api_base_url: str = Field(
+        "https://api.weixin.qq.com", description="WeChat API base URL (a local fake in tests)"
+    )
+    wechat_reply_deadline: float = Field(
+        4.0, description="Seconds to wait for the bot before replying 'success' (WeChat allows 5)"
+    )
+    wechat_http_timeout: float = Field(5.0, description="Seconds before a WeChat API call fails")
+    wechat_dedup_ttl: int = Field(300, description="Seconds a WeChat MsgId is remembered")
+    wechat_choice_ttl: int = Field(
+        3600, description="Seconds numbered button choices stay valid for a WeChat user"
+    )
+    wechat_max_input_chars: int = Field(
+        2000, description="Longer WeChat messages are cut to this many characters"
+    )
 
     class Config:
         """Read plain upper-case variable names."""
@@ -37,6 +51,18 @@ class Settings(BaseSettings):
     def _known_environment(cls, value: str) -> str:
         if value not in {"development", "test", "production"}:
             raise ValueError("ENVIRONMENT must be development, test or production")
+        return value
+
+    @validator("wechat_api_base_url")
+    def _plain_base_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("WECHAT_API_BASE_URL must be an http(s) URL")
+        return value.rstrip("/")
+
+    @validator("wechat_reply_deadline")
+    def _within_wechat_limit(cls, value: float) -> float:
+        if not 0 < value < 5:
+            raise ValueError("WECHAT_REPLY_DEADLINE must be between 0 and 5 seconds")
         return value
 
     @property

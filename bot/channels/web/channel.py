@@ -1,0 +1,220 @@
+"""``WebChatInput``: Rasa's socket.io channel, fixed for session persistence, plus the widget.
+
+Rasa 3.6's ``SocketIOInput`` calls python-socketio 5's ``enter_room`` coroutine without
+awaiting it, so with ``session_persistence: true`` the socket never joins the room named after
+its session and the bot's answers (emitted to that room) are lost. This channel registers the
+same socket.io events with that fixed, and serves under ``/webhooks/socketio/``:
+
+- ``GET widget.js`` / ``widget.css``: the embeddable widget (one ``<script>`` tag);
+- ``GET vendor/socket.io.min.js``: socket.io's official client from ``node_modules``
+  (installed from the npm registry by ``scripts/web_setup.sh``);
+- ``GET demo``: a mock brand support page with the widget;
+- ``POST upload`` and ``GET uploads/<id>``: fault photos (see :mod:`bot.channels.web.uploads`).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.web.uploads import (
+    MAX_PHOTO_BYTES,
+    UploadRejected,
+    find_photo,
+    store_photo,
+)
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent
+STATIC_DIR = WEB_DIR / "static"
+SOCKET_IO_CLIENT = WEB_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+MAX_MESSAGE_CHARS = 2000
+"""Longer user messages are cut to this length before NLU (the widget caps input at 500)."""
+MAX_SESSION_ID_CHARS = 64
+
+_STATIC_TYPES = {
+    "widget.js": "application/javascript; charset=utf-8",
+    "widget.css": "text/css; charset=utf-8",
+}
+
+
+def valid_session_id(value: Any) -> str | None:
+    """A client-sent session id if it is a short printable string without spaces, else None."""
+    if (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_SESSION_ID_CHARS
+        and value.isprintable()
+        and not any(c.isspace() for c in value)
+    ):
+        return value
+    return None
+
+
+def clean_user_text(value: Any) -> str:
+    """The message text to give Rasa: a string, stripped, at most ``MAX_MESSAGE_CHARS``."""
+    text = value.strip() if isinstance(value, str) else ""
+    return text[:MAX_MESSAGE_CHARS]
+
+
+class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (skipped by mypy)
+    """Socket.io channel for the web widget; the credentials are those of ``socketio``."""
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """Read the ``socketio`` settings plus ``upload_dir`` and ``max_upload_bytes``."""
+        credentials = credentials or {}
+        upload_dir = credentials.get("upload_dir")
+        return cls(
+            user_message_evt=credentials.get("user_message_evt", "user_uttered"),
+            bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
+            namespace=credentials.get("namespace"),
+            session_persistence=bool(credentials.get("session_persistence", False)),
+            socketio_path=credentials.get("socketio_path", "/socket.io"),
+            jwt_key=credentials.get("jwt_key"),
+            jwt_method=credentials.get("jwt_method", "HS256"),
+            metadata_key=credentials.get("metadata_key", "metadata"),
+            upload_dir=Path(upload_dir) if upload_dir else None,
+            max_upload_bytes=int(credentials.get("max_upload_bytes", MAX_PHOTO_BYTES)),
+        )
+
+    def __init__(
+        self,
+        *,
+        upload_dir: Path | None = None,
+        max_upload_bytes: int = MAX_PHOTO_BYTES,
+        **socketio_settings: Any,
+    ) -> None:
+        super().__init__(**socketio_settings)
+        self.upload_dir = upload_dir or get_settings().var_dir / "uploads"
+        self.max_upload_bytes = max_upload_bytes
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Rasa's socket.io blueprint with the fixed events and the widget routes."""
+        bp = super().blueprint(on_new_message)
+        sio = self.sio
+        assert sio is not None  # set by SocketIOInput.blueprint
+
+        async def session_request(sid: str, data: Any) -> None:
+            asked = valid_session_id(data.get("session_id")) if isinstance(data, dict) else None
+            session_id = asked or uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        async def handle_message(sid: str, data: Any) -> None:
+            if not isinstance(data, dict):
+                logger.warning("socket.io message that is not an object from %s: ignored", sid)
+                return
+            if self.session_persistence:
+                sender_id = valid_session_id(data.get("session_id"))
+                if sender_id is None:
+                    logger.warning("socket.io message without a valid session_id: ignored")
+                    return
+            else:
+                sender_id = sid
+            metadata = data.get(self.metadata_key)
+            text = clean_user_text(data.get("message"))
+            if not text:
+                logger.info("empty socket.io message from %s: ignored", sender_id)
+                return
+            await on_new_message(
+                UserMessage(
+                    text,
+                    SocketIOOutput(sio, self.bot_message_evt),
+                    sender_id,
+                    input_channel=self.name(),
+                    metadata=metadata if isinstance(metadata, dict) else None,
+                )
+            )
+
+        sio.on("session_request", session_request, namespace=self.namespace)
+        sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
+        self._add_widget_routes(bp)
+        return bp
+
+    def _add_widget_routes(self, bp: Blueprint) -> None:
+        upload_dir, max_bytes = self.upload_dir, self.max_upload_bytes
+
+        async def widget_js(_: Request) -> HTTPResponse:
+            return await _static("widget.js")
+
+        async def widget_css(_: Request) -> HTTPResponse:
+            return await _static("widget.css")
+
+        async def socketio_client(_: Request) -> HTTPResponse:
+            if not SOCKET_IO_CLIENT.is_file():
+                logger.error("%s is missing: run scripts/web_setup.sh", SOCKET_IO_CLIENT)
+                return response.text("socket.io client not installed", status=503)
+            return await response.file(
+                SOCKET_IO_CLIENT,
+                mime_type="application/javascript; charset=utf-8",
+                headers={"Cache-Control": "public, max-age=3600"},
+            )
+
+        async def demo(_: Request) -> HTTPResponse:
+            return await response.file(
+                STATIC_DIR / "demo.html", mime_type="text/html; charset=utf-8"
+            )
+
+        async def upload(request: Request) -> HTTPResponse:
+            declared = int(request.headers.get("content-length") or 0)
+            if declared > max_bytes + 64 * 1024:
+                return response.json({"error": "too_large"}, status=413)
+            photo = request.files.get("photo") if request.files else None
+            session_id = valid_session_id(request.form.get("session_id") if request.form else None)
+            if photo is None:
+                return response.json({"error": "no_photo"}, status=400)
+            try:
+                stored = store_photo(
+                    upload_dir, photo.body, session_id=session_id or "", max_bytes=max_bytes
+                )
+            except UploadRejected as rejected:
+                return response.json({"error": rejected.reason}, status=rejected.status)
+            logger.info("photo %s stored for session %s", stored.photo_id, session_id)
+            return response.json(
+                {
+                    "id": stored.photo_id,
+                    "url": f"uploads/{stored.photo_id}",
+                    "content_type": stored.content_type,
+                    "size": stored.size,
+                },
+                status=201,
+            )
+
+        async def stored_photo(_: Request, photo_id: str) -> HTTPResponse:
+            stored = find_photo(upload_dir, photo_id)
+            if stored is None:
+                return response.json({"error": "not_found"}, status=404)
+            return await response.file(
+                stored.path,
+                mime_type=stored.content_type,
+                headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private"},
+            )
+
+        bp.add_route(widget_js, "/widget.js", methods=["GET"], name="web_widget_js")
+        bp.add_route(widget_css, "/widget.css", methods=["GET"], name="web_widget_css")
+        bp.add_route(
+            socketio_client, "/vendor/socket.io.min.js", methods=["GET"], name="web_socketio_client"
+        )
+        bp.add_route(demo, "/demo", methods=["GET"], name="web_demo_page")
+        bp.add_route(upload, "/upload", methods=["POST"], name="web_photo_upload")
+        bp.add_route(stored_photo, "/uploads/<photo_id:str>", methods=["GET"], name="web_photo")
+
+
+async def _static(name: str) -> HTTPResponse:
+    return await response.file(
+        STATIC_DIR / name,
+        mime_type=_STATIC_TYPES[name],
+        headers={"Cache-Control": "no-cache"},
+    )

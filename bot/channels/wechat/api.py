@@ -1,0 +1,133 @@
+"""A small client for the WeChat API: access token and customer-service text messages."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+TOKEN_EXPIRED_CODES = frozenset({40001, 40014, 42001})
+"""Invalid (40001, 40014) or expired (42001) access token: fetch a new one and retry once."""
+
+_EXPIRY_MARGIN = 300.0
+"""Seconds before its stated expiry that a token is renewed (WeChat overlaps old and new)."""
+
+
+class WeChatApiError(RuntimeError):
+    """WeChat answered with an error code, or could not be reached."""
+
+    def __init__(self, message: str, errcode: int | None = None) -> None:
+        super().__init__(message)
+        self.errcode = errcode
+
+
+class WeChatApi:
+    """Fetches and caches the access token; sends customer-service text messages.
+
+    Blocking (``requests``); async callers run it in a thread. One instance per account,
+    shared by all conversations, so the token is fetched once per expiry. WeChat allows
+    only the server IPs in the account's IP allow-list to fetch tokens.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        app_id: str,
+        app_secret: str,
+        timeout: float,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._app_id = app_id
+        self._app_secret = app_secret
+        self._timeout = timeout
+        self._session = session or requests.Session()
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._token_expires = 0.0
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        url = f"{self._base_url}{path}"
+        try:
+            response = self._session.request(method, url, timeout=self._timeout, **kwargs)
+        except requests.RequestException as error:
+            raise WeChatApiError(f"{path}: {type(error).__name__}") from error
+        if response.status_code != requests.codes.ok:
+            raise WeChatApiError(f"{path}: HTTP {response.status_code}")
+        try:
+            result = response.json()
+        except ValueError as error:
+            raise WeChatApiError(f"{path}: not JSON") from error
+        if not isinstance(result, dict):
+            raise WeChatApiError(f"{path}: not a JSON object")
+        errcode = result.get("errcode", 0)
+        if errcode:
+            raise WeChatApiError(f"{path}: errcode {errcode} {result.get('errmsg', '')}", errcode)
+        return result
+
+    def access_token(self, *, rejected: str | None = None) -> str:
+        """Return a valid access token, fetching one when none is cached or it expired.
+
+        ``rejected`` is a token WeChat refused: a new one is fetched unless another caller
+        already replaced it.
+        """
+        with self._lock:
+            stale = rejected is not None and rejected == self._token
+            if stale or self._token is None or self._clock() >= self._token_expires:
+                result = self._call(
+                    "GET",
+                    "/cgi-bin/token",
+                    params={
+                        "grant_type": "client_credential",
+                        "appid": self._app_id,
+                        "secret": self._app_secret,
+                    },
+                )
+                token = result.get("access_token")
+                expires_in = result.get("expires_in")
+                if not isinstance(token, str) or not isinstance(expires_in, int):
+                    raise WeChatApiError("/cgi-bin/token: no access_token or expires_in")
+                self._token = token
+                margin = min(_EXPIRY_MARGIN, expires_in / 2)
+                self._token_expires = self._clock() + expires_in - margin
+                logger.info("wechat: new access token, valid %d s", expires_in)
+            return self._token
+
+    def send_text(self, openid: str, content: str) -> None:
+        """Send one customer-service text message (at most 2048 bytes) to ``openid``.
+
+        Retries once with a new token when WeChat says the token is invalid or expired.
+
+        Raises:
+            WeChatApiError: WeChat refused the message or could not be reached.
+        """
+        body = json.dumps(
+            {"touser": openid, "msgtype": "text", "text": {"content": content}},
+            ensure_ascii=False,
+        ).encode("utf-8")
+        token = self.access_token()
+        for attempt in (1, 2):
+            try:
+                self._call(
+                    "POST",
+                    "/cgi-bin/message/custom/send",
+                    params={"access_token": token},
+                    data=body,
+                    headers={"Content-Type": "application/json; charset=utf-8"},
+                )
+                return
+            except WeChatApiError as error:
+                if attempt == 2 or error.errcode not in TOKEN_EXPIRED_CODES:
+                    raise
+                logger.info("wechat: access token rejected (%s), fetching a new one", error)
+                token = self.access_token(rejected=token)

@@ -1,0 +1,429 @@
+"""The web widget in headless Chromium, against the servers `make run` starts.
+
+Starts ``scripts/run.sh`` (action server + Rasa with ``credentials.yml``, which enables
+``bot.channels.web.WebChatInput``) on free ports, opens the demo page served by the Rasa server
+and chats through a whole repair intake by typing and by clicking buttons; then reloads the page
+and checks that the history is shown and the same conversation goes on. Also checks the widget's
+HTTP routes, photo uploads and safe rendering. Screenshots go to ``test-output/web-widget/``.
+
+Needs Debian's ``chromium`` (``/usr/bin/chromium``) and the ``playwright`` package (its own
+browser downloads are never used), and ``scripts/web_setup.sh`` (npm) for socket.io's client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import threading
+import zlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+import pytest
+import requests
+import socketio
+from sqlalchemy import select
+
+from bot.tickets import session_scope
+from bot.tickets.models import Ticket
+from tests.conftest import IN_CI, ROOT, free_port, wait_for_http
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+OUT = ROOT / "test-output" / "web-widget"
+IMEI = "864752047771234"  # Luhn-valid, used by no other test
+BOT_TIMEOUT_MS = 60_000
+
+
+def _missing(message: str) -> None:
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def tiny_png() -> bytes:
+    """A valid 2×2 red PNG, made here so the test ships no binary file."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    raw = b"".join(b"\x00" + b"\xeb\x00\x28" * 2 for _ in range(2))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+class Servers:
+    """``scripts/run.sh`` with its own ports, databases, endpoints and VAR_DIR."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.rasa_port, self.action_port = free_port(), free_port()
+        self.ticket_url = f"sqlite:///{tmp / 'tickets.db'}"
+        self.var_dir = tmp / "var"
+        self.endpoints = tmp / "endpoints.yml"
+        self.endpoints.write_text(
+            f'action_endpoint:\n  url: "http://localhost:{self.action_port}/webhook"\n'
+            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n'
+        )
+        self.log = tmp / "run.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}/webhooks/socketio/"
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "RASA_PORT": str(self.rasa_port),
+            "ACTION_PORT": str(self.action_port),
+            "ENDPOINTS": str(self.endpoints),
+            "DATABASE_URL": self.ticket_url,
+            "VAR_DIR": str(self.var_dir),
+        }
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                ["./scripts/run.sh"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        wait_for_http(f"http://127.0.0.1:{self.action_port}/health", 120, self.process)
+        wait_for_http(f"http://127.0.0.1:{self.rasa_port}/", 300, self.process)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGINT)
+            self.process.wait(timeout=60)
+            self.process = None
+
+
+@pytest.fixture(scope="module")
+def servers(trained_model, tmp_path_factory) -> Iterator[Servers]:
+    if not shutil.which("npm"):
+        _missing("npm is not installed: the widget's socket.io client comes from the npm registry")
+    subprocess.run(["./scripts/web_setup.sh"], cwd=ROOT, check=True, timeout=300)
+    servers = Servers(tmp_path_factory.mktemp("web"))
+    try:
+        servers.start()
+        yield servers
+    finally:
+        servers.stop()
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "run.log").write_bytes(servers.log.read_bytes())
+
+
+@pytest.fixture(scope="module")
+def browser(servers):
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} is missing: apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the playwright package is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == []
+
+
+class Widget:
+    """The widget on a page, seen the way a user sees it (Playwright pierces its shadow root)."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    def open(self, url: str) -> None:
+        self.page.goto(url)
+        self.ready()
+
+    def ready(self) -> None:
+        launcher = self.page.locator(".sh-launcher")
+        self.page.locator(".sh-launcher:visible, .sh-panel:visible").first.wait_for()
+        if launcher.is_visible():
+            launcher.click()
+        self.page.locator(".sh-status", has_text="在线").wait_for(timeout=30_000)
+
+    def bot_texts(self) -> list[str]:
+        return self.page.locator(".sh-msg.sh-bot").all_text_contents()
+
+    def say(self, text: str, expect: str) -> list[str]:
+        before = self.page.locator(".sh-msg.sh-bot").count()
+        box = self.page.locator(".sh-input")
+        box.fill(text)
+        box.press("Enter")
+        return self._after(before, expect)
+
+    def click(self, title: str, expect: str) -> list[str]:
+        before = self.page.locator(".sh-msg.sh-bot").count()
+        self.page.locator(".sh-button:not([disabled])", has_text=title).last.click()
+        return self._after(before, expect)
+
+    def _after(self, before: int, expect: str) -> list[str]:
+        self.page.wait_for_function(
+            """([before, needle]) => {
+                const host = document.querySelector('#shouhou-chat-widget');
+                const bubbles = [...host.shadowRoot.querySelectorAll('.sh-msg.sh-bot')];
+                return bubbles.slice(before).some(b => b.textContent.includes(needle));
+            }""",
+            arg=[before, expect],
+            timeout=BOT_TIMEOUT_MS,
+        )
+        # Let the rest of the bot's burst arrive before the next turn.
+        self.page.wait_for_timeout(500)
+        return self.bot_texts()[before:]
+
+    def session_id(self) -> str:
+        return str(self.page.evaluate("JSON.parse(localStorage.getItem('shouhou-chat:session'))"))
+
+
+def test_widget_routes_and_demo_page(servers):
+    widget = requests.get(servers.base + "widget.js", timeout=10)
+    assert widget.status_code == 200
+    assert widget.headers["content-type"].startswith("application/javascript")
+    # every text is rendered with textContent / text nodes, never parsed as markup
+    assert not re.search(r"\.(inner|outer)HTML|insertAdjacentHTML|document\.write", widget.text)
+    client = requests.get(servers.base + "vendor/socket.io.min.js", timeout=10)
+    assert client.status_code == 200 and "Socket.IO" in client.text[:400]
+    demo = requests.get(servers.base + "demo", timeout=10)
+    assert demo.status_code == 200 and "一加 售后服务" in demo.text
+    assert '<script src="/webhooks/socketio/widget.js"' in demo.text
+
+
+def test_photo_upload_checks_type_size_and_stores_under_a_random_name(servers):
+    url = servers.base + "upload"
+    ok = requests.post(
+        url, files={"photo": ("fault.png", tiny_png(), "image/png")},
+        data={"session_id": "s-upload"}, timeout=10,
+    )  # fmt: skip
+    assert ok.status_code == 201, ok.text
+    body = ok.json()
+    assert re.fullmatch(r"[0-9a-f]{32}", body["id"]) and body["content_type"] == "image/png"
+    assert (servers.var_dir / "uploads" / f"{body['id']}.png").read_bytes() == tiny_png()
+    served = requests.get(servers.base + body["url"], timeout=10)
+    assert served.status_code == 200 and served.content == tiny_png()
+    assert served.headers["x-content-type-options"] == "nosniff"
+
+    def post(content: bytes, mime: str = "image/png", session: str = "s-upload") -> int:
+        files = {"photo": ("x", content, mime)}
+        return requests.post(url, files=files, data={"session_id": session}, timeout=30).status_code
+
+    assert post(b"<svg onload=alert(1)>", "image/png") == 415  # declared type is not trusted
+    assert post(tiny_png(), session="") == 400
+    assert post(b"\xff\xd8\xff" + b"\x00" * (9 * 1024 * 1024), "image/jpeg") == 413
+    assert requests.post(url, data={"session_id": "s"}, timeout=10).status_code == 400
+    assert (
+        requests.get(servers.base + "uploads/..%2F..%2Fetc%2Fpasswd", timeout=10).status_code == 404
+    )
+    assert requests.get(servers.base + "uploads/" + "0" * 32, timeout=10).status_code == 404
+
+
+def test_repair_intake_in_the_browser_survives_a_reload(servers, page):
+    OUT.mkdir(parents=True, exist_ok=True)
+    widget = Widget(page)
+    widget.open(servers.base + "demo")
+
+    page.evaluate(
+        """() => {
+            const typing = document.querySelector('#shouhou-chat-widget')
+                .shadowRoot.querySelector('.sh-typing');
+            window.__typingSeen = false;
+            new MutationObserver(() => { if (!typing.hidden) window.__typingSeen = true; })
+                .observe(typing, {attributes: true});
+        }"""
+    )
+    assert any("什么问题" in t for t in widget.say("我要报修", "什么问题"))
+    assert page.evaluate("window.__typingSeen") is True
+    page.locator(".sh-typing").wait_for(state="hidden")
+    widget.say("屏幕上有一条绿线", "型号")
+    widget.say("一加12", "什么时候买")
+    widget.say("去年三月", "IMEI")
+    widget.say(IMEI, "哪种方式")
+    assert page.locator(".sh-button", has_text="到店维修").count() == 1
+    widget.click("寄修", "手机号")
+    # the button's title is shown as the user's message and the buttons are used up
+    assert page.locator(".sh-msg.sh-user").last.text_content() == "寄修"
+    assert page.locator(".sh-button", has_text="到店维修").is_disabled()
+    summary = widget.say("13912345678", "以上信息正确吗")
+    assert any("一加 12" in t and "139****5678" in t for t in summary)
+    page.screenshot(path=str(OUT / "1-confirmation.png"))
+    done = widget.click("确认提交", "工单号")
+    ticket_no = re.search(r"R\d{8}-\d{4}", " ".join(done))
+    assert ticket_no, done
+    page.locator(".sh-button", has_text="5 非常满意").wait_for()
+    page.screenshot(path=str(OUT / "2-ticket.png"))
+
+    session_id = widget.session_id()
+    with session_scope(servers.ticket_url) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.sender_id == session_id)).scalar_one()
+        assert (ticket.ticket_no, ticket.channel) == (ticket_no.group(), "socketio")
+        assert (ticket.serial_number, ticket.service_type) == (IMEI, "mail_in")
+
+    # A reload shows the whole conversation again and goes on with the same Rasa conversation.
+    count = page.locator(".sh-msg").count()
+    page.reload()
+    widget.ready()
+    assert widget.session_id() == session_id
+    assert page.locator(".sh-msg").count() == count
+    assert ticket_no.group() in " ".join(widget.bot_texts())
+    assert page.locator(".sh-button", has_text="寄修").is_disabled()
+    page.wait_for_function(  # scrolled to the latest message
+        """() => { const log = document.querySelector('#shouhou-chat-widget')
+                       .shadowRoot.querySelector('.sh-log');
+                   return log.scrollTop + log.clientHeight >= log.scrollHeight - 2; }"""
+    )
+    page.screenshot(path=str(OUT / "3-after-reload.png"))
+    widget.click("5 非常满意", "感谢您的评价")
+
+    # A fault photo: uploaded, shown in the conversation, sent to the bot with its id.
+    page.locator(".sh-file").set_input_files(
+        files=[{"name": "fault.png", "mimeType": "image/png", "buffer": tiny_png()}]
+    )
+    image = page.locator(".sh-msg.sh-user img.sh-image").last
+    image.wait_for()
+    page.wait_for_function(
+        """() => [...document.querySelector('#shouhou-chat-widget').shadowRoot
+                   .querySelectorAll('.sh-user img.sh-image')].every(i => i.naturalWidth > 0)"""
+    )
+    photo_id = re.search(r"uploads/([0-9a-f]{32})$", image.get_attribute("src") or "")
+    assert photo_id
+    assert (servers.var_dir / "uploads" / f"{photo_id.group(1)}.json").is_file()
+    page.screenshot(path=str(OUT / "4-photo.png"))
+
+
+def test_user_and_bot_text_is_never_markup(servers, page):
+    widget = Widget(page)
+    widget.open(servers.base + "demo")
+    attack = '<img src=x onerror="window.__pwned=1">看看 https://example.com/a?b=1'
+    box = page.locator(".sh-input")
+    box.fill(attack)
+    box.press("Enter")
+    bubble = page.locator(".sh-msg.sh-user").last
+    bubble.wait_for()
+    assert bubble.text_content() == attack
+    assert bubble.locator("img").count() == 0
+    link = bubble.locator("a.sh-link")
+    assert link.get_attribute("href") == "https://example.com/a?b=1"
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    assert page.evaluate("window.__pwned") is None
+    page.locator(".sh-msg.sh-bot").first.wait_for(timeout=BOT_TIMEOUT_MS)  # the bot still answers
+
+    # "新对话" clears the history and starts a new Rasa conversation.
+    first_session = widget.session_id()
+    page.locator(".sh-reset").click()
+    assert page.locator(".sh-msg.sh-user").count() == 0
+    page.wait_for_function(
+        "old => { const s = JSON.parse(localStorage.getItem('shouhou-chat:session'));"
+        " return s && s !== old; }",
+        arg=first_session,
+    )
+    page.locator(".sh-status", has_text="在线").wait_for()
+    widget.say("你好", "")
+
+
+def test_bad_socketio_input_gets_an_answer_or_is_dropped_and_the_server_keeps_serving(servers):
+    async def scenario() -> dict[str, list[str]]:
+        replies: list[str] = []
+        confirmed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        client = socketio.AsyncClient(reconnection=False)
+        client.on("bot_uttered", lambda message: replies.append(str(message.get("text", ""))))
+        client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+        await client.connect(
+            f"http://127.0.0.1:{servers.rasa_port}", transports=["polling"], wait_timeout=20
+        )
+        # A forged or malformed session id is replaced by a fresh one.
+        await client.emit("session_request", {"session_id": "x y\n" * 40})
+        session_id = await asyncio.wait_for(confirmed, 20)
+        assert re.fullmatch(r"[0-9a-f]{32}", session_id)
+
+        async def say(payload: object, wait: float) -> list[str]:
+            before = len(replies)
+            await client.emit("user_uttered", payload)
+            deadline = asyncio.get_running_loop().time() + wait
+            while asyncio.get_running_loop().time() < deadline and len(replies) == before:
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(0.5)
+            return replies[before:]
+
+        seen = {
+            "empty": await say({"message": "   ", "session_id": session_id}, 3),
+            "not an object": await say("我要报修", 3),
+            "no session": await say({"message": "我要报修"}, 3),
+            "long": await say({"message": "屏幕坏了" * 2500, "session_id": session_id}, 60),
+            "emoji": await say({"message": "😭😭😭", "session_id": session_id}, 60),
+            "after": await say({"message": "你好", "session_id": session_id}, 60),
+        }
+        await client.disconnect()
+        return seen
+
+    # Playwright's sync API keeps an event loop running in this thread: use another one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        seen = pool.submit(lambda: asyncio.run(scenario())).result(timeout=300)
+    assert seen["empty"] == seen["not an object"] == seen["no session"] == []
+    assert seen["long"] and seen["emoji"] and seen["after"]
+    assert requests.get(servers.base + "demo", timeout=10).status_code == 200
+
+
+def test_one_script_tag_on_a_brand_page_of_another_origin(servers, page, tmp_path):
+    """A brand's own page (another origin) embeds the widget with one tag and chats through it."""
+    (tmp_path / "brand.html").write_text(
+        '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>品牌官网</title>'
+        "<body><h1>品牌官网</h1>"
+        f'<script src="{servers.base}widget.js" data-title="品牌 售后" data-open="true" defer>'
+        "</script></body></html>",
+        encoding="utf-8",
+    )
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as brand:
+        threading.Thread(target=brand.serve_forever, daemon=True).start()
+        try:
+            widget = Widget(page)
+            # localhost and 127.0.0.1 are different origins for the browser
+            widget.open(f"http://localhost:{brand.server_address[1]}/brand.html")
+            assert page.locator(".sh-title").text_content() == "品牌 售后"
+            widget.say("我的一加12充不进电了", "什么时候买")
+            page.locator(".sh-file").set_input_files(
+                files=[{"name": "fault.png", "mimeType": "image/png", "buffer": tiny_png()}]
+            )
+            page.locator(".sh-msg.sh-user img.sh-image").wait_for()
+            page.wait_for_function(  # loaded from the Rasa origin
+                """() => [...document.querySelector('#shouhou-chat-widget').shadowRoot
+                    .querySelectorAll('.sh-user img.sh-image')].every(i => i.naturalWidth === 2)"""
+            )
+            page.screenshot(path=str(OUT / "5-brand-page.png"))
+        finally:
+            brand.shutdown()
