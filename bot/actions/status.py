@@ -134,17 +134,12 @@ class ActionCheckRepairStatus(Action):
             return [*events, SlotSet("verified_phones", sorted(verified))]
         target_no = asked or pending
         if target_no:
-            events += self._one_ticket(
+            more, shown = self._one_ticket(
                 dispatcher, tracker, session, target_no, verified, phone_given=phone is not None
             )
+            events += more
             wants_cancel = normalize_ticket_no(tracker.get_slot("ticket_cancel_no"))
-            shown = get_ticket(session, ticket_no=target_no)
-            if (
-                wants_cancel == target_no
-                and shown is not None
-                and not in_form(tracker)
-                and may_see(tracker, shown, verified)
-            ):
+            if wants_cancel == target_no and shown is not None and not in_form(tracker):
                 # The user asked to cancel this ticket before proving the phone number.
                 events += offer_cancellation(dispatcher, shown)
             return events
@@ -170,20 +165,21 @@ class ActionCheckRepairStatus(Action):
         verified: set[str],
         *,
         phone_given: bool,
-    ) -> list[EventType]:
+    ) -> tuple[list[EventType], TicketRecord | None]:
+        """Show one ticket if this conversation may see it; returns the events and that ticket."""
         ticket = get_ticket(session, ticket_no=ticket_no)
         if ticket is None:
             dispatcher.utter_message(response="utter_status_not_found", ticket_no=ticket_no)
-            return []
+            return [], None
         if may_see(tracker, ticket, verified):
             utter_ticket(dispatcher, session, ticket)
-            return []
+            return [], ticket
         if phone_given:
             # Never say whose number it is: only that it does not match.
             dispatcher.utter_message(response="utter_status_phone_mismatch", ticket_no=ticket_no)
-            return []
+            return [], None
         if in_form(tracker):
             dispatcher.utter_message(response="utter_status_verify_later", ticket_no=ticket_no)
-            return []
+            return [], None
         dispatcher.utter_message(response="utter_status_need_phone", ticket_no=ticket_no)
-        return [SlotSet("status_asked", True), SlotSet("status_ticket_no", ticket_no)]
+        return [SlotSet("status_asked", True), SlotSet("status_ticket_no", ticket_no)], None

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.actions.common import latest_entity, latest_text
 from bot.intake import parse_mobile
 from bot.tickets import TicketRecord, get_ticket
+from bot.tickets.repository import normalize_ticket_no as normalize_stored_ticket_no
 
 _TICKET_NO = re.compile(r"(?<![A-Za-z0-9])[Rr][0-9]{8}-[0-9]{4}(?![0-9])")
 
@@ -18,7 +19,7 @@ def normalize_ticket_no(value: str | None) -> str | None:
     """A ticket number as stored (upper case, no spaces), or ``None``."""
     if not value:
         return None
-    return "".join(str(value).split()).upper() or None
+    return normalize_stored_ticket_no(str(value)) or None
 
 
 def asked_ticket_no(tracker: Tracker) -> str | None:

@@ -16,8 +16,15 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.tickets.models import ATTACHMENT_KINDS, Attachment, Ticket
-from bot.tickets.repository import TicketNotFound
+from bot.tickets.models import ATTACHMENT_KINDS, Attachment
+from bot.tickets.repository import (
+    _aware,
+    _limited,
+    _optional,
+    _required,
+    _ticket_by_no,
+    normalize_ticket_no,
+)
 
 #: Largest file the store records (bytes); channels refuse bigger uploads first.
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -48,23 +55,14 @@ class AttachmentRecord:
     created_at: dt.datetime
 
 
-def _text(name: str, value: str | None, max_length: int, *, required: bool = True) -> str | None:
-    text = value.strip() if isinstance(value, str) else ""
-    if not text:
-        if required:
-            raise ValueError(f"{name} must be a non-empty string")
-        return None
-    if len(text) > max_length:
-        raise ValueError(f"{name} is longer than {max_length} characters")
+def _optional_text(name: str, value: str | None, max_length: int) -> str | None:
+    return _limited(name, _optional(value), max_length)
+
+
+def _text(name: str, value: str, max_length: int) -> str:
+    text = _limited(name, _required(name, value), max_length)
+    assert text is not None  # _required never returns an empty value
     return text
-
-
-def _now(now: dt.datetime | None) -> dt.datetime:
-    if now is None:
-        return dt.datetime.now(dt.timezone.utc)
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be a timezone-aware datetime")
-    return now.astimezone(dt.timezone.utc)
 
 
 def _record(row: Any, ticket_no: str | None) -> AttachmentRecord:
@@ -84,11 +82,7 @@ def _record(row: Any, ticket_no: str | None) -> AttachmentRecord:
 
 
 def _ticket(session: Session, ticket_no: str) -> Any:
-    number = "".join(ticket_no.split()).upper()
-    ticket = session.execute(select(Ticket).where(Ticket.ticket_no == number)).scalar_one_or_none()
-    if ticket is None:
-        raise TicketNotFound(number)
-    return ticket
+    return _ticket_by_no(session, normalize_ticket_no(ticket_no))
 
 
 def add_attachment(
@@ -135,13 +129,13 @@ def add_attachment(
         public_id=secrets.token_hex(16),
         sender_id=_text("sender_id", sender_id, 255),
         channel=_text("channel", channel, 32),
-        intake_id=_text("intake_id", intake_id, 64, required=False),
+        intake_id=_optional_text("intake_id", intake_id, 64),
         kind=kind,
         content_type=_text("content_type", content_type, 64),
         size_bytes=size_bytes,
         storage_key=_text("storage_key", storage_key, 10_000),
-        source_ref=_text("source_ref", source_ref, 255, required=False),
-        created_at=_now(now),
+        source_ref=_optional_text("source_ref", source_ref, 255),
+        created_at=_aware(now),
     )
     session.add(row)
     session.flush()

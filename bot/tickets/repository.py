@@ -216,6 +216,11 @@ def _limited(name: str, value: str | None, max_length: int) -> str | None:
     return value
 
 
+def normalize_ticket_no(ticket_no: str) -> str:
+    """A ticket number as stored: upper case, without spaces (``r2026 1122-0001``)."""
+    return "".join(ticket_no.split()).upper()
+
+
 def _ticket_ref(ticket_no: str | None) -> str | None:
     """Normalise an optional ticket number given by a conversation (not checked to exist).
 
@@ -224,7 +229,7 @@ def _ticket_ref(ticket_no: str | None) -> str | None:
     """
     if ticket_no is None:
         return None
-    number = "".join(ticket_no.split()).upper()
+    number = normalize_ticket_no(ticket_no)
     if len(number) > TICKET_NO_MAX:
         logger.warning("ignoring ticket number reference %r: too long", number[:80])
         return None
@@ -484,7 +489,7 @@ def get_ticket(session: Session, *, ticket_no: str) -> TicketRecord | None:
     Returns:
         The ticket or None.
     """
-    number = "".join(ticket_no.split()).upper()
+    number = normalize_ticket_no(ticket_no)
     ticket = session.execute(select(Ticket).where(Ticket.ticket_no == number)).scalar_one_or_none()
     return None if ticket is None else _ticket_record(ticket)
 
@@ -663,7 +668,7 @@ def set_status(
     _choice("status", status, TICKET_STATUSES)
     author = _required("changed_by", changed_by)
     changed_at = _aware(now)
-    ticket = _ticket_by_no(session, "".join(ticket_no.split()).upper())
+    ticket = _ticket_by_no(session, normalize_ticket_no(ticket_no))
     number, carrier = _tracking(ticket, status, tracking_no, courier)
     return _change_status(
         session,
@@ -709,7 +714,7 @@ def cancel_ticket_by_user(
     """
     author = _required("changed_by", changed_by)
     changed_at = _aware(now)
-    number = "".join(ticket_no.split()).upper()
+    number = normalize_ticket_no(ticket_no)
     # populate_existing: a Ticket already in the session (the caller looked it up to
     # check ownership) is refreshed with the locked row instead of kept as it was.
     ticket = session.execute(
@@ -745,7 +750,7 @@ def status_history(session: Session, *, ticket_no: str) -> list[StatusChange]:
     Raises:
         TicketNotFound: No such ticket.
     """
-    ticket = _ticket_by_no(session, "".join(ticket_no.split()).upper())
+    ticket = _ticket_by_no(session, normalize_ticket_no(ticket_no))
     rows = (
         session.execute(
             select(TicketStatusHistory)
