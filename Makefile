@@ -30,7 +30,7 @@ $(WEB_STAMP): bot/channels/web/package-lock.json
 # Headless Chromium and a CJK font from Debian, for the widget's browser tests.
 CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei fonts-noto-color-emoji
 
 setup: $(STAMP) $(WEB_STAMP) ## Create .venv, install the pinned dependencies and the widget's client
 

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     wechat_max_input_chars: int = Field(
         2000, description="Longer WeChat messages are cut to this many characters"
     )
+    wechat_redis_url: str = Field(
+        "",
+        description="Redis URL shared by several Rasa servers for WeChat retries, numbered "
+        "choices and the access token; empty keeps them in the process",
+    )
 
     class Config:
         """Read plain upper-case variable names."""
@@ -63,6 +68,16 @@ class Settings(BaseSettings):
     def _within_wechat_limit(cls, value: float) -> float:
         if not 0 < value < 5:
             raise ValueError("WECHAT_REPLY_DEADLINE must be between 0 and 5 seconds")
+        return value
+
+    @validator("wechat_redis_url")
+    def _redis_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(
+                "WECHAT_REDIS_URL must be empty (state kept in the process) or a "
+                "redis://, rediss:// or unix:// URL"
+            )
         return value
 
     @property

@@ -1,14 +1,31 @@
 #!/usr/bin/env bash
-# Start the action server (port 5055) and the Rasa server (port 5005, REST channel) together;
-# Ctrl-C stops both. Called by `make run` after setup and training.
+# Start the action server (port 5055) and the Rasa server (port 5005: REST, web widget, and WeChat
+# when WECHAT_TOKEN is set) together; Ctrl-C stops both. Called by `make run`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
 ENDPOINTS="${ENDPOINTS:-endpoints.yml}"
+CREDENTIALS="${CREDENTIALS:-credentials.yml}"
+RUN_DIR="${VAR_DIR:-var}"
 export RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
-mkdir -p var
+mkdir -p "$RUN_DIR"
+
+# The WeChat channel joins when its token is set (credentials.wechat.yml, values from the env).
+if [[ -n "${WECHAT_TOKEN:-}" ]]; then
+  missing=()
+  for name in WECHAT_APP_ID WECHAT_APP_SECRET; do
+    [[ -n "${!name:-}" ]] || missing+=("$name")
+  done
+  if ((${#missing[@]})); then
+    echo "WECHAT_TOKEN is set, but ${missing[*]} not: the WeChat channel needs all three (README)." >&2
+    exit 2
+  fi
+  export WECHAT_ENCODING_AES_KEY="${WECHAT_ENCODING_AES_KEY:-}"  # empty: plain mode
+  cat "$CREDENTIALS" credentials.wechat.yml > "$RUN_DIR/credentials.run.yml"
+  CREDENTIALS="$RUN_DIR/credentials.run.yml"
+fi
 
 "$PY" -m bot.tickets.cli migrate
 
@@ -23,15 +40,20 @@ trap stop INT TERM EXIT
 
 "$PY" -m rasa_sdk --actions bot.actions --port "$ACTION_PORT" &
 pids+=($!)
-"$PY" -m rasa run \
+"$PY" -m bot.serve run \
   --model bot/models/shouhou.tar.gz \
   --endpoints "$ENDPOINTS" \
-  --credentials credentials.yml \
+  --credentials "$CREDENTIALS" \
   --port "$RASA_PORT" \
   --cors "*" &
 pids+=($!)
 
 echo "action server: http://localhost:$ACTION_PORT/health"
 echo "Rasa server:   http://localhost:$RASA_PORT/ (REST: POST /webhooks/rest/webhook), ready in about a minute"
+echo "web widget:    http://localhost:$RASA_PORT/webhooks/socketio/demo (demo page)"
+if [[ -n "${WECHAT_TOKEN:-}" ]]; then
+  mode=plain; [[ -n "$WECHAT_ENCODING_AES_KEY" ]] && mode=safe
+  echo "WeChat:        http://<public host>:$RASA_PORT/webhooks/wechat/webhook ($mode mode)"
+fi
 # Stop everything as soon as either server exits.
 wait -n "${pids[@]}"

@@ -69,6 +69,7 @@ _NEVER_VALUES = frozenset(
         "faq",
         "ask_price",
         "start_over",
+        "send_photo",
     }
 )
 _CITY_RE = re.compile(r"^[\u4e00-\u9fff]{2,8}$")

@@ -14,14 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import http.server
-import os
 import re
 import shutil
-import signal
-import struct
 import subprocess
 import threading
-import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -32,9 +28,11 @@ import requests
 import socketio
 from sqlalchemy import select
 
-from bot.tickets import session_scope
+from bot.channels.replies import channel_replies
+from bot.tickets import list_attachments, session_scope
 from bot.tickets.models import Ticket
-from tests.conftest import IN_CI, ROOT, free_port, wait_for_http
+from tests.channels.servers import Servers, missing, tiny_png
+from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -54,77 +52,10 @@ IMEI = "864752047771234"  # Luhn-valid, used by no other test
 BOT_TIMEOUT_MS = 60_000
 
 
-def _missing(message: str) -> None:
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def tiny_png() -> bytes:
-    """A valid 2×2 red PNG, made here so the test ships no binary file."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        )
-
-    raw = b"".join(b"\x00" + b"\xeb\x00\x28" * 2 for _ in range(2))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
-
-
-class Servers:
-    """``scripts/run.sh`` with its own ports, databases, endpoints and VAR_DIR."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
-        self.rasa_port, self.action_port = free_port(), free_port()
-        self.ticket_url = f"sqlite:///{tmp / 'tickets.db'}"
-        self.var_dir = tmp / "var"
-        self.endpoints = tmp / "endpoints.yml"
-        self.endpoints.write_text(
-            f'action_endpoint:\n  url: "http://localhost:{self.action_port}/webhook"\n'
-            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n'
-        )
-        self.log = tmp / "run.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}/webhooks/socketio/"
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "RASA_PORT": str(self.rasa_port),
-            "ACTION_PORT": str(self.action_port),
-            "ENDPOINTS": str(self.endpoints),
-            "DATABASE_URL": self.ticket_url,
-            "VAR_DIR": str(self.var_dir),
-        }
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                ["./scripts/run.sh"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        wait_for_http(f"http://127.0.0.1:{self.action_port}/health", 120, self.process)
-        wait_for_http(f"http://127.0.0.1:{self.rasa_port}/", 300, self.process)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            os.killpg(self.process.pid, signal.SIGINT)
-            self.process.wait(timeout=60)
-            self.process = None
-
-
 @pytest.fixture(scope="module")
 def servers(trained_model, tmp_path_factory) -> Iterator[Servers]:
     if not shutil.which("npm"):
-        _missing("npm is not installed: the widget's socket.io client comes from the npm registry")
+        missing("npm is not installed: the widget's socket.io client comes from the npm registry")
     subprocess.run(["./scripts/web_setup.sh"], cwd=ROOT, check=True, timeout=300)
     servers = Servers(tmp_path_factory.mktemp("web"))
     try:
@@ -139,11 +70,11 @@ def servers(trained_model, tmp_path_factory) -> Iterator[Servers]:
 @pytest.fixture(scope="module")
 def browser(servers):
     if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} is missing: apt-get install chromium")
+        missing(f"{CHROMIUM} is missing: apt-get install chromium")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("the playwright package is not installed")
+        missing("the playwright package is not installed")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -206,6 +137,13 @@ class Widget:
         # Let the rest of the bot's burst arrive before the next turn.
         self.page.wait_for_timeout(500)
         return self.bot_texts()[before:]
+
+    def send_photo(self, expect: str) -> list[str]:
+        before = self.page.locator(".sh-msg.sh-bot").count()
+        self.page.locator(".sh-file").set_input_files(
+            files=[{"name": "fault.png", "mimeType": "image/png", "buffer": tiny_png()}]
+        )
+        return self._after(before, expect)
 
     def session_id(self) -> str:
         return str(self.page.evaluate("JSON.parse(localStorage.getItem('shouhou-chat:session'))"))
@@ -270,6 +208,9 @@ def test_repair_intake_in_the_browser_survives_a_reload(servers, page):
     assert page.evaluate("window.__typingSeen") is True
     page.locator(".sh-typing").wait_for(state="hidden")
     widget.say("屏幕上有一条绿线", "型号")
+    # a photo of the fault in the middle of the intake: received, then the same question again
+    during = widget.send_photo("随这次报修")
+    assert any("型号" in t for t in during), during
     widget.say("一加12", "什么时候买")
     widget.say("去年三月", "IMEI")
     widget.say(IMEI, "哪种方式")
@@ -309,10 +250,8 @@ def test_repair_intake_in_the_browser_survives_a_reload(servers, page):
     page.screenshot(path=str(OUT / "3-after-reload.png"))
     widget.click("5 非常满意", "感谢您的评价")
 
-    # A fault photo: uploaded, shown in the conversation, sent to the bot with its id.
-    page.locator(".sh-file").set_input_files(
-        files=[{"name": "fault.png", "mimeType": "image/png", "buffer": tiny_png()}]
-    )
+    # A photo after the ticket: uploaded, shown in the conversation, added to the ticket.
+    assert any(ticket_no.group() in t for t in widget.send_photo("已添加到工单"))
     image = page.locator(".sh-msg.sh-user img.sh-image").last
     image.wait_for()
     page.wait_for_function(
@@ -323,6 +262,15 @@ def test_repair_intake_in_the_browser_survives_a_reload(servers, page):
     assert photo_id
     assert (servers.var_dir / "uploads" / f"{photo_id.group(1)}.json").is_file()
     page.screenshot(path=str(OUT / "4-photo.png"))
+    # both photos are the ticket's: the one from the intake and the one sent afterwards
+    with session_scope(servers.ticket_url) as session:
+        photos = list_attachments(session, ticket_no=ticket_no.group())
+    assert [(p.channel, p.sender_id, p.content_type) for p in photos] == [
+        ("socketio", session_id, "image/png")
+    ] * 2
+    assert photos[1].storage_key == f"{photo_id.group(1)}.png"
+    for photo in photos:
+        assert (servers.var_dir / "uploads" / photo.storage_key).is_file()
 
 
 def test_user_and_bot_text_is_never_markup(servers, page):
@@ -379,8 +327,11 @@ def test_bad_socketio_input_gets_an_answer_or_is_dropped_and_the_server_keeps_se
             await asyncio.sleep(0.5)
             return replies[before:]
 
+        replayed = {"message": "你好", "session_id": session_id, "message_id": "ab" * 16}
         seen = {
-            "empty": await say({"message": "   ", "session_id": session_id}, 3),
+            "empty": await say({"message": "   ", "session_id": session_id}, 10),
+            "first": await say(replayed, 60),
+            "replayed": await say(replayed, 5),
             "not an object": await say("我要报修", 3),
             "no session": await say({"message": "我要报修"}, 3),
             "long": await say({"message": "屏幕坏了" * 2500, "session_id": session_id}, 60),
@@ -393,7 +344,11 @@ def test_bad_socketio_input_gets_an_answer_or_is_dropped_and_the_server_keeps_se
     # Playwright's sync API keeps an event loop running in this thread: use another one.
     with ThreadPoolExecutor(max_workers=1) as pool:
         seen = pool.submit(lambda: asyncio.run(scenario())).result(timeout=300)
-    assert seen["empty"] == seen["not an object"] == seen["no session"] == []
+    # an empty message is answered by the channel, a replay of a processed message is not
+    # processed again; messages that are not from a widget session are dropped (logged)
+    assert seen["empty"] == [channel_replies()["utter_channel_empty"]]
+    assert seen["first"] and seen["replayed"] == []
+    assert seen["not an object"] == seen["no session"] == []
     assert seen["long"] and seen["emoji"] and seen["after"]
     assert requests.get(servers.base + "demo", timeout=10).status_code == 200
 

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from bot.channels.wechat.api import WeChatApi, WeChatApiError
 from tests.channels.wechat_fakes import APP_ID, APP_SECRET, OPENID, FakeWeChatApi
-
-
-@pytest.fixture
-def wechat() -> Iterator[FakeWeChatApi]:
-    fake = FakeWeChatApi().start()
-    yield fake
-    fake.stop()
 
 
 def client(

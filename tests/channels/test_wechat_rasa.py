@@ -14,7 +14,9 @@ from rasa.core.channels.channel import register
 from rasa.core.run import create_http_input_channels
 from rasa.shared.exceptions import RasaException
 
+from bot.channels.web import WebChatInput
 from bot.channels.wechat import WeChatInput
+from bot.serve import register_channels
 from tests.channels.wechat_fakes import AES_KEY, APP_ID, APP_SECRET, TOKEN, FakeWeChatApi
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,11 +29,8 @@ ENV = {
 
 
 def wechat_block() -> str:
-    """The documented (commented-out) block of credentials.yml, uncommented."""
-    text = (ROOT / "credentials.yml").read_text(encoding="utf-8")
-    match = re.search(r"^# bot\.channels\.wechat\.WeChatInput:\n(?:#   .*\n)+", text, re.M)
-    assert match, "credentials.yml documents the wechat block"
-    return "\n".join(line[2:] for line in match.group(0).splitlines()) + "\n"
+    """The block scripts/run.sh adds to credentials.yml when WECHAT_TOKEN is set."""
+    return (ROOT / "credentials.wechat.yml").read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -39,6 +38,12 @@ def credentials_file(tmp_path: Path) -> Path:
     path = tmp_path / "credentials.yml"
     path.write_text(wechat_block(), encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True)
+def project_channels() -> None:
+    """The short keys, as `python -m bot.serve` (scripts/run.sh) registers them."""
+    register_channels()
 
 
 @pytest.fixture
@@ -49,9 +54,12 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def test_credentials_block_uses_environment_references_only() -> None:
-    block = wechat_block()
-    for line in block.splitlines()[1:]:
+    block = [line for line in wechat_block().splitlines() if not line.startswith("#")]
+    assert block[0] == "wechat:"
+    for line in block[1:]:
         assert re.fullmatch(r"  \w+: \$\{WECHAT_[A-Z_]+\}", line), line
+    # not in the default credentials: `make run` must start with no WeChat configuration
+    assert "${WECHAT" not in (ROOT / "credentials.yml").read_text(encoding="utf-8")
 
 
 def test_rasa_loads_the_channel_from_the_block(credentials_file: Path, env: None) -> None:
@@ -59,6 +67,25 @@ def test_rasa_loads_the_channel_from_the_block(credentials_file: Path, env: None
     assert isinstance(channel, WeChatInput)
     assert channel.token == TOKEN and channel.app_id == APP_ID
     assert channel.safe_mode is not None
+
+
+def test_the_default_channels_need_no_configuration() -> None:
+    channels = create_http_input_channels(None, str(ROOT / "credentials.yml"))
+    assert [type(channel).__name__ for channel in channels] == ["RestInput", "WebChatInput"]
+    [web] = [c for c in channels if isinstance(c, WebChatInput)]
+    assert web.session_persistence is True and web.name() == "socketio"
+
+
+def test_the_full_class_paths_work_with_plain_rasa(tmp_path: Path, env: None) -> None:
+    path = tmp_path / "credentials.yml"
+    path.write_text(
+        "bot.channels.wechat.WeChatInput:\n  token: ${WECHAT_TOKEN}\n  app_id: ${WECHAT_APP_ID}\n"
+        "  app_secret: ${WECHAT_APP_SECRET}\nbot.channels.web.WebChatInput:\n"
+        "  session_persistence: true\n",
+        encoding="utf-8",
+    )
+    kinds = {type(c) for c in create_http_input_channels(None, str(path))}
+    assert kinds == {WeChatInput, WebChatInput}
 
 
 def test_empty_aes_key_means_plain_mode(
@@ -72,7 +99,7 @@ def test_empty_aes_key_means_plain_mode(
 def test_rasa_refuses_to_start_without_the_variables(
     credentials_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # why the block is commented out in credentials.yml: `make run` needs no configuration
+    # why the block is not in credentials.yml: `make run` needs no configuration
     for name in ENV:
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(RasaException, match="WECHAT_TOKEN"):

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from rasa.shared.exceptions import RasaException
 
+from bot.channels.dedup import SeenMessages
 from bot.channels.wechat import WeChatInput
-from bot.channels.wechat.dedup import SeenMessages
 from bot.channels.wechat.inbound import Inbound, parse_inbound
 from bot.channels.wechat.output import pack_passive
 from bot.channels.wechat.render import (
@@ -20,7 +20,7 @@ from bot.channels.wechat.render import (
     split_text,
 )
 from bot.channels.wechat.security import SafeMode, UndecryptableBody, is_valid_signature, sign
-from bot.channels.wechat.texts import load_wechat_data, parse_wechat_data
+from bot.channels.wechat.texts import REPLY_RESPONSES, load_wechat_data, parse_wechat_data
 from bot.channels.wechat.xmlio import MalformedXml, parse_xml, render_text_reply
 from tests.channels.wechat_fakes import ACCOUNT, AES_KEY, APP_ID, OPENID, TOKEN, message_xml
 
@@ -42,11 +42,29 @@ def test_menu_intents_exist_in_the_domain() -> None:
     assert DATA.texts.subscribe.removeprefix("/") in domain["intents"]
 
 
+def test_channel_replies_are_domain_responses() -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    for field_name, response in REPLY_RESPONSES.items():
+        assert getattr(DATA.texts, field_name) == domain["responses"][response][0]["text"]
+    assert DATA.texts.image == "/send_photo"
+
+
+RESPONSES = {name: [{"text": f"{name} {{number}} {{title}}"}] for name in REPLY_RESPONSES.values()}
+TRIGGERS = {"subscribe": "/greet", "image": "/send_photo"}
+
+
 def test_menu_file_is_checked() -> None:
     with pytest.raises(ValueError, match="not an intent name"):
-        parse_wechat_data({"menu": {"X": "我要报修"}, "texts": {}})
-    with pytest.raises(ValueError, match="texts missing"):
-        parse_wechat_data({"menu": {}, "texts": {"subscribe": "/greet"}})
+        parse_wechat_data({"menu": {"X": "我要报修"}, "triggers": TRIGGERS}, RESPONSES)
+    with pytest.raises(ValueError, match=r"triggers\.image"):
+        parse_wechat_data({"menu": {}, "triggers": {"subscribe": "/greet"}}, RESPONSES)
+    missing = {k: v for k, v in RESPONSES.items() if k != "utter_channel_error"}
+    with pytest.raises(ValueError, match="domain response utter_channel_error"):
+        parse_wechat_data({"menu": {}, "triggers": TRIGGERS}, missing)
+    no_number = {**RESPONSES, "utter_channel_choice": [{"text": "选 {title}"}]}
+    with pytest.raises(ValueError, match="number"):
+        parse_wechat_data({"menu": {}, "triggers": TRIGGERS}, no_number)
+    assert parse_wechat_data({"menu": {}, "triggers": TRIGGERS}, RESPONSES).texts.empty
 
 
 # --- parsing --------------------------------------------------------------------------------

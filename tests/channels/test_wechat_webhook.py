@@ -4,7 +4,6 @@ encrypts like WeChat, a stub in place of Rasa's agent, and a fake WeChat API."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,18 +25,6 @@ from tests.channels.wechat_fakes import (
 pytestmark = pytest.mark.anyio
 
 MODES = ["plain", "safe"]
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def wechat() -> Iterator[FakeWeChatApi]:
-    fake = FakeWeChatApi().start()
-    yield fake
-    fake.stop()
 
 
 def channel(fake: FakeWeChatApi, *, safe: bool, deadline: float = 4.0) -> WeChatInput:
@@ -96,7 +83,7 @@ async def test_text_gets_a_passive_reply(wechat: FakeWeChatApi, mode: str) -> No
         (message_xml("event", Event="CLICK", EventKey="REPAIR"), "/request_repair"),
         (message_xml("event", Event="CLICK", EventKey="REPAIR_STATUS"), "/check_repair_status"),
         (message_xml("voice", MediaId="v1", Format="amr", Recognition="我要报修"), "我要报修"),
-        (message_xml("image", PicUrl="http://x/p.jpg", MediaId="IMG_1"), "我发了一张故障照片"),
+        (message_xml("image", PicUrl="http://x/p.jpg", MediaId="IMG_1"), "/send_photo"),
         (message_xml("text", Content="😭📱💔"), "😭📱💔"),
     ],
     ids=["subscribe", "click", "click-status", "voice", "image", "emoji-only"],

@@ -52,6 +52,8 @@ class FakeWeChatState:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     invalid_token_code: int = 40001  # 42001 once tokens "expired"
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    media_requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def expire_tokens(self) -> None:
@@ -82,6 +84,9 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = parse_qs(url.query)
         state = self.server.state
+        if url.path == "/cgi-bin/media/get":
+            self._media(query)
+            return
         if url.path != "/cgi-bin/token":
             self._json({"errcode": 40066, "errmsg": "invalid url"})
             return
@@ -98,6 +103,29 @@ class _Handler(BaseHTTPRequestHandler):
                 token = f"ACCESS_TOKEN_{next(state.counter)}"
                 state.valid_tokens.add(token)
             self._json({"access_token": token, "expires_in": 7200})
+
+    def _media(self, query: dict[str, list[str]]) -> None:
+        """``/cgi-bin/media/get``: the file's bytes, or a JSON error as WeChat gives it."""
+        state = self.server.state
+        token = (query.get("access_token") or [""])[0]
+        media_id = (query.get("media_id") or [""])[0]
+        with state.lock:
+            state.media_requests.append(media_id)
+            known = token in state.valid_tokens
+            found = state.media.get(media_id)
+        if not known:
+            self._json({"errcode": state.invalid_token_code, "errmsg": "invalid credential"})
+            return
+        if found is None:
+            self._json({"errcode": 40007, "errmsg": "invalid media_id"})
+            return
+        body, content_type = found
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Disposition", f'attachment; filename="{media_id}.jpg"')
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def do_POST(self) -> None:
         url = urlsplit(self.path)

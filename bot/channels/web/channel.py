@@ -15,6 +15,7 @@ same socket.io events with that fixed, and serves under ``/webhooks/socketio/``:
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -26,12 +27,17 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.web.uploads import (
+from bot.channels.dedup import SeenMessages
+from bot.channels.photos import (
     MAX_PHOTO_BYTES,
     UploadRejected,
     find_photo,
+    photo_owner,
+    photo_ref,
     store_photo,
 )
+from bot.channels.replies import channel_replies
+from bot.intake.photos import PHOTO_METADATA_KEY
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -42,6 +48,9 @@ SOCKET_IO_CLIENT = WEB_DIR / "node_modules" / "socket.io-client" / "dist" / "soc
 MAX_MESSAGE_CHARS = 2000
 """Longer user messages are cut to this length before NLU (the widget caps input at 500)."""
 MAX_SESSION_ID_CHARS = 64
+REPLAY_WINDOW_SECONDS = 600.0
+"""A message id seen again within this time is a replay and is not processed again."""
+_MESSAGE_ID = re.compile(r"^[0-9a-f]{16,64}$")
 
 _STATIC_TYPES = {
     "widget.js": "application/javascript; charset=utf-8",
@@ -59,6 +68,32 @@ def valid_session_id(value: Any) -> str | None:
     ):
         return value
     return None
+
+
+def trusted_metadata(raw: Any, *, sender_id: str, upload_dir: Path) -> dict[str, Any] | None:
+    """The client's metadata with the photo it names checked against the upload store.
+
+    A client may not hand the assistant a photo reference itself: the ``photo`` key is
+    dropped, and set again only when ``photo_id`` names a stored photo uploaded by this
+    session.
+    """
+    if not isinstance(raw, dict):
+        return None
+    metadata = {key: value for key, value in raw.items() if key != PHOTO_METADATA_KEY}
+    photo_id = metadata.get("photo_id")
+    if photo_id is None:
+        return metadata
+    stored = find_photo(upload_dir, photo_id) if isinstance(photo_id, str) else None
+    if stored is None or photo_owner(upload_dir, stored.photo_id) != sender_id:
+        logger.warning("session %s named photo %r it did not upload: ignored", sender_id, photo_id)
+        return metadata
+    metadata[PHOTO_METADATA_KEY] = photo_ref(stored).as_metadata()
+    return metadata
+
+
+def valid_message_id(value: Any) -> str | None:
+    """The widget's random message id (16–64 lowercase hex digits), else None."""
+    return value if isinstance(value, str) and _MESSAGE_ID.match(value) else None
 
 
 def clean_user_text(value: Any) -> str:
@@ -98,6 +133,8 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
         super().__init__(**socketio_settings)
         self.upload_dir = upload_dir or get_settings().var_dir / "uploads"
         self.max_upload_bytes = max_upload_bytes
+        # socket.io sessions are sticky to one server, so the replay check can be in-process.
+        self.seen = SeenMessages(ttl=REPLAY_WINDOW_SECONDS)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's socket.io blueprint with the fixed events and the widget routes."""
@@ -123,10 +160,22 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
                     return
             else:
                 sender_id = sid
-            metadata = data.get(self.metadata_key)
+            metadata = trusted_metadata(
+                data.get(self.metadata_key), sender_id=sender_id, upload_dir=self.upload_dir
+            )
             text = clean_user_text(data.get("message"))
             if not text:
-                logger.info("empty socket.io message from %s: ignored", sender_id)
+                logger.info("empty socket.io message from %s: answered by the channel", sender_id)
+                await sio.emit(
+                    self.bot_message_evt,
+                    {"text": channel_replies()["utter_channel_empty"]},
+                    room=sid,
+                    namespace=self.namespace,
+                )
+                return
+            message_id = valid_message_id(data.get("message_id"))
+            if message_id and not self.seen.first_time(f"{sender_id}:{message_id}"):
+                logger.info("replayed message %s from %s: ignored", message_id, sender_id)
                 return
             await on_new_message(
                 UserMessage(
@@ -134,7 +183,8 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
                     SocketIOOutput(sio, self.bot_message_evt),
                     sender_id,
                     input_channel=self.name(),
-                    metadata=metadata if isinstance(metadata, dict) else None,
+                    message_id=message_id,
+                    metadata=metadata,
                 )
             )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -13,14 +14,17 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.wechat.api import WeChatApi
-from bot.channels.wechat.dedup import SeenMessages
+from bot.channels.dedup import SeenMessages
+from bot.channels.photos import MAX_PHOTO_BYTES, UploadRejected, photo_ref, store_photo
+from bot.channels.wechat.api import TokenCache, WeChatApi, WeChatApiError
 from bot.channels.wechat.inbound import Inbound, parse_inbound
 from bot.channels.wechat.output import WeChatOutput
 from bot.channels.wechat.render import ChoiceMemory
 from bot.channels.wechat.security import SafeMode, UndecryptableBody, is_valid_signature
+from bot.channels.wechat.shared_state import build_state
 from bot.channels.wechat.texts import WeChatData, load_wechat_data
 from bot.channels.wechat.xmlio import MalformedXml, render_text_reply
+from bot.intake.photos import PHOTO_METADATA_KEY, PhotoRef
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -54,7 +58,8 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
         """Build the channel from ``credentials.yml``; refuse missing or invalid values.
 
         Keys: ``token``, ``app_id``, ``app_secret`` (required), ``encoding_aes_key``
-        (safe mode). The API base URL and timings come from the settings (``WECHAT_*``).
+        (safe mode). The API base URL and timings come from the settings (``WECHAT_*``);
+        with ``WECHAT_REDIS_URL``, retries, choices and the token are shared through Redis.
         """
         if not credentials:
             raise WeChatCredentialsError(
@@ -69,6 +74,7 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
             )
         settings = get_settings()
         try:
+            state = build_state(settings, values["app_id"])
             return cls(
                 token=values["token"],
                 app_id=values["app_id"],
@@ -80,6 +86,9 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
                 dedup_ttl=settings.wechat_dedup_ttl,
                 choice_ttl=settings.wechat_choice_ttl,
                 max_input_chars=settings.wechat_max_input_chars,
+                seen=state.seen,
+                choices=state.choices,
+                token_cache=state.tokens,
             )
         except ValueError as error:
             raise WeChatCredentialsError(f"The wechat channel: {error}") from error
@@ -98,18 +107,27 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
         choice_ttl: float = 3600.0,
         max_input_chars: int = 2000,
         data: WeChatData | None = None,
+        upload_dir: Path | None = None,
+        seen: SeenMessages | None = None,
+        choices: ChoiceMemory | None = None,
+        token_cache: TokenCache | None = None,
     ) -> None:
         self.token = token
         self.app_id = app_id
         self.safe_mode = SafeMode(token, encoding_aes_key, app_id) if encoding_aes_key else None
         self.api = WeChatApi(
-            base_url=api_base_url, app_id=app_id, app_secret=app_secret, timeout=http_timeout
+            base_url=api_base_url,
+            app_id=app_id,
+            app_secret=app_secret,
+            timeout=http_timeout,
+            token_cache=token_cache,
         )
         self.reply_deadline = reply_deadline
         self.max_input_chars = max_input_chars
         self.data = data or load_wechat_data()
-        self.seen = SeenMessages(ttl=dedup_ttl)
-        self.choices = ChoiceMemory(ttl=choice_ttl)
+        self.upload_dir = upload_dir or get_settings().var_dir / "uploads"
+        self.seen = seen if seen is not None else SeenMessages(ttl=dedup_ttl)
+        self.choices = choices if choices is not None else ChoiceMemory(ttl=choice_ttl)
         self._running: set[asyncio.Task[Any]] = set()
 
     def get_output_channel(self) -> WeChatOutput:
@@ -228,7 +246,9 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
             message_id=inbound.metadata["wechat"]["msg_id"],
             metadata=metadata,
         )
-        task = asyncio.get_running_loop().create_task(self._handle(on_new_message, message, output))
+        task = asyncio.get_running_loop().create_task(
+            self._handle(on_new_message, message, output, inbound)
+        )
         self._running.add(task)
         task.add_done_callback(self._running.discard)
         task.add_done_callback(lambda _: output.end_turn())
@@ -244,10 +264,18 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
         return self._passive(inbound, reply, encrypted=encrypted)
 
     async def _handle(
-        self, on_new_message: OnNewMessage, message: UserMessage, output: WeChatOutput
+        self,
+        on_new_message: OnNewMessage,
+        message: UserMessage,
+        output: WeChatOutput,
+        inbound: Inbound,
     ) -> bool:
-        """Run the bot on ``message``; ``False`` (logged) if it failed."""
+        """Run the bot on ``message`` (a photo fetched first); ``False`` (logged) if it failed."""
         try:
+            attachment = inbound.metadata.get("attachment")
+            if isinstance(attachment, dict):
+                photo = await self._fetch_photo(inbound.openid, attachment)
+                message.metadata = {**message.metadata, PHOTO_METADATA_KEY: photo.as_metadata()}
             await on_new_message(message)
         except Exception:  # the bot's failure must not become a retry storm from WeChat
             logger.exception("wechat: the assistant failed on message %s", message.message_id)
@@ -255,6 +283,33 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
                 output.push_parts([(message.sender_id, self.data.texts.bot_error)])
             return False
         return True
+
+    async def _fetch_photo(self, openid: str, attachment: dict[str, Any]) -> PhotoRef:
+        """Download a user's photo into the upload store.
+
+        When WeChat cannot deliver it (or it is not a JPEG/PNG/WebP within the size limit),
+        the media id is kept instead: WeChat holds the file for three days.
+        """
+        media_id = str(attachment.get("media_id") or "")
+        fallback = PhotoRef(
+            storage_key=f"wechat-media:{media_id}",
+            content_type="image/jpeg",  # WeChat's image messages are JPEG
+            size_bytes=0,
+            source_ref=media_id or None,
+        )
+        if not media_id:
+            logger.warning("wechat: image message from %s without a MediaId", openid)
+            return fallback
+        try:
+            data, _ = await asyncio.to_thread(
+                self.api.get_media, media_id, max_bytes=MAX_PHOTO_BYTES
+            )
+            stored = store_photo(self.upload_dir, data, session_id=openid)
+        except (WeChatApiError, UploadRejected, OSError) as error:
+            logger.warning("wechat: photo %s not downloaded (%s); media id kept", media_id, error)
+            return fallback
+        logger.info("wechat: photo %s stored as %s", media_id, stored.path.name)
+        return photo_ref(stored, source_ref=media_id)
 
     def _passive(self, inbound: Inbound, text: str, *, encrypted: bool) -> str | None:
         """The passive reply body for ``text`` (encrypted in safe mode); ``None`` for none."""

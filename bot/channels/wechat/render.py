@@ -78,7 +78,8 @@ class ChoiceMemory:
     """The numbered choices last offered to each user, for a limited time.
 
     In-process: with several Rasa servers behind a load balancer, a user's number reply
-    must reach the server that offered the choices (sticky routing by openid).
+    must reach the server that offered the choices (sticky routing by openid), unless
+    ``WECHAT_REDIS_URL`` selects the shared store in ``shared_state``.
     """
 
     def __init__(

@@ -30,7 +30,7 @@
     color: data.color || "",
     open: data.open === "true",
     storageKey: data.storageKey || "shouhou-chat",
-    photoMessage: data.photoMessage || "/inform",
+    photoMessage: data.photoMessage || "/send_photo",
     // Long-polling by default: the websocket upgrade of python-engineio 4.15 under Sanic 21.12
     // (Rasa 3.6's lock) fails with "Invalid frame header". data-transports="polling,websocket"
     // turns the upgrade on where the server supports it.
@@ -286,9 +286,20 @@
     photoBtn.disabled = !connected;
   }
 
+  function newMessageId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map
+      .call(bytes, function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      })
+      .join("");
+  }
+
   function emit(text, metadata) {
     if (!socket || !sessionId) return false;
-    var payload = { message: text, session_id: sessionId };
+    // A fresh id per message: the server processes a replayed message only once.
+    var payload = { message: text, session_id: sessionId, message_id: newMessageId() };
     if (metadata) payload.metadata = metadata;
     socket.emit("user_uttered", payload);
     setTyping(true);

@@ -1,4 +1,4 @@
-"""Photo uploads of the web widget: type sniffing, limits, random names, sidecar metadata."""
+"""The shared photo store: type sniffing, limits, random names, sidecar, references."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import json
 
 import pytest
 
-from bot.channels.web.uploads import (
+from bot.channels.photos import (
     UploadRejected,
     find_photo,
     is_photo_id,
+    photo_owner,
+    photo_ref,
     sniff_image_type,
     store_photo,
 )
@@ -68,3 +70,27 @@ def test_store_photo_rejects(tmp_path, data, session_id, reason, status):
 @pytest.mark.parametrize("photo_id", ["../../etc/passwd", "ABC", "0" * 31, "g" * 32, ""])
 def test_find_photo_refuses_ids_of_the_wrong_shape(tmp_path, photo_id):
     assert find_photo(tmp_path, photo_id) is None
+
+
+def test_owner_and_reference_of_a_stored_photo(tmp_path):
+    stored = store_photo(tmp_path, PNG, session_id="session-1")
+    assert photo_owner(tmp_path, stored.photo_id) == "session-1"
+    ref = photo_ref(stored, source_ref="MEDIA_1")
+    assert (ref.storage_key, ref.content_type, ref.size_bytes, ref.source_ref) == (
+        f"{stored.photo_id}.png",
+        "image/png",
+        len(PNG),
+        "MEDIA_1",
+    )
+    assert (tmp_path / ref.storage_key).read_bytes() == PNG
+
+
+def test_owner_is_unknown_without_a_readable_sidecar(tmp_path):
+    stored = store_photo(tmp_path, PNG, session_id="session-1")
+    assert photo_owner(tmp_path, "../" + stored.photo_id) is None
+    (tmp_path / f"{stored.photo_id}.json").write_text("not json")
+    assert photo_owner(tmp_path, stored.photo_id) is None
+    (tmp_path / f"{stored.photo_id}.json").write_text('["a list"]')
+    assert photo_owner(tmp_path, stored.photo_id) is None
+    (tmp_path / f"{stored.photo_id}.json").unlink()
+    assert photo_owner(tmp_path, stored.photo_id) is None

@@ -1,7 +1,9 @@
-"""Fault photos sent from the web widget: type and size checks, storage under ``var/uploads``.
+"""Fault photos from every channel: type and size checks, storage under ``VAR_DIR/uploads``.
 
-Pure file handling, no web framework: the channel calls :func:`store_photo` with the bytes it
-received and answers 4xx with the :class:`UploadRejected` reason.
+Pure file handling, no web framework: the web channel calls :func:`store_photo` with the bytes
+of an upload (and answers 4xx with the :class:`UploadRejected` reason), the WeChat channel with
+the bytes it downloaded. :func:`photo_ref` turns a stored photo into the metadata the photo
+action records in the ticket store.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.intake.photos import PhotoRef
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 """Largest accepted photo: a full-resolution phone photo is 2–6 MB."""
@@ -116,3 +120,25 @@ def find_photo(directory: Path, photo_id: str) -> StoredPhoto | None:
         if path.is_file():
             return StoredPhoto(photo_id, content_type, path, path.stat().st_size)
     return None
+
+
+def photo_owner(directory: Path, photo_id: str) -> str | None:
+    """The session (Rasa sender id) a stored photo was uploaded for, from its sidecar."""
+    if not is_photo_id(photo_id):
+        return None
+    try:
+        meta = json.loads((directory / f"{photo_id}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    owner = meta.get("session_id") if isinstance(meta, dict) else None
+    return owner if isinstance(owner, str) else None
+
+
+def photo_ref(stored: StoredPhoto, *, source_ref: str | None = None) -> PhotoRef:
+    """The reference the channels hand to the assistant for a stored photo."""
+    return PhotoRef(
+        storage_key=stored.path.name,
+        content_type=stored.content_type,
+        size_bytes=stored.size,
+        source_ref=source_ref,
+    )

@@ -1,4 +1,4 @@
-"""Remember which WeChat messages were taken, so retries are processed only once."""
+"""Remember which messages were taken, so a retried or replayed message is processed once."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ class SeenMessages:
     """An in-process TTL set of message keys (``MsgId``, or sender + time for events).
 
     WeChat retries a message it got no answer to within 5 s, up to three times, with the
-    same ``MsgId``. One process sees all retries only on a single machine (or with sticky
-    routing by openid); several machines would need a shared store such as Redis.
+    same ``MsgId``; the web widget gives each message a random id. One process sees all
+    retries only on a single machine or with sticky routing; for WeChat on several machines
+    ``bot.channels.wechat.shared_state`` keeps them in Redis.
     """
 
     def __init__(

@@ -1,0 +1,35 @@
+"""Rasa's command line with the project's channels under their short ``credentials.yml`` keys.
+
+``python -m bot.serve run --credentials credentials.yml ...`` is ``rasa run`` in which the key
+``socketio`` means the web widget's channel (Rasa's socket.io channel, fixed for session
+persistence) and ``wechat`` the WeChat Official Account channel. ``scripts/run.sh`` (``make
+run``) starts Rasa this way. The full class paths (``bot.channels.web.WebChatInput``,
+``bot.channels.wechat.WeChatInput``) work with a plain ``rasa run`` too.
+"""
+
+from __future__ import annotations
+
+from rasa.core.channels import BUILTIN_CHANNELS
+
+from bot.channels.web import WebChatInput
+from bot.channels.wechat import WeChatInput
+
+#: credentials.yml key → channel class, added to (or replacing) Rasa's built-in channels.
+PROJECT_CHANNELS = {"socketio": WebChatInput, "wechat": WeChatInput}
+
+
+def register_channels() -> None:
+    """Make the short keys name the project's channels in this process."""
+    BUILTIN_CHANNELS.update(PROJECT_CHANNELS)
+
+
+def main() -> None:
+    """Register the channels, then run Rasa's command line."""
+    register_channels()
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""WeChat image messages: the photo is downloaded from WeChat into the upload store and handed
+to the assistant as a trusted reference; when WeChat cannot deliver it, the media id is kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.channels.photos import MAX_PHOTO_BYTES
+from bot.channels.wechat import WeChatInput
+from bot.intake.photos import photo_from_metadata
+from tests.channels.wechat_fakes import (
+    AES_KEY,
+    APP_ID,
+    APP_SECRET,
+    OPENID,
+    TOKEN,
+    FakeWeChatApi,
+    StubBot,
+    echo,
+    message_xml,
+    serve_channel,
+)
+
+pytestmark = pytest.mark.anyio
+
+JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8
+
+
+def channel(fake: FakeWeChatApi, upload_dir: Path, *, safe: bool) -> WeChatInput:
+    return WeChatInput(
+        token=TOKEN,
+        app_id=APP_ID,
+        app_secret=APP_SECRET,
+        encoding_aes_key=AES_KEY if safe else None,
+        api_base_url=fake.base_url,
+        upload_dir=upload_dir,
+    )
+
+
+def image(media_id: str, msg_id: str = "9001") -> str:
+    return message_xml(
+        "image", msg_id=msg_id, PicUrl="http://mmbiz.example/p.jpg", MediaId=media_id
+    )
+
+
+@pytest.mark.parametrize("mode", ["plain", "safe"])
+async def test_a_photo_is_downloaded_and_handed_over(
+    wechat: FakeWeChatApi, tmp_path: Path, mode: str
+) -> None:
+    wechat.state.media["MEDIA_OK"] = (JPEG, "image/jpeg")
+    bot = StubBot(echo)
+    safe = mode == "safe"
+    async with serve_channel(channel(wechat, tmp_path, safe=safe), bot, safe=safe) as client:
+        reply = await client.post(image("MEDIA_OK"))
+    assert reply.status == 200
+    [message] = bot.received
+    assert message.text == "/send_photo"
+    photo = photo_from_metadata(message.metadata)
+    assert photo is not None
+    assert (photo.content_type, photo.size_bytes, photo.source_ref) == (
+        "image/jpeg",
+        len(JPEG),
+        "MEDIA_OK",
+    )
+    assert (tmp_path / photo.storage_key).read_bytes() == JPEG
+    sidecar = (tmp_path / photo.storage_key).with_suffix(".json").read_text(encoding="utf-8")
+    assert OPENID in sidecar  # the photo belongs to this user's conversation
+    assert wechat.state.media_requests == ["MEDIA_OK"]
+
+
+async def test_a_retried_image_is_downloaded_once(wechat: FakeWeChatApi, tmp_path: Path) -> None:
+    wechat.state.media["MEDIA_OK"] = (JPEG, "image/jpeg")
+    bot = StubBot(echo)
+    async with serve_channel(channel(wechat, tmp_path, safe=False), bot, safe=False) as client:
+        for _ in range(4):
+            assert (await client.post(image("MEDIA_OK", msg_id="77"))).status == 200
+    assert len(bot.received) == 1
+    assert wechat.state.media_requests == ["MEDIA_OK"]
+    assert len(list(tmp_path.glob("*.jpg"))) == 1
+
+
+async def test_an_expired_token_is_renewed_for_the_download(
+    wechat: FakeWeChatApi, tmp_path: Path
+) -> None:
+    wechat.state.media["MEDIA_OK"] = (JPEG, "image/jpeg")
+    bot = StubBot(echo)
+    input_channel = channel(wechat, tmp_path, safe=False)
+    input_channel.api.access_token()  # a token is cached ...
+    wechat.state.expire_tokens()  # ... and WeChat no longer accepts it
+    async with serve_channel(input_channel, bot, safe=False) as client:
+        await client.post(image("MEDIA_OK"))
+    photo = photo_from_metadata(bot.received[0].metadata)
+    assert photo is not None and photo.size_bytes == len(JPEG)
+    assert len(wechat.state.token_requests) == 2
+    assert wechat.state.media_requests == ["MEDIA_OK", "MEDIA_OK"]
+
+
+@pytest.mark.parametrize(
+    ("media", "why"),
+    [
+        (None, "WeChat answers 40007 invalid media_id"),
+        ((b"GIF89a" + b"\x00" * 64, "image/gif"), "not a JPEG, PNG or WebP"),
+        ((b"\xff\xd8\xff" + b"\x00" * (MAX_PHOTO_BYTES + 1), "image/jpeg"), "too large"),
+    ],
+    ids=["unknown-media", "gif", "too-large"],
+)
+async def test_a_photo_wechat_cannot_deliver_keeps_its_media_id(
+    wechat: FakeWeChatApi, tmp_path: Path, media: tuple[bytes, str] | None, why: str
+) -> None:
+    if media is not None:
+        wechat.state.media["MEDIA_X"] = media
+    bot = StubBot(echo)
+    async with serve_channel(channel(wechat, tmp_path, safe=False), bot, safe=False) as client:
+        reply = await client.post(image("MEDIA_X"))
+        assert reply.status == 200, why
+        # the server keeps serving
+        assert (await client.post(message_xml("text", msg_id="2", Content="你好"))).status == 200
+    photo = photo_from_metadata(bot.received[0].metadata)
+    assert photo is not None, why
+    assert (photo.storage_key, photo.size_bytes, photo.source_ref) == (
+        "wechat-media:MEDIA_X",
+        0,
+        "MEDIA_X",
+    )
+    assert list(tmp_path.glob("*")) == []  # nothing half-stored
+
+
+async def test_wechat_being_down_does_not_lose_the_photo(tmp_path: Path) -> None:
+    fake = FakeWeChatApi().start()
+    base_url = fake.base_url
+    fake.stop()  # nothing listens any more
+    bot = StubBot(echo)
+    input_channel = WeChatInput(
+        token=TOKEN,
+        app_id=APP_ID,
+        app_secret=APP_SECRET,
+        api_base_url=base_url,
+        upload_dir=tmp_path,
+        http_timeout=1.0,
+    )
+    async with serve_channel(input_channel, bot, safe=False) as client:
+        reply = await client.post(image("MEDIA_DOWN"))
+    assert reply.status == 200
+    photo = photo_from_metadata(bot.received[0].metadata)
+    assert photo is not None and photo.storage_key == "wechat-media:MEDIA_DOWN"
