@@ -2,9 +2,9 @@
 
 ``python -m bot.serve run --credentials credentials.yml ...`` is ``rasa run`` in which the key
 ``socketio`` means the web widget's channel (Rasa's socket.io channel, fixed for session
-persistence) and ``wechat`` the WeChat Official Account channel. ``scripts/run.sh`` (``make
-run``) starts Rasa this way. The full class paths (``bot.channels.web.WebChatInput``,
-``bot.channels.wechat.WeChatInput``) work with a plain ``rasa run`` too.
+persistence), ``wechat`` the WeChat Official Account channel and ``console`` the agent
+console. ``scripts/run.sh`` (``make run``) starts Rasa this way. The full class paths
+(``bot.channels.web.WebChatInput`` ...) work with a plain ``rasa run`` too.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from rasa.core.channels import BUILTIN_CHANNELS
 
 from bot.channels.web import WebChatInput
 from bot.channels.wechat import WeChatInput
+from bot.console.channel import ConsoleInput
 
 #: credentials.yml key → channel class, added to (or replacing) Rasa's built-in channels.
-PROJECT_CHANNELS = {"socketio": WebChatInput, "wechat": WeChatInput}
+PROJECT_CHANNELS = {"socketio": WebChatInput, "wechat": WeChatInput, "console": ConsoleInput}
 
 
 def register_channels() -> None:

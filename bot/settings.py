@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,6 +27,11 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Shanghai", description="Business time zone for dates")
     ticket_prefix: str = Field("R", description="First letter of ticket numbers")
     db_connect_timeout: int = Field(5, description="Seconds before a database connect fails")
+    handoff_working_hours: str = Field(
+        "",
+        description="Agents' hours every day, e.g. 08:00-22:00 or 00:00-24:00; "
+        "empty: the hours in bot/data/catalog/handoff.yml",
+    )
     wechat_api_base_url: str = Field(
         "https://api.weixin.qq.com", description="WeChat API base URL (a local fake in tests)"
     )
@@ -63,6 +69,14 @@ class Settings(BaseSettings):
         if not value.startswith(("https://", "http://")):
             raise ValueError("WECHAT_API_BASE_URL must be an http(s) URL")
         return value.rstrip("/")
+
+    @validator("handoff_working_hours")
+    def _hours(cls, value: str) -> str:
+        text = value.strip()
+        match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)-(([01]\d|2[0-3]):[0-5]\d|24:00)", text)
+        if text and (not match or text[:5] >= text[6:]):
+            raise ValueError("HANDOFF_WORKING_HOURS must be HH:MM-HH:MM, start before end")
+        return text
 
     @validator("wechat_reply_deadline")
     def _within_wechat_limit(cls, value: float) -> float:

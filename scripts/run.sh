@@ -51,6 +51,7 @@ pids+=($!)
 echo "action server: http://localhost:$ACTION_PORT/health"
 echo "Rasa server:   http://localhost:$RASA_PORT/ (REST: POST /webhooks/rest/webhook), ready in about a minute"
 echo "web widget:    http://localhost:$RASA_PORT/webhooks/socketio/demo (demo page)"
+echo "agent console: http://localhost:$RASA_PORT/webhooks/console/ (python -m bot.console.cli add-agent)"
 if [[ -n "${WECHAT_TOKEN:-}" ]]; then
   mode=plain; [[ -n "$WECHAT_ENCODING_AES_KEY" ]] && mode=safe
   echo "WeChat:        http://<public host>:$RASA_PORT/webhooks/wechat/webhook ($mode mode)"

@@ -63,7 +63,8 @@ def session_ticket_db(tmp_path_factory) -> str:
 def action_server(session_ticket_db):
     """The real action server (``python -m rasa_sdk --actions bot.actions``) on a free port."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": session_ticket_db}
+    # Agents at work whenever the tests run: a handoff queues the chat (no callback offer).
+    env = {**os.environ, "DATABASE_URL": session_ticket_db, "HANDOFF_WORKING_HOURS": "00:00-24:00"}
     out = ROOT / "test-output"
     out.mkdir(exist_ok=True)
     with (out / "action-server.log").open("w") as log:

@@ -36,6 +36,19 @@ INTAKE_SLOTS = (
 )
 
 
+# The slots the intake form asks for, in order.
+FORM_SLOTS = (
+    "fault_description",
+    "device_model",
+    "purchase_date",
+    "serial_number",
+    "service_type",
+    "city",
+    "contact_phone",
+    "intake_confirmed",
+)
+
+
 def catalogue() -> Catalogue:
     """The brand's catalogue (cached by the loader)."""
     return load_catalogue()

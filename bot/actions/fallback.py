@@ -1,21 +1,20 @@
-"""Two-stage fallback: suggest what the user may have meant, then offer a person."""
+"""Two-stage fallback: suggest what the user may have meant, then hand over to a person."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, UserUtteranceReverted
+from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.common import action_names, catalogue, latest_intent, user_turns
+from bot.actions.handoff import hand_over, policy
 from bot.catalog.labels import load_intent_labels
 
 #: Suggestions offered at most.
 MAX_SUGGESTIONS = 3
-#: Misses in a row after which a person is offered.
-MISSES_BEFORE_HUMAN = 2
 FALLBACK_ACTION = "action_fallback"
 NLU_FALLBACK = "nlu_fallback"
 
@@ -82,7 +81,7 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """First miss: "did you mean ...?" buttons. Second miss in a row: offer a person.
+        """First miss: "did you mean ...?" buttons. Then (``handoff.yml``): hand over.
 
         Run by the dialogue policies (an intent that fits nowhere, not ``nlu_fallback``), the
         message is also taken back, as Rasa's own default fallback does, so that the bot
@@ -91,9 +90,11 @@ class ActionFallback(Action):
         events: list[EventType] = []
         if latest_intent(tracker) != NLU_FALLBACK:
             events.append(UserUtteranceReverted())
-        if consecutive_misses(tracker) >= MISSES_BEFORE_HUMAN:
-            dispatcher.utter_message(response="utter_fallback_offer_human")
-            return events
+        if consecutive_misses(tracker) < policy().fallbacks_in_a_row:
+            events.append(SlotSet("callback_step", None))  # as the rules say
+        if consecutive_misses(tracker) >= policy().fallbacks_in_a_row:
+            dispatcher.utter_message(response="utter_fallback_handing_over")
+            return events + hand_over(dispatcher, tracker, "fallback")
         buttons = suggestions(tracker.latest_message or {})
         if buttons:
             dispatcher.utter_message(response="utter_fallback_suggest", buttons=buttons)

@@ -14,37 +14,22 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from bot.actions.common import (
+    FORM_SLOTS,
     catalogue,
     events_after_latest_user,
-    format_date,
     latest_intent,
     latest_text,
     parse_iso_date,
     today,
 )
-from bot.intake.dates import (
-    DateError,
-    check_purchase_date,
-    find_date_expression,
-    find_purchase_date,
-)
+from bot.actions.handoff import hand_over, policy
+from bot.intake import fields
+from bot.intake.dates import check_purchase_date, find_date_expression, find_purchase_date
 from bot.intake.devices import MatchKind, match_device
-from bot.intake.phone import PhoneError, parse_mobile
-from bot.intake.serial import SerialError, parse_serial
 from bot.tickets import TicketStoreUnavailable, find_open_tickets_by_serial, session_scope
 
 logger = logging.getLogger(__name__)
 
-FORM_SLOTS = (
-    "fault_description",
-    "device_model",
-    "purchase_date",
-    "serial_number",
-    "service_type",
-    "city",
-    "contact_phone",
-    "intake_confirmed",
-)
 # Fields a user may skip; the engineer checks them at inspection.
 OPTIONAL_SLOTS = frozenset({"serial_number", "purchase_date"})
 # Placeholder value that makes the validation method run when the user skips a field.
@@ -52,7 +37,8 @@ SKIP = "<skip>"
 # Actions that may run between the user's message and the form without consuming it.
 _FORM_STEPS = frozenset({"action_listen", "action_extract_slots", "repair_form", None})
 _FAILURES_BEFORE_HELP = 2
-_MIN_FAULT_CHARS = 2
+# The handoff reason when the failures reach handoff.yml's ``form_failures``.
+FORM_FAILURES = "form_failures"
 _DIGIT_RUN = re.compile(r"[0-9０-９]{5,}")
 # Intents whose messages are never a slot value, even when they contain one: questions and
 # commands. (greet, goodbye, thank and out_of_scope are not here: a bare "8612345678" or
@@ -72,8 +58,6 @@ _NEVER_VALUES = frozenset(
         "send_photo",
     }
 )
-_CITY_RE = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
-_CITY_AFFIXES = re.compile(r"^(我在|我住在|我人在|在|住在)|(市|这边|这里|地区)$")
 
 
 def message_is_fresh(tracker: Tracker) -> bool:
@@ -130,6 +114,9 @@ class ValidateRepairForm(FormValidationAction):
         events: list[EventType] = await super().run(dispatcher, tracker, domain)
         if not tracker.get_slot("intake_id"):
             events.append(SlotSet("intake_id", uuid.uuid4().hex))
+        if SlotSet("handoff_reason", FORM_FAILURES) in events:
+            # Too many failed answers to one question: a person takes over (the form stops).
+            events += hand_over(dispatcher, tracker, FORM_FAILURES)
         return events
 
     async def required_slots(
@@ -290,6 +277,8 @@ class ValidateRepairForm(FormValidationAction):
         dispatcher.utter_message(response=response, **kwargs)
         failures = dict(tracker.get_slot("intake_failures") or {})
         failures[slot] = int(failures.get(slot, 0)) + 1
+        if failures[slot] >= policy().form_failures:
+            return {slot: None, "intake_failures": failures, "handoff_reason": FORM_FAILURES}
         if failures[slot] >= _FAILURES_BEFORE_HELP:
             help_response = (
                 "utter_offer_skip" if slot in OPTIONAL_SLOTS else "utter_offer_human_help"
@@ -317,41 +306,31 @@ class ValidateRepairForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Keep the description and set its category from the intent."""
-        text = str(value or "").strip()
-        if len(text) < _MIN_FAULT_CHARS:
-            return self._reject("fault_description", "utter_fault_too_short", dispatcher, tracker)
-        return {"fault_description": text, "fault_category": fault_category_from_ranking(tracker)}
+        check = fields.check_fault_description(str(value or ""))
+        if check.error:
+            return self._reject("fault_description", check.error, dispatcher, tracker)
+        return {
+            "fault_description": check.value,
+            "fault_category": fault_category_from_ranking(tracker),
+        }
 
     def validate_device_model(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Resolve the model against the catalogue (aliases, numerals, typos)."""
         cat = catalogue()
-        text = str(value or "").strip()
-        device = cat.device(text)
-        if device is None:
-            match = match_device(text, cat)
-            if match.kind in (MatchKind.EXACT, MatchKind.FUZZY) and match.device:
-                device = match.device
-            elif match.kind is MatchKind.AMBIGUOUS:
-                buttons = [
-                    {"title": d.name, "payload": f'/inform{{"device_model":"{d.id}"}}'}
-                    for d in match.candidates
-                ]
-                dispatcher.utter_message(response="utter_device_ambiguous", buttons=buttons)
-                return {"device_model": None}
-            elif match.kind is MatchKind.OTHER_BRAND:
-                return self._reject(
-                    "device_model",
-                    "utter_device_other_brand",
-                    dispatcher,
-                    tracker,
-                    brand=match.brand or "",
-                )
-            else:
-                return self._reject(
-                    "device_model", "utter_device_not_found", dispatcher, tracker, user_text=text
-                )
+        check = fields.check_device_model(str(value or ""), cat)
+        if "candidates" in check.extra:
+            buttons = [
+                {"title": d.name, "payload": f'/inform{{"device_model":"{d.id}"}}'}
+                for d in check.extra["candidates"]
+            ]
+            dispatcher.utter_message(response="utter_device_ambiguous", buttons=buttons)
+            return {"device_model": None}
+        device = cat.device(check.value or "")
+        if check.error or device is None:
+            error = check.error or "utter_device_not_found"
+            return self._reject("device_model", error, dispatcher, tracker, **check.params)
         result: dict[str, Any] = {"device_model": device.id}
         purchased = parse_iso_date(tracker.get_slot("purchase_date"))
         if purchased and check_purchase_date(
@@ -362,9 +341,7 @@ class ValidateRepairForm(FormValidationAction):
         ):
             # The purchase date fits no longer (bought before this model existed): ask again.
             dispatcher.utter_message(
-                response="utter_date_before_launch",
-                device_name=device.name,
-                launch_month=format_date(device.launch_date, "month"),
+                response="utter_date_before_launch", **fields.launch_params(device)
             )
             result.update({"purchase_date": None, "purchase_date_precision": None})
         return result
@@ -375,56 +352,30 @@ class ValidateRepairForm(FormValidationAction):
         """Parse a Chinese date expression; refuse future dates and dates before launch."""
         if self._wants_to_skip("purchase_date", tracker):
             return self._skip("purchase_date", dispatcher, tracker)
-        now = today()
-        parsed = find_date_expression(str(value or ""), now)
-        if parsed is None:
-            return self._reject("purchase_date", "utter_date_not_understood", dispatcher, tracker)
         device = catalogue().device(tracker.get_slot("device_model") or "")
-        error = check_purchase_date(
-            parsed.date,
-            today=now,
-            launch_date=device.launch_date if device else None,
-            precision=parsed.precision,
-        )
-        if error is DateError.FUTURE:
-            return self._reject("purchase_date", "utter_date_future", dispatcher, tracker)
-        if error is DateError.BEFORE_LAUNCH and device:
-            return self._reject(
-                "purchase_date",
-                "utter_date_before_launch",
-                dispatcher,
-                tracker,
-                device_name=device.name,
-                launch_month=format_date(device.launch_date, "month"),
-            )
-        if error is not None:
-            return self._reject("purchase_date", "utter_date_too_old", dispatcher, tracker)
-        return {
-            "purchase_date": parsed.date.isoformat(),
-            "purchase_date_precision": parsed.precision,
-        }
+        check = fields.check_purchase_date(str(value or ""), today(), device)
+        if check.error:
+            return self._reject("purchase_date", check.error, dispatcher, tracker, **check.params)
+        return {"purchase_date": check.value, **check.extra}
 
     def validate_serial_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Check an IMEI (Luhn) or SN; look for an open ticket on the same device."""
-        parsed = parse_serial(str(value or ""))
-        if parsed.value is None:
+        check = fields.check_serial_number(str(value or ""))
+        if check.value is None:
             if self._wants_to_skip("serial_number", tracker):
                 return self._skip("serial_number", dispatcher, tracker)
-            response = {
-                SerialError.BAD_CHECKSUM: "utter_serial_bad_checksum",
-                SerialError.WRONG_LENGTH: "utter_serial_wrong_length",
-            }.get(parsed.error, "utter_serial_not_found")  # type: ignore[arg-type]
-            return self._reject("serial_number", response, dispatcher, tracker)
+            error = check.error or "utter_serial_not_found"
+            return self._reject("serial_number", error, dispatcher, tracker, **check.params)
         result: dict[str, Any] = {
-            "serial_number": parsed.value,
+            "serial_number": check.value,
             "existing_ticket_no": None,
             "duplicate_confirmed": None,
         }
         try:
             with session_scope() as session:
-                open_tickets = find_open_tickets_by_serial(session, serial_number=parsed.value)
+                open_tickets = find_open_tickets_by_serial(session, serial_number=check.value)
         except TicketStoreUnavailable:
             logger.warning("ticket store unavailable: duplicate check skipped")
             open_tickets = []
@@ -442,44 +393,28 @@ class ValidateRepairForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Map an answer to ``mail_in``, ``store`` or ``home``."""
-        text = str(value or "").strip().lower()
-        services = catalogue().service_types
-        exact = next((s for s in services if text == s.id), None)
-        if exact:
-            return {"service_type": exact.id}
-        # The last service mentioned wins: "不想去店里，上门吧" is a home visit.
-        positions = {
-            service.id: max(text.rfind(n.lower()) for n in (service.name, *service.keywords))
-            for service in services
-        }
-        best = max(positions, key=lambda sid: positions[sid])
-        if positions[best] >= 0:
-            return {"service_type": best}
-        return self._reject("service_type", "utter_service_type_unknown", dispatcher, tracker)
+        check = fields.check_service_type(str(value or ""), catalogue().service_types)
+        if check.error:
+            return self._reject("service_type", check.error, dispatcher, tracker, **check.params)
+        return {"service_type": check.value}
 
     def validate_city(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A Chinese city name, without 市."""
-        text = re.sub(r"\s+", "", str(value or ""))
-        city = _CITY_AFFIXES.sub("", text) if len(text) > 2 else text
-        if not _CITY_RE.match(city):
-            return self._reject("city", "utter_city_invalid", dispatcher, tracker)
-        return {"city": city}
+        check = fields.check_city(str(value or ""))
+        if check.error:
+            return self._reject("city", check.error, dispatcher, tracker, **check.params)
+        return {"city": check.value}
 
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A mainland mobile number, normalised to 11 digits."""
-        parsed = parse_mobile(str(value or ""))
-        if parsed.value is None:
-            response = (
-                "utter_phone_not_mobile"
-                if parsed.error is PhoneError.NOT_MOBILE
-                else "utter_phone_invalid"
-            )
-            return self._reject("contact_phone", response, dispatcher, tracker)
-        return {"contact_phone": parsed.value}
+        check = fields.check_contact_phone(str(value or ""))
+        if check.error:
+            return self._reject("contact_phone", check.error, dispatcher, tracker, **check.params)
+        return {"contact_phone": check.value}
 
     def validate_intake_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -77,7 +77,9 @@ class ActionSubmitTicket(Action):
             return reset_intake()
         intake_id = tracker.get_slot("intake_id")
         if not intake_id or not tracker.get_slot("intake_confirmed"):
-            dispatcher.utter_message(response="utter_default")
+            if not tracker.get_slot("callback_step"):
+                # (after hours, a handoff stops the form with a callback offer: say nothing)
+                dispatcher.utter_message(response="utter_default")
             return []
         warranty = tracker.get_slot("warranty_status")
         if not warranty:

@@ -523,6 +523,22 @@ def find_open_tickets_by_serial(session: Session, *, serial_number: str) -> list
     )
 
 
+def find_tickets_by_serial(session: Session, *, serial_number: str) -> list[TicketRecord]:
+    """Return every ticket of a device (any status), newest first.
+
+    Args:
+        session: Open session.
+        serial_number: IMEI or SN (normalised like stored values).
+
+    Returns:
+        Matching tickets; empty when none.
+    """
+    serial = normalize_serial(serial_number)
+    if serial is None:
+        return []
+    return _ticket_list(session, Ticket.serial_number == serial)
+
+
 def find_tickets_by_phone(session: Session, *, phone: str) -> list[TicketRecord]:
     """Return every ticket with this contact phone, newest first.
 

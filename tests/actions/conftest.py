@@ -251,3 +251,34 @@ def ticket_factory() -> Callable[..., Any]:
         return ticket
 
     return _make
+
+
+#: A Monday in the hotline's working hours, and the same Monday after them (Asia/Shanghai).
+WORKING_TIME = dt.datetime(2026, 11, 23, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+AFTER_HOURS = WORKING_TIME.replace(hour=22)
+
+
+@pytest.fixture
+def at_working_time(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
+    """The handoff actions see a time when agents work."""
+    monkeypatch.setattr("bot.actions.handoff.local_now", lambda: WORKING_TIME)
+    return WORKING_TIME
+
+
+@pytest.fixture
+def after_hours(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
+    """The handoff actions see a time when no agent works."""
+    monkeypatch.setattr("bot.actions.handoff.local_now", lambda: AFTER_HOURS)
+    return AFTER_HOURS
+
+
+@pytest.fixture
+def queued() -> Callable[[], list[Any]]:
+    """Returns a function listing the queued handoffs in the configured store."""
+    from bot.tickets import list_queue
+
+    def _queued() -> list[Any]:
+        with session_scope() as session:
+            return list_queue(session)
+
+    return _queued

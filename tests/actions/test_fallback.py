@@ -1,11 +1,18 @@
-"""ActionFallback: "did you mean ...?" suggestions, then a person after a second miss."""
+"""ActionFallback: "did you mean ...?" suggestions, then a hand-over after a second miss."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from rasa_sdk.events import ActionExecuted, SessionStarted, UserUtteranceReverted, UserUttered
+from rasa_sdk.events import (
+    ActionExecuted,
+    ConversationPaused,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
 
 from bot.actions.fallback import ActionFallback
 from tests.actions.helpers import bot_said, msg
@@ -21,6 +28,21 @@ FAQ_RANKING = {
         }
     }
 }
+
+
+HANDED_OVER = [msg("utter_fallback_handing_over"), msg("utter_handoff_queued_first", ahead=0)]
+PAUSED = [
+    SlotSet("callback_step", None),
+    SlotSet("handoff_reason", None),
+    ConversationPaused(),
+]
+#: What a first miss returns: no callback question is left open.
+FIRST_MISS = [SlotSet("callback_step", None)]
+
+
+@pytest.fixture(autouse=True)
+def working_hours(at_working_time):
+    """The hotline is open (see tests/actions/test_handoff.py for the other case)."""
 
 
 def ranked(*names: str) -> list[dict[str, Any]]:
@@ -76,7 +98,7 @@ def test_suggestions_in_ranking_order_with_labels_and_payloads(fallback):
             ],
         )
     ]
-    assert events == []
+    assert events == FIRST_MISS
 
 
 def test_unlabelled_intents_are_skipped_and_duplicates_removed(fallback):
@@ -100,7 +122,7 @@ def test_unlabelled_intents_are_skipped_and_duplicates_removed(fallback):
             ],
         )
     ]
-    assert events == []
+    assert events == FIRST_MISS
 
 
 def test_at_most_three_suggestions(fallback):
@@ -143,20 +165,21 @@ def test_no_suggestion_at_all(fallback):
     events, dispatcher = fallback(ranked("nlu_fallback", "greet", "goodbye", "affirm"))
 
     assert dispatcher.messages == [msg("utter_default")]
-    assert events == []
+    assert events == FIRST_MISS
 
 
-def test_second_miss_in_a_row_offers_a_person(fallback):
+def test_second_miss_in_a_row_hands_over(fallback, queued):
     before = turn("嗯嗯那个", "nlu_fallback", "action_fallback")
     before.append(bot_said("utter_fallback_suggest"))
 
     events, dispatcher = fallback(ranked("check_repair_status"), before=before)
 
-    assert dispatcher.messages == [msg("utter_fallback_offer_human")]
-    assert events == []
+    assert dispatcher.messages == HANDED_OVER
+    assert events == PAUSED
+    assert [h.reason for h in queued()] == ["fallback"]
 
 
-def test_third_miss_in_a_row_still_offers_a_person(fallback):
+def test_third_miss_in_a_row_still_hands_over(fallback):
     before = [
         *turn("嗯", "nlu_fallback", "action_fallback"),
         *turn("啊", "nlu_fallback", "action_fallback"),
@@ -164,7 +187,7 @@ def test_third_miss_in_a_row_still_offers_a_person(fallback):
 
     _events, dispatcher = fallback(ranked("check_repair_status"), before=before)
 
-    assert dispatcher.messages == [msg("utter_fallback_offer_human")]
+    assert dispatcher.messages == HANDED_OVER
 
 
 def test_a_miss_after_an_understood_message_is_a_first_miss(fallback):
@@ -181,7 +204,7 @@ def test_a_miss_after_an_understood_message_is_a_first_miss(fallback):
             buttons=[{"title": "查询维修进度", "payload": "/check_repair_status"}],
         )
     ]
-    assert events == []
+    assert events == FIRST_MISS
 
 
 def test_a_miss_in_an_earlier_session_does_not_count(fallback):
@@ -213,14 +236,14 @@ def test_run_by_the_dialogue_policies_it_takes_the_message_back(run, make_tracke
     events, dispatcher = run(ActionFallback(), tracker)
 
     assert [m["response"] for m in dispatcher.messages] == ["utter_fallback_suggest"]
-    assert events == [UserUtteranceReverted()]
+    assert events == [UserUtteranceReverted(), *FIRST_MISS]
 
 
-def test_a_second_policy_miss_in_a_row_offers_a_person(run, make_tracker):
+def test_a_second_policy_miss_in_a_row_hands_over(run, make_tracker):
     before = [*turn("阿巴阿巴", "affirm", "action_fallback"), {"event": "rewind"}]
     tracker = make_tracker({}, "呜啦啦", "goodbye", events_before_user=before, active_loop=None)
 
     events, dispatcher = run(ActionFallback(), tracker)
 
-    assert dispatcher.messages == [msg("utter_fallback_offer_human")]
-    assert events == [UserUtteranceReverted()]
+    assert dispatcher.messages == HANDED_OVER
+    assert events == [UserUtteranceReverted(), *PAUSED]

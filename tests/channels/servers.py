@@ -7,18 +7,50 @@ import signal
 import struct
 import subprocess
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import IN_CI, ROOT, free_port, wait_for_http
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BOT_TIMEOUT_MS = 60_000
 
 
 def missing(message: str) -> None:
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
+
+
+@contextmanager
+def launch_chromium() -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright (missing: a skip, or a failure in CI)."""
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} is missing: apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("the playwright package is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def tiny_png() -> bytes:
@@ -82,3 +114,60 @@ class Servers:
             os.killpg(self.process.pid, signal.SIGINT)
             self.process.wait(timeout=60)
             self.process = None
+
+
+class Widget:
+    """The widget on a page, seen the way a user sees it (Playwright pierces its shadow root)."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    def open(self, url: str) -> None:
+        self.page.goto(url)
+        self.ready()
+
+    def ready(self) -> None:
+        launcher = self.page.locator(".sh-launcher")
+        self.page.locator(".sh-launcher:visible, .sh-panel:visible").first.wait_for()
+        if launcher.is_visible():
+            launcher.click()
+        self.page.locator(".sh-status", has_text="在线").wait_for(timeout=30_000)
+
+    def bot_texts(self) -> list[str]:
+        return self.page.locator(".sh-msg.sh-bot").all_text_contents()
+
+    def say(self, text: str, expect: str) -> list[str]:
+        before = self.page.locator(".sh-msg.sh-bot").count()
+        box = self.page.locator(".sh-input")
+        box.fill(text)
+        box.press("Enter")
+        return self._after(before, expect)
+
+    def click(self, title: str, expect: str) -> list[str]:
+        before = self.page.locator(".sh-msg.sh-bot").count()
+        self.page.locator(".sh-button:not([disabled])", has_text=title).last.click()
+        return self._after(before, expect)
+
+    def _after(self, before: int, expect: str) -> list[str]:
+        self.page.wait_for_function(
+            """([before, needle]) => {
+                const host = document.querySelector('#shouhou-chat-widget');
+                const bubbles = [...host.shadowRoot.querySelectorAll('.sh-msg.sh-bot')];
+                return bubbles.slice(before).some(b => b.textContent.includes(needle));
+            }""",
+            arg=[before, expect],
+            timeout=BOT_TIMEOUT_MS,
+        )
+        # Let the rest of the bot's burst arrive before the next turn.
+        self.page.wait_for_timeout(500)
+        return self.bot_texts()[before:]
+
+    def send_photo(self, expect: str) -> list[str]:
+        before = self.page.locator(".sh-msg.sh-bot").count()
+        self.page.locator(".sh-file").set_input_files(
+            files=[{"name": "fault.png", "mimeType": "image/png", "buffer": tiny_png()}]
+        )
+        return self._after(before, expect)
+
+    def session_id(self) -> str:
+        return str(self.page.evaluate("JSON.parse(localStorage.getItem('shouhou-chat:session'))"))

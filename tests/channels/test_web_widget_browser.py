@@ -21,7 +21,6 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from pathlib import Path
 
 import pytest
 import requests
@@ -31,25 +30,20 @@ from sqlalchemy import select
 from bot.channels.replies import channel_replies
 from bot.tickets import list_attachments, session_scope
 from bot.tickets.models import Ticket
-from tests.channels.servers import Servers, missing, tiny_png
+from tests.channels.servers import (
+    BOT_TIMEOUT_MS,
+    Servers,
+    Widget,
+    launch_chromium,
+    missing,
+    tiny_png,
+)
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 OUT = ROOT / "test-output" / "web-widget"
 IMEI = "864752047771234"  # Luhn-valid, used by no other test
-BOT_TIMEOUT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
@@ -69,16 +63,8 @@ def servers(trained_model, tmp_path_factory) -> Iterator[Servers]:
 
 @pytest.fixture(scope="module")
 def browser(servers):
-    if not CHROMIUM.exists():
-        missing(f"{CHROMIUM} is missing: apt-get install chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("the playwright package is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with launch_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -90,63 +76,6 @@ def page(browser):
     yield page
     context.close()
     assert errors == []
-
-
-class Widget:
-    """The widget on a page, seen the way a user sees it (Playwright pierces its shadow root)."""
-
-    def __init__(self, page) -> None:
-        self.page = page
-
-    def open(self, url: str) -> None:
-        self.page.goto(url)
-        self.ready()
-
-    def ready(self) -> None:
-        launcher = self.page.locator(".sh-launcher")
-        self.page.locator(".sh-launcher:visible, .sh-panel:visible").first.wait_for()
-        if launcher.is_visible():
-            launcher.click()
-        self.page.locator(".sh-status", has_text="在线").wait_for(timeout=30_000)
-
-    def bot_texts(self) -> list[str]:
-        return self.page.locator(".sh-msg.sh-bot").all_text_contents()
-
-    def say(self, text: str, expect: str) -> list[str]:
-        before = self.page.locator(".sh-msg.sh-bot").count()
-        box = self.page.locator(".sh-input")
-        box.fill(text)
-        box.press("Enter")
-        return self._after(before, expect)
-
-    def click(self, title: str, expect: str) -> list[str]:
-        before = self.page.locator(".sh-msg.sh-bot").count()
-        self.page.locator(".sh-button:not([disabled])", has_text=title).last.click()
-        return self._after(before, expect)
-
-    def _after(self, before: int, expect: str) -> list[str]:
-        self.page.wait_for_function(
-            """([before, needle]) => {
-                const host = document.querySelector('#shouhou-chat-widget');
-                const bubbles = [...host.shadowRoot.querySelectorAll('.sh-msg.sh-bot')];
-                return bubbles.slice(before).some(b => b.textContent.includes(needle));
-            }""",
-            arg=[before, expect],
-            timeout=BOT_TIMEOUT_MS,
-        )
-        # Let the rest of the bot's burst arrive before the next turn.
-        self.page.wait_for_timeout(500)
-        return self.bot_texts()[before:]
-
-    def send_photo(self, expect: str) -> list[str]:
-        before = self.page.locator(".sh-msg.sh-bot").count()
-        self.page.locator(".sh-file").set_input_files(
-            files=[{"name": "fault.png", "mimeType": "image/png", "buffer": tiny_png()}]
-        )
-        return self._after(before, expect)
-
-    def session_id(self) -> str:
-        return str(self.page.evaluate("JSON.parse(localStorage.getItem('shouhou-chat:session'))"))
 
 
 def test_widget_routes_and_demo_page(servers):

@@ -71,7 +71,11 @@ def test_rasa_loads_the_channel_from_the_block(credentials_file: Path, env: None
 
 def test_the_default_channels_need_no_configuration() -> None:
     channels = create_http_input_channels(None, str(ROOT / "credentials.yml"))
-    assert [type(channel).__name__ for channel in channels] == ["RestInput", "WebChatInput"]
+    assert [type(channel).__name__ for channel in channels] == [
+        "RestInput",
+        "WebChatInput",
+        "ConsoleInput",
+    ]
     [web] = [c for c in channels if isinstance(c, WebChatInput)]
     assert web.session_persistence is True and web.name() == "socketio"
 

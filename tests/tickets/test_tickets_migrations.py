@@ -10,7 +10,19 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Integer, String, Text, column, func, inspect, select, table, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Integer,
+    String,
+    Text,
+    column,
+    func,
+    inspect,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.exc import IntegrityError
 
 from bot.tickets import migrate
@@ -27,9 +39,10 @@ from bot.tickets.repository import (
 )
 
 Fields = Callable[..., dict[str, Any]]
-HEAD = "0003"
+HEAD = "0004"
 TABLES_0001 = {"tickets", "ticket_status_history", "extended_warranties"}
-TABLES = TABLES_0001 | {"complaints", "satisfaction_ratings", "attachments"}
+TABLES_0004 = {"agents", "agent_sessions", "handoffs", "callback_requests"}
+TABLES = TABLES_0001 | {"complaints", "satisfaction_ratings", "attachments"} | TABLES_0004
 UTC = dt.timezone.utc
 
 
@@ -394,3 +407,96 @@ def test_migrated_feedback_tables_have_their_checks(empty_db_url: str) -> None:
                 connection.execute(ratings.insert().values(**values, score=5, context="handoff"))
     finally:
         engine.dispose()
+
+
+def test_migrated_handoff_tables_enforce_their_rules(empty_db_url: str) -> None:
+    migrate.upgrade(empty_db_url)
+    engine = build_engine(empty_db_url)
+    try:
+        inspector = inspect(engine)
+        assert {c["name"] for c in inspector.get_check_constraints("handoffs")} == {
+            "ck_handoffs_status"
+        }
+        assert {i["name"]: i["unique"] for i in inspector.get_indexes("handoffs")} == {
+            "ix_handoffs_sender_id": False,
+            "ix_handoffs_agent_id": False,
+            "uq_handoffs_open_sender_id": True,
+        }
+        agents = table(
+            "agents",
+            column("id", Integer),
+            column("username", String),
+            column("display_name", String),
+            column("password_hash", String),
+            column("active", Boolean),
+            column("created_at", UTCDateTime),
+        )
+        handoffs = table(
+            "handoffs",
+            column("sender_id", String),
+            column("channel", String),
+            column("reason", String),
+            column("summary", JSON),
+            column("status", String),
+            column("created_at", UTCDateTime),
+            column("updated_at", UTCDateTime),
+        )
+        callbacks = table(
+            "callback_requests",
+            column("sender_id", String),
+            column("channel", String),
+            column("phone", String),
+            column("reason", String),
+            column("status", String),
+            column("created_at", UTCDateTime),
+        )
+
+        def handoff(status: str) -> dict[str, Any]:
+            return {
+                "sender_id": "alice",
+                "channel": "rest",
+                "reason": "fallback",
+                "summary": {"slots": {}},
+                "status": status,
+                "created_at": T_SHIPPED,
+                "updated_at": T_SHIPPED,
+            }
+
+        with engine.connect() as connection:
+            with connection.begin():
+                connection.execute(
+                    agents.insert().values(
+                        username="a", display_name="A", password_hash="h", created_at=T_SHIPPED
+                    )
+                )
+                connection.execute(handoffs.insert(), [handoff("closed"), handoff("closed")])
+                connection.execute(handoffs.insert().values(**handoff("queued")))
+                connection.execute(
+                    callbacks.insert().values(
+                        sender_id="alice",
+                        channel="rest",
+                        phone="13800138000",
+                        reason="r",
+                        created_at=T_SHIPPED,
+                    )
+                )
+            for bad in (
+                handoff("active"),
+                handoff("queued"),
+                {**handoff("lost"), "sender_id": "b"},
+            ):
+                with pytest.raises(IntegrityError), connection.begin():
+                    connection.execute(handoffs.insert().values(**bad))
+            assert connection.execute(select(agents.c.active)).scalar_one() is True
+            assert connection.execute(select(callbacks.c.status)).scalar_one() == "open"
+    finally:
+        engine.dispose()
+
+
+def test_diff_detects_a_missing_open_handoff_index(empty_db_url: str) -> None:
+    migrate.upgrade(empty_db_url)
+    engine = build_engine(empty_db_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP INDEX uq_handoffs_open_sender_id"))
+    engine.dispose()
+    assert [d[0] for d in _diff(empty_db_url)] == ["add_index"]

@@ -28,6 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.dedup import SeenMessages
+from bot.channels.live import register_live_channel
 from bot.channels.photos import (
     MAX_PHOTO_BYTES,
     UploadRejected,
@@ -191,6 +192,7 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
         self._add_widget_routes(bp)
+        register_live_channel(self)  # agents' replies reach widget users through it
         return bp
 
     def _add_widget_routes(self, bp: Blueprint) -> None:

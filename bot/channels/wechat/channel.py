@@ -15,6 +15,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.dedup import SeenMessages
+from bot.channels.live import register_live_channel
 from bot.channels.photos import MAX_PHOTO_BYTES, UploadRejected, photo_ref, store_photo
 from bot.channels.wechat.api import TokenCache, WeChatApi, WeChatApiError
 from bot.channels.wechat.inbound import Inbound, parse_inbound
@@ -161,6 +162,7 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
         webhook.add_route(health, "/", methods=["GET"], name="health")
         webhook.add_route(verify, "/webhook", methods=["GET"], name="verify")
         webhook.add_route(receive, "/webhook", methods=["POST"], name="receive")
+        register_live_channel(self)  # agents' replies go out as customer-service messages
         return webhook
 
     def _signed(self, request: Request) -> bool:

@@ -1,0 +1,1 @@
+"""Agent console of the human handoff: accounts, sign-in and the web app."""

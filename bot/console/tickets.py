@@ -1,0 +1,245 @@
+"""Tickets in the agent console: search, details, status changes, and tickets agents submit.
+
+An agent's ticket goes through the same field checks as the bot's intake form
+(:mod:`bot.intake.fields`) and the same ticket store; its errors are the form's Chinese
+messages. The caller owns the database session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+import bot.intake.fields as fields
+from bot.catalog import load_catalogue, load_status_names
+from bot.intake.warranty import assess_warranty, detect_damage
+from bot.settings import get_settings
+from bot.tickets import (
+    TICKET_STATUSES,
+    TicketRecord,
+    create_ticket,
+    extended_warranty_until,
+    find_tickets_by_phone,
+    find_tickets_by_serial,
+    get_ticket,
+    set_status,
+    status_history,
+)
+from bot.tickets.repository import normalize_ticket_no
+
+#: The fields of an agent's ticket form, in the order the console shows them.
+FORM_FIELDS = (
+    "device_model",
+    "serial_number",
+    "purchase_date",
+    "fault_description",
+    "fault_category",
+    "service_type",
+    "city",
+    "contact_phone",
+)
+#: Fields an agent may leave empty (the engineer checks them at inspection).
+OPTIONAL_FIELDS = frozenset({"serial_number", "purchase_date", "city"})
+_TICKET_NO = re.compile(r"^[A-Za-z]\d{8}-\d{4}$")
+_DIGITS = re.compile(r"\D")
+
+
+def mask_phone(phone: str | None) -> str:
+    """``139****5678``."""
+    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else (phone or "")
+
+
+def mask_serial(serial: str | None) -> str:
+    """``8647*******4007``: the first and last four characters."""
+    if not serial or len(serial) <= 8:
+        return serial or ""
+    return f"{serial[:4]}{'*' * (len(serial) - 8)}{serial[-4:]}"
+
+
+def ticket_summary(ticket: TicketRecord) -> dict[str, Any]:
+    """A ticket in search results (identifiers masked)."""
+    cat = load_catalogue()
+    device = cat.device(ticket.device_model_id)
+    fault = cat.fault(ticket.fault_category)
+    return {
+        "ticket_no": ticket.ticket_no,
+        "status": ticket.status,
+        "status_name": load_status_names().get(ticket.status, ticket.status),
+        "device_name": device.name if device else ticket.device_model_id,
+        "fault_name": fault.name if fault else ticket.fault_category,
+        "phone_masked": mask_phone(ticket.contact_phone),
+        "serial_masked": mask_serial(ticket.serial_number),
+        "created_at": ticket.created_at.isoformat(),
+    }
+
+
+def ticket_detail(session: Session, ticket: TicketRecord) -> dict[str, Any]:
+    """A ticket with its full fields and status history (for signed-in agents only)."""
+    names = load_status_names()
+    history = [
+        {
+            "status": change.status,
+            "status_name": names.get(change.status, change.status),
+            "at": change.changed_at.isoformat(),
+            "changed_by": change.changed_by,
+            "note": change.note,
+            "tracking_no": change.tracking_no,
+            "courier": change.courier,
+        }
+        for change in status_history(session, ticket_no=ticket.ticket_no)
+    ]
+    return {
+        **ticket_summary(ticket),
+        "contact_phone": ticket.contact_phone,
+        "serial_number": ticket.serial_number,
+        "service_type": ticket.service_type,
+        "city": ticket.city,
+        "fault_description": ticket.fault_description,
+        "history": history,
+    }
+
+
+def status_choices() -> list[dict[str, str]]:
+    """The statuses an agent can set, with their Chinese names."""
+    names = load_status_names()
+    return [{"id": status, "name": names.get(status, status)} for status in TICKET_STATUSES]
+
+
+def search_tickets(session: Session, query: str) -> list[TicketRecord]:
+    """Tickets by ticket number, contact phone or IMEI / SN (exact match), newest first."""
+    text = query.strip()
+    if not text:
+        return []
+    if _TICKET_NO.match(text):
+        ticket = get_ticket(session, ticket_no=normalize_ticket_no(text))
+        return [ticket] if ticket else []
+    digits = _DIGITS.sub("", text)
+    found: dict[str, TicketRecord] = {}
+    if len(digits) == 11 and digits.startswith("1"):
+        found.update((t.ticket_no, t) for t in find_tickets_by_phone(session, phone=digits))
+    for ticket in find_tickets_by_serial(session, serial_number=text.replace(" ", "")):
+        found[ticket.ticket_no] = ticket
+    return sorted(found.values(), key=lambda t: t.created_at, reverse=True)
+
+
+def change_status(
+    session: Session, ticket_no: str, body: Mapping[str, Any], agent_username: str
+) -> tuple[TicketRecord | None, dict[str, str]]:
+    """Set a ticket's status as an agent (recorded in its history with the agent's name).
+
+    Returns:
+        The updated ticket, or ``None`` and the errors by field.
+    """
+    status = str(body.get("status") or "")
+    if status not in TICKET_STATUSES:
+        return None, {"status": "请选择一个有效的状态。"}
+    try:
+        ticket = set_status(
+            session,
+            ticket_no=ticket_no,
+            status=status,
+            note=str(body.get("note") or "").strip() or None,
+            changed_by=f"agent:{agent_username}",
+            tracking_no=str(body.get("tracking_no") or "").strip() or None,
+            courier=str(body.get("courier") or "").strip() or None,
+        )
+    except ValueError as error:
+        return None, {"tracking_no": _status_error(str(error))}
+    return ticket, {}
+
+
+def _status_error(message: str) -> str:
+    if "tracking" in message:
+        return "寄回需要填写快递单号。"
+    return "无法更改为这个状态，请检查填写的内容。"
+
+
+def check_ticket_form(
+    body: Mapping[str, Any], responses: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Check an agent's ticket fields with the intake form's rules.
+
+    Returns:
+        The normalised values and the Chinese errors by field (empty when all is well).
+    """
+    cat = load_catalogue()
+    today = get_settings().today()
+    raw = {name: str(body.get(name) or "").strip() for name in FORM_FIELDS}
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+
+    def run(name: str, check: fields.FieldCheck) -> None:
+        if check.error is not None or check.value is None:
+            errors[name] = fields.field_error_text(check, responses)
+            candidates = check.extra.get("candidates") or ()
+            if candidates:  # an ambiguous model: name the models it may be
+                errors[name] += "（" + "、".join(d.name for d in candidates) + "）"
+        else:
+            values[name] = check.value
+            values.update(check.extra)
+
+    run("fault_description", fields.check_fault_description(raw["fault_description"]))
+    run("device_model", fields.check_device_model(raw["device_model"], cat))
+    device = cat.device(values.get("device_model") or "")
+    if raw["purchase_date"]:
+        run("purchase_date", fields.check_purchase_date(raw["purchase_date"], today, device))
+    if raw["serial_number"]:
+        run("serial_number", fields.check_serial_number(raw["serial_number"]))
+    run("service_type", fields.check_service_type(raw["service_type"], cat.service_types))
+    service = cat.service_type(values.get("service_type") or "")
+    if raw["city"] or (service is not None and service.needs_city):
+        run("city", fields.check_city(raw["city"]))
+    run("contact_phone", fields.check_contact_phone(raw["contact_phone"]))
+    category = raw["fault_category"] or "other"
+    if cat.fault(category) is None:
+        errors["fault_category"] = "请选择一个有效的故障类别。"
+    values["fault_category"] = category
+    return values, errors
+
+
+def submit_ticket(
+    session: Session,
+    *,
+    handoff_id: int,
+    sender_id: str,
+    channel: str,
+    values: Mapping[str, Any],
+) -> tuple[TicketRecord, bool]:
+    """Create the ticket of a handoff (one per handoff) from checked values."""
+    cat = load_catalogue()
+    device = cat.device(values["device_model"])
+    fault = cat.fault(values["fault_category"]) or cat.fault("other")
+    assert device is not None and fault is not None  # checked by check_ticket_form
+    today = get_settings().today()
+    purchase = values.get("purchase_date")
+    purchase_date = dt.date.fromisoformat(purchase) if purchase else None
+    serial = values.get("serial_number")
+    assessment = assess_warranty(
+        purchase_date=purchase_date,
+        warranty_months=device.warranty_months,
+        fault=fault,
+        damage=detect_damage(values["fault_description"], cat),
+        extended_until=(
+            extended_warranty_until(session, serial_number=serial, on=today) if serial else None
+        ),
+        today=today,
+    )
+    return create_ticket(
+        session,
+        intake_id=f"handoff-{handoff_id}",
+        sender_id=sender_id,
+        channel=channel,
+        device_model_id=device.id,
+        serial_number=serial,
+        purchase_date=purchase_date,
+        warranty_status=assessment.status.value,
+        fault_category=fault.id,
+        fault_description=values["fault_description"],
+        service_type=values["service_type"],
+        city=values.get("city"),
+        contact_phone=values["contact_phone"],
+    )
