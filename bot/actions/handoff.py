@@ -30,7 +30,7 @@ from bot.actions.common import (
 from bot.actions.rating import ask_rating
 from bot.catalog import load_status_names
 from bot.catalog.handoff import HandoffPolicy, load_handoff_policy, override_hours
-from bot.intake.phone import parse_mobile
+from bot.intake.phone import mask_phone, parse_mobile
 from bot.settings import get_settings
 from bot.tickets import (
     TicketStoreUnavailable,
@@ -199,7 +199,7 @@ class ActionRequestCallback(Action):
             return self._done()
         dispatcher.utter_message(
             response="utter_callback_recorded",
-            phone=f"{phone[:3]}****{phone[-4:]}",
+            phone=mask_phone(phone),
             hours=policy().hours_text,
         )
         return self._done()

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 import bot.intake.fields as fields
 from bot.catalog import load_catalogue, load_status_names
+from bot.intake.phone import mask_phone
+from bot.intake.serial import mask_serial
 from bot.intake.warranty import assess_warranty, detect_damage
 from bot.settings import get_settings
 from bot.tickets import (
@@ -48,18 +50,6 @@ _TICKET_NO = re.compile(r"^[A-Za-z]\d{8}-\d{4}$")
 _DIGITS = re.compile(r"\D")
 
 
-def mask_phone(phone: str | None) -> str:
-    """``139****5678``."""
-    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else (phone or "")
-
-
-def mask_serial(serial: str | None) -> str:
-    """``8647*******4007``: the first and last four characters."""
-    if not serial or len(serial) <= 8:
-        return serial or ""
-    return f"{serial[:4]}{'*' * (len(serial) - 8)}{serial[-4:]}"
-
-
 def ticket_summary(ticket: TicketRecord) -> dict[str, Any]:
     """A ticket in search results (identifiers masked)."""
     cat = load_catalogue()
@@ -71,8 +61,8 @@ def ticket_summary(ticket: TicketRecord) -> dict[str, Any]:
         "status_name": load_status_names().get(ticket.status, ticket.status),
         "device_name": device.name if device else ticket.device_model_id,
         "fault_name": fault.name if fault else ticket.fault_category,
-        "phone_masked": mask_phone(ticket.contact_phone),
-        "serial_masked": mask_serial(ticket.serial_number),
+        "phone_masked": mask_phone(ticket.contact_phone) if ticket.contact_phone else "",
+        "serial_masked": mask_serial(ticket.serial_number) if ticket.serial_number else "",
         "created_at": ticket.created_at.isoformat(),
     }
 
