@@ -9,8 +9,8 @@ RASA := $(PY) -m rasa
 STAMP := .venv/.installed
 TRAIN_DATA := bot/data/nlu bot/data/rules bot/data/stories
 
-.PHONY: help setup run train train-force shell lint format types validate test test-fast \
-        test-stories eval lock migrate clean
+.PHONY: help setup run train train-force train-quick shell lint format types validate test \
+        test-fast test-stories eval lock migrate clean new-fault inbox inbox-import bench-training
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -34,8 +34,12 @@ $(CHROMIUM):
 
 setup: $(STAMP) $(WEB_STAMP) ## Create .venv, install the pinned dependencies and the widget's client
 
-train: $(STAMP) ## Train the model if config, domain or bot/data changed
-	$(PY) -m bot.trainer.train
+# QUICK=1 (e.g. `make shell QUICK=1`) trains with fewer epochs: for trying out new examples.
+train: $(STAMP) ## Train the model if config, domain or bot/data changed (QUICK=1: fewer epochs)
+	$(PY) -m bot.trainer.train $(if $(QUICK),--quick)
+
+train-quick: $(STAMP) ## Train a quick model (fewer epochs) to try out new training data
+	$(PY) -m bot.trainer.train --quick
 
 train-force: $(STAMP) ## Train the model even if it is current
 	$(PY) -m bot.trainer.train --force
@@ -60,8 +64,26 @@ format: $(STAMP) ## Format the code with ruff
 	$(PY) -m ruff check --fix bot tests bench scripts
 	$(PY) -m ruff format bot tests bench scripts
 
-validate: $(STAMP) ## rasa data validate
+validate: $(STAMP) ## rasa data validate, then the project's own checks (catalogue, examples)
 	$(RASA) data validate --config config.yml --domain domain.yml --data $(TRAIN_DATA)
+	$(PY) -m bot.trainer.validate
+
+# make new-fault ID=fingerprint NAME=指纹识别问题 EXAMPLES="指纹解锁失灵|指纹录不进去|..." \
+#   [TIPS="..."] [QUESTIONS="..."] [KEYWORDS="指纹|指纹解锁"] [NOT_COVERED=1]
+new-fault: $(STAMP) ## Add a fault type: catalogue, intent, examples, rule, conversation test
+	$(PY) -m bot.trainer.new_fault --id "$(ID)" --name "$(NAME)" --examples "$(EXAMPLES)" \
+	  $(if $(TIPS),--tips "$(TIPS)") $(if $(QUESTIONS),--questions "$(QUESTIONS)") \
+	  $(if $(KEYWORDS),--keywords "$(KEYWORDS)") $(if $(NOT_COVERED),--not-covered)
+
+INBOX ?= reports/inbox.csv
+inbox: $(STAMP) ## Export fallbacks, low-confidence and handed-over messages to reports/inbox.csv
+	$(PY) -m bot.trainer.inbox export --out "$(INBOX)"
+
+inbox-import: $(STAMP) ## Add the examples annotated in reports/inbox.csv to the NLU files
+	$(PY) -m bot.trainer.inbox import "$(INBOX)"
+
+bench-training: $(STAMP) ## Measure full, cached, quick and fine-tuned training (bench/)
+	$(PY) bench/training_speed.py
 
 test: $(CHROMIUM) $(WEB_STAMP) lint validate train ## Everything CI runs: lint, types, data validation, training, pytest
 	$(PY) -m pytest
@@ -69,7 +91,7 @@ test: $(CHROMIUM) $(WEB_STAMP) lint validate train ## Everything CI runs: lint, 
 test-fast: $(STAMP) ## pytest without the tests that need a model or servers
 	$(PY) -m pytest -m "not model and not slow"
 
-eval: train ## Intent and entity F1 on the held-out split, confusion matrix in reports/
+eval: train ## Held-out scores; HTML report compared with the last one: reports/heldout/report.html
 	$(PY) -m bot.trainer.evaluate
 
 lock: ## Regenerate requirements/lock.txt in a scratch venv (see README)

@@ -1,10 +1,12 @@
 """Fixtures shared by every test package."""
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,19 +61,28 @@ def session_ticket_db(tmp_path_factory) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def action_server(session_ticket_db):
-    """The real action server (``python -m rasa_sdk --actions bot.actions``) on a free port."""
+@contextlib.contextmanager
+def running_action_server(
+    ticket_db: str, project: Path = ROOT, log_file: Path | None = None, **env: str
+) -> Iterator[str]:
+    """Start ``python -m rasa_sdk --actions bot.actions`` of ``project``; yield its webhook URL.
+
+    Agents are at work whenever the tests run: a handoff queues the chat (no callback offer).
+    """
     port = free_port()
-    # Agents at work whenever the tests run: a handoff queues the chat (no callback offer).
-    env = {**os.environ, "DATABASE_URL": session_ticket_db, "HANDOFF_WORKING_HOURS": "00:00-24:00"}
-    out = ROOT / "test-output"
-    out.mkdir(exist_ok=True)
-    with (out / "action-server.log").open("w") as log:
+    variables = {
+        **os.environ,
+        "DATABASE_URL": ticket_db,
+        "HANDOFF_WORKING_HOURS": "00:00-24:00",
+        **env,
+    }
+    log_path = log_file or ROOT / "test-output" / "action-server.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
+            cwd=project,
+            env=variables,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -81,3 +92,10 @@ def action_server(session_ticket_db):
         finally:
             process.terminate()
             process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def action_server(session_ticket_db):
+    """The real action server on a free port, with the session's ticket database."""
+    with running_action_server(session_ticket_db) as url:
+        yield url

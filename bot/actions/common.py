@@ -19,6 +19,7 @@ INTAKE_SLOTS = (
     "purchase_date_precision",
     "fault_description",
     "fault_category",
+    "fault_brief",
     "service_type",
     "city",
     "contact_phone",

@@ -180,6 +180,14 @@ class ValidateRepairForm(FormValidationAction):
         text = latest_text(tracker)
         if text and catalogue().fault_for_intent(latest_intent(tracker)):
             return {"fault_description": text}
+        if (
+            text
+            and tracker.get_slot("fault_brief")
+            and tracker.get_slot("requested_slot") == "fault_description"
+            and latest_intent(tracker) not in _NEVER_VALUES
+        ):
+            # The answer to the fault's follow-up question, whatever intent it looks like.
+            return {"fault_description": text}
         allowed = frozenset({"inform", "nlu_fallback", "request_repair"})
         value = self._text_for("fault_description", tracker, allowed)
         return {"fault_description": value} if value else {}
@@ -305,14 +313,43 @@ class ValidateRepairForm(FormValidationAction):
     def validate_fault_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Keep the description and set its category from the intent."""
+        """Keep the description and set its category from the intent.
+
+        A description too short to act on ("碎屏") gets the category's follow-up question
+        first, and the answer is added to it. Once the category is known its self-help tips
+        are shown, before the rest of the intake.
+        """
         check = fields.check_fault_description(str(value or ""))
         if check.error:
             return self._reject("fault_description", check.error, dispatcher, tracker)
-        return {
-            "fault_description": check.value,
-            "fault_category": fault_category_from_ranking(tracker),
-        }
+        cat = catalogue()
+        category = fault_category_from_ranking(tracker)
+        brief = tracker.get_slot("fault_brief")
+        description = str(check.value)
+        if brief:
+            description = f"{brief}；{description}"
+            if category == "other":
+                category = tracker.get_slot("fault_category") or "other"
+        fault = cat.fault(category)
+        if not brief and fault and fault.follow_up and len(description) < cat.follow_up_below_chars:
+            return {
+                "fault_description": None,
+                "fault_brief": description,
+                "fault_category": category,
+            }
+        if brief or tracker.get_slot("fault_category") != category:
+            self._tell_self_help(dispatcher, category)
+        accepted = {"fault_description": description, "fault_category": category}
+        return {**accepted, "fault_brief": None} if brief else accepted
+
+    @staticmethod
+    def _tell_self_help(dispatcher: CollectingDispatcher, category: str) -> None:
+        fault = catalogue().fault(category)
+        if fault and fault.self_help:
+            tips = "\n".join(f"· {tip}" for tip in fault.self_help)
+            dispatcher.utter_message(
+                response="utter_fault_self_help", fault_name=fault.name, tips=tips
+            )
 
     def validate_device_model(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -49,6 +49,7 @@ class Fault:
     damage: DamageKind | None
     keywords: tuple[str, ...]
     self_help: tuple[str, ...]
+    follow_up: tuple[str, ...] = ()
 
     @property
     def intent(self) -> str | None:
@@ -76,6 +77,8 @@ class Catalogue:
     damage_names: dict[DamageKind, str]
     service_types: tuple[ServiceType, ...] = field(default_factory=tuple)
     other_brands: tuple[str, ...] = field(default_factory=tuple)
+    # A fault description shorter than this gets the category's follow-up question.
+    follow_up_below_chars: int = 0
 
     def service_type(self, service_id: str) -> ServiceType | None:
         """Return the service type with this id, or ``None``."""
@@ -177,8 +180,14 @@ def _parse_faults(data: dict[str, Any], path: Path) -> tuple[Fault, ...]:
                 damage=damage,
                 keywords=tuple(str(k) for k in entry.get("keywords") or []),
                 self_help=tuple(str(t) for t in entry.get("self_help") or []),
+                follow_up=tuple(str(q) for q in entry.get("follow_up") or []),
             )
         )
+    seen: set[str] = set()
+    for fault in faults:
+        if fault.id in seen:
+            raise CatalogueError(f"{path.name}: fault id '{fault.id}' appears twice")
+        seen.add(fault.id)
     if not any(f.id == "other" for f in faults):
         raise CatalogueError(f"{path}: the 'other' fault category is required")
     return tuple(faults)
@@ -201,11 +210,12 @@ def _parse_service_types(data: dict[str, Any], path: Path) -> tuple[ServiceType,
     return tuple(services)
 
 
-def load_catalogue(directory: Path | str | None = None) -> Catalogue:
+def load_catalogue(directory: Path | str | None = None, fresh: bool = False) -> Catalogue:
     """Load ``devices.yml``, ``faults.yml`` and ``service_types.yml`` from ``directory``.
 
     Args:
         directory: Folder holding the catalogue files; the packaged one by default.
+        fresh: Read the files again even if they were read before (after editing them).
 
     Returns:
         The parsed catalogue.
@@ -214,6 +224,8 @@ def load_catalogue(directory: Path | str | None = None) -> Catalogue:
         CatalogueError: A file is malformed.
     """
     folder = Path(directory) if directory else CATALOG_DIR
+    if fresh:
+        _load_cached.cache_clear()
     return _load_cached(folder.resolve())
 
 
@@ -234,6 +246,7 @@ def _load_cached(folder: Path) -> Catalogue:
             _load_yaml(folder / "service_types.yml"), folder / "service_types.yml"
         ),
         other_brands=tuple(str(b) for b in device_data.get("other_brands") or []),
+        follow_up_below_chars=int(fault_data.get("follow_up_below_chars") or 0),
     )
 
 

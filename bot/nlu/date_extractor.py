@@ -13,6 +13,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.intake.dates import find_purchase_date
+from bot.nlu.fingerprint import CatalogueFingerprint
 from bot.settings import get_settings
 
 ENTITY = "purchase_date"
@@ -28,7 +29,7 @@ def purchase_date_span(text: str, today: Any) -> tuple[int, int] | None:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class ChineseDateExtractor(GraphComponent, EntityExtractorMixin):
+class ChineseDateExtractor(CatalogueFingerprint, GraphComponent, EntityExtractorMixin):
     """Marks purchase-date expressions (去年三月, 2025年3月15日, 去年双十一 ...) as entities.
 
     The value is the expression as typed; the intake form turns it into a date.

@@ -22,13 +22,14 @@ from bot.nlu.device_patterns import (
     device_patterns,
     find_devices,
 )
+from bot.nlu.fingerprint import CatalogueFingerprint
 from bot.nlu.segmenter import catalogue_words
 
 PATTERNS_FILE = "device_patterns.json"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class DeviceEntityRuler(GraphComponent, EntityExtractorMixin):
+class DeviceEntityRuler(CatalogueFingerprint, GraphComponent, EntityExtractorMixin):
     """Extracts ``device_model`` entities with a spaCy entity ruler built from the catalogue.
 
     The entity value is the catalogue id (``oneplus-12``); the span is what the user typed.

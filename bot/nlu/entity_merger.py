@@ -11,6 +11,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.fingerprint import CatalogueFingerprint
+
 DEFAULT_PRIORITY = [
     "DeviceEntityRuler",
     "ChineseDateExtractor",
@@ -74,7 +76,7 @@ def merge_entities(
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class EntityMerger(GraphComponent):
+class EntityMerger(CatalogueFingerprint, GraphComponent):
     """Runs after the extractors; leaves one entity per stretch of text."""
 
     @staticmethod

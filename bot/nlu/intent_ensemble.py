@@ -42,6 +42,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from bot.nlu.fingerprint import CatalogueFingerprint
 from bot.nlu.segmenter import normalize_chars
 
 MODEL_FILE = "intent_ensemble.json"
@@ -125,7 +126,7 @@ def combine(
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class IntentEnsemble(GraphComponent, IntentClassifier):
+class IntentEnsemble(CatalogueFingerprint, GraphComponent, IntentClassifier):
     """Averages DIET's intent distribution with a char n-gram logistic regression."""
 
     @staticmethod

@@ -15,6 +15,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.catalog import load_catalogue
+from bot.nlu.fingerprint import CatalogueFingerprint
 from bot.nlu.segmenter import (
     catalogue_words,
     get_segmenter,
@@ -29,7 +30,7 @@ DICTIONARY_FILE = "user_dict.txt"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
-class CatalogJiebaTokenizer(Tokenizer, GraphComponent):
+class CatalogJiebaTokenizer(CatalogueFingerprint, Tokenizer, GraphComponent):
     """Jieba tokenizer whose user dictionary is generated from the catalogues at train time.
 
     Differences from Rasa's ``JiebaTokenizer``: whitespace tokens are dropped (mixed text such as

@@ -1,14 +1,17 @@
 """Evaluate the trained model on the held-out split: ``make eval``.
 
 Prints intent macro-F1 and entity F1 (on the entities the whole pipeline finally outputs, after
-merging and synonym mapping) and writes ``reports/``: Rasa's intent report and confusion matrix
-from ``rasa test nlu``, plus ``reports/heldout_summary.json``.
+merging and synonym mapping) and writes ``reports/heldout/``: Rasa's intent report, errors and
+confusion matrix from ``rasa test nlu``, plus ``heldout_summary.json``, its copy in
+``history/<time>.json`` and ``report.html`` (``bot.trainer.report``), which compares the run
+with the previous summary (the one this run replaces, or ``--previous``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -16,7 +19,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bot.settings import get_settings
 from bot.trainer import paths
+from bot.trainer.report import render_report
+
+SUMMARY_FILE = "heldout_summary.json"
+REPORT_FILE = "report.html"
+HISTORY_DIR = "history"
 
 Span = tuple[int, int, str, str]
 
@@ -94,11 +103,82 @@ def label_scores(gold: list[str], predicted: list[str]) -> dict[str, Any]:
     return {"labels": rows, "macro_f1": macro}
 
 
-def evaluate(model: Path, heldout: Path, out: Path) -> dict[str, Any]:
-    """Score ``model`` on ``heldout``; write reports to ``out``; return the summary."""
+def intent_errors(path: Path) -> list[dict[str, Any]]:
+    """The misclassified examples of Rasa's ``intent_errors.json``, by expected intent.
+
+    Rasa writes the file only when some prediction is wrong: a missing file means none.
+    """
+    if not path.exists():
+        return []
+    errors = []
+    for error in json.loads(path.read_text(encoding="utf-8")):
+        prediction = error.get("intent_prediction") or {}
+        errors.append(
+            {
+                "text": str(error.get("text") or ""),
+                "intent": str(error.get("intent") or ""),
+                "predicted": str(prediction.get("name") or ""),
+                "confidence": float(prediction.get("confidence") or 0.0),
+            }
+        )
+    return sorted(errors, key=lambda e: (e["intent"], e["text"]))
+
+
+def load_summary(path: Path) -> dict[str, Any] | None:
+    """A summary written before, or ``None``: missing, or unreadable (with a one-line warning)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        print(f"warning: ignoring the previous summary {path}: {error}", file=sys.stderr)
+        return None
+    if not isinstance(data, dict):
+        print(f"warning: ignoring the previous summary {path}: not a JSON object", file=sys.stderr)
+        return None
+    return data
+
+
+def write_reports(summary: dict[str, Any], out: Path, previous: Path | None = None) -> Path:
+    """Write the summary, its copy in ``history/`` and ``report.html``; return the report's path.
+
+    The run compared against is ``previous`` when given, else the summary already in ``out``
+    (which this one replaces). A missing or unreadable previous summary means no comparison.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    current = out / SUMMARY_FILE
+    if previous is not None and not previous.is_file():
+        print(f"warning: no previous summary at {previous}: nothing to compare", file=sys.stderr)
+        before = None
+    else:
+        before = load_summary(previous or current)
+    text = json.dumps(summary, ensure_ascii=False, indent=2)
+    current.write_text(text, encoding="utf-8")
+    history = out / HISTORY_DIR
+    history.mkdir(exist_ok=True)
+    stamp = dt.datetime.fromisoformat(str(summary["generated_at"])).strftime("%Y%m%dT%H%M%S")
+    copy, n = history / f"{stamp}.json", 2
+    while copy.exists():
+        copy, n = history / f"{stamp}-{n}.json", n + 1
+    copy.write_text(text, encoding="utf-8")
+    picture = out / "intent_confusion_matrix.png"
+    png = picture.read_bytes() if picture.is_file() else None
+    report = out / REPORT_FILE
+    report.write_text(render_report(summary, before, png), encoding="utf-8")
+    return report
+
+
+def evaluate(model: Path, heldout: Path, out: Path, previous: Path | None = None) -> dict[str, Any]:
+    """Score ``model`` on ``heldout``; write reports to ``out``; return the summary.
+
+    ``previous``: the summary to compare with instead of the one already in ``out``.
+    """
     from rasa.shared.nlu.training_data.loading import load_data
 
     out.mkdir(parents=True, exist_ok=True)
+    started = dt.datetime.now(get_settings().tz)
+    # Rasa writes intent_errors.json only when there are errors: never read a stale one.
+    (out / "intent_errors.json").unlink(missing_ok=True)
     subprocess.run(
         [sys.executable, "-m", "rasa", "test", "nlu", "--model", str(model),
          "--nlu", str(heldout), "--out", str(out)],
@@ -117,6 +197,11 @@ def evaluate(model: Path, heldout: Path, out: Path) -> dict[str, Any]:
     full_gold = [str(m.get("intent_response_key") or m.get("intent")) for m in examples]
     full = label_scores(full_gold, [full_intent(p) for p in parsed])
     summary = {
+        "generated_at": started.isoformat(timespec="seconds"),
+        "model": str(model),
+        "model_modified": dt.datetime.fromtimestamp(
+            model.stat().st_mtime, started.tzinfo
+        ).isoformat(timespec="seconds"),
         "intent_macro_f1": intent_report["macro avg"]["f1-score"],
         "intent_accuracy": intent_report["accuracy"],
         "entity_f1": entities["overall"]["f1"],
@@ -132,8 +217,10 @@ def evaluate(model: Path, heldout: Path, out: Path) -> dict[str, Any]:
         "intents_and_faq_keys": full["labels"],
         "examples": len(examples),
         "confusion_matrix": str(confusion_matrix),
+        # Rasa's misclassified examples: the same predictions as the "intents" table.
+        "errors": intent_errors(out / "intent_errors.json"),
     }
-    (out / "heldout_summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))
+    write_reports(summary, out, previous)
     return summary
 
 
@@ -163,6 +250,13 @@ def print_summary(summary: dict[str, Any]) -> None:
     print(f"intent + FAQ key macro-F1: {summary['intent_and_faq_macro_f1']:.3f}")
     print(f"entity F1:       {summary['entity_f1']:.3f}")
     print(f"confusion matrix: {summary['confusion_matrix']}")
+    print(f"misclassified examples: {len(summary['errors'])}")
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is inside it."""
+    resolved, cwd = path.resolve(), Path.cwd().resolve()
+    return str(resolved.relative_to(cwd)) if resolved.is_relative_to(cwd) else str(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,13 +265,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=paths.MODEL_FILE)
     parser.add_argument("--heldout", type=Path, default=paths.HELDOUT)
     parser.add_argument("--out", type=Path, default=paths.REPORTS_DIR / "heldout")
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        default=None,
+        help=f"summary to compare with (default: the {SUMMARY_FILE} already in --out)",
+    )
     args = parser.parse_args(argv)
     if not args.model.exists():
         print(f"no model at {args.model}: run `make train` first", file=sys.stderr)
         return 2
-    summary = evaluate(args.model, args.heldout, args.out)
+    summary = evaluate(args.model, args.heldout, args.out, args.previous)
     print_summary(summary)
     print(f"\nreports: {args.out}")
+    print(f"report: {shown(args.out / REPORT_FILE)}")
     return 0
 
 

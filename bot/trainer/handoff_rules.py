@@ -12,9 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.catalog.handoff import HandoffPolicy, load_handoff_policy
+from bot.trainer.generated import render_rule_file, report, write_if_changed
 from bot.trainer.paths import DATA_DIR
 
 RULES_FILE = DATA_DIR / "rules" / "handoff.yml"
@@ -84,39 +83,20 @@ def _callback_rules() -> list[dict[str, Any]]:
     ]
 
 
-class _NoAliases(yaml.SafeDumper):
-    """Writes repeated steps out in full (Rasa's rule files have no YAML anchors)."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
 def render_rules(policy: HandoffPolicy) -> str:
     """The content of the generated rules file."""
     rules = [rule for intent in policy.intents for rule in _intent_rules(intent)]
-    body = yaml.dump(
-        {"version": "3.1", "rules": [*rules, *_callback_rules()]},
-        Dumper=_NoAliases,
-        allow_unicode=True,
-        sort_keys=False,
-    )
-    return HEADER + body
+    return render_rule_file(HEADER, [*rules, *_callback_rules()])
 
 
 def write_rules(path: Path = RULES_FILE) -> bool:
     """Write the rules file; ``True`` if it changed."""
-    content = render_rules(load_handoff_policy())
-    if path.exists() and path.read_text(encoding="utf-8") == content:
-        return False
-    path.write_text(content, encoding="utf-8")
-    return True
+    return write_if_changed(path, render_rules(load_handoff_policy()))
 
 
 def main() -> int:
     """Regenerate the rules file and say whether it changed."""
-    changed = write_rules()
-    print(f"{RULES_FILE}: {'written' if changed else 'up to date'}")
-    return 0
+    return report(RULES_FILE, write_rules())
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 from rasa_sdk.events import BotUttered
 
-from bot.actions.ask import ActionAskDeviceModel
+from bot.actions.ask import ActionAskDeviceModel, ActionAskFaultDescription
+from bot.catalog import load_catalogue
 from tests.actions.helpers import msg
 
 
@@ -38,3 +39,26 @@ def test_an_earlier_turns_choice_does_not_silence_the_question(run, make_tracker
     _, dispatcher = run(ActionAskDeviceModel(), tracker)
 
     assert dispatcher.messages == [msg("utter_ask_device_model")]
+
+
+def test_asks_what_is_wrong(run, make_tracker):
+    tracker = make_tracker({}, "我要报修", "request_repair", requested_slot="fault_description")
+
+    events, dispatcher = run(ActionAskFaultDescription(), tracker)
+
+    assert events == []
+    assert dispatcher.messages == [msg("utter_ask_fault_description")]
+
+
+def test_asks_the_catalogues_follow_up_after_a_vague_description(run, make_tracker):
+    tracker = make_tracker(
+        {"fault_brief": "碎屏", "fault_category": "screen"},
+        "碎屏",
+        "fault_screen",
+        requested_slot="fault_description",
+    )
+
+    _, dispatcher = run(ActionAskFaultDescription(), tracker)
+
+    question = load_catalogue().fault("screen").follow_up[0]  # type: ignore[union-attr]
+    assert dispatcher.messages == [msg("utter_fault_follow_up", question=question)]

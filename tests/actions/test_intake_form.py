@@ -13,6 +13,7 @@ from rasa_sdk.events import ActionExecuted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.intake_form import ValidateRepairForm
+from bot.catalog import load_catalogue
 from tests.actions.helpers import msg
 
 INTAKE_ID = "0123456789abcdef0123456789abcdef"
@@ -55,6 +56,14 @@ def validate(run):
     return _validate
 
 
+def self_help(category: str) -> dict[str, Any]:
+    """The self-help tips of a fault category, as the form shows them."""
+    fault = load_catalogue().fault(category)
+    assert fault is not None
+    tips = "\n".join(f"· {tip}" for tip in fault.self_help)
+    return msg("utter_fault_self_help", fault_name=fault.name, tips=tips)
+
+
 def required(tracker, domain) -> list[str]:
     form = ValidateRepairForm()
     return asyncio.run(
@@ -75,7 +84,7 @@ def test_fault_intent_at_activation_fills_description_and_category(make_tracker,
         SlotSet("fault_category", "screen"),
         SlotSet("requested_slot", "device_model"),
     ]
-    assert dispatcher.messages == []
+    assert dispatcher.messages == [self_help("screen")]
 
 
 def test_request_repair_gives_no_description(make_tracker, validate):
@@ -133,7 +142,63 @@ def test_answer_to_fault_question_takes_category_from_ranking(
         SlotSet("fault_category", category),
         SlotSet("requested_slot", "device_model"),
     ]
-    assert dispatcher.messages == []
+    assert dispatcher.messages == ([] if category == "other" else [self_help(category)])
+
+
+def test_a_vague_description_gets_the_faults_follow_up_first(make_tracker, validate):
+    tracker = make_tracker(slots(), "碎屏", "fault_screen")
+
+    events, dispatcher = validate(tracker)
+
+    assert events == [
+        SlotSet("fault_description", None),
+        SlotSet("fault_brief", "碎屏"),
+        SlotSet("fault_category", "screen"),
+        SlotSet("requested_slot", "fault_description"),
+    ]
+    assert dispatcher.messages == []  # action_ask_fault_description asks the follow-up
+
+
+@pytest.mark.parametrize("intent", ["inform", "deny", "fault_screen", "nlu_fallback"])
+def test_the_follow_up_answer_completes_the_description(make_tracker, validate, intent):
+    tracker = make_tracker(
+        slots(fault_brief="碎屏", fault_category="screen"),
+        "摔了一下，左上角裂了",
+        intent,
+        requested_slot="fault_description",
+    )
+
+    events, dispatcher = validate(tracker)
+
+    assert events == [
+        SlotSet("fault_description", "碎屏；摔了一下，左上角裂了"),
+        SlotSet("fault_category", "screen"),
+        SlotSet("fault_brief", None),
+        SlotSet("requested_slot", "device_model"),
+    ]
+    assert dispatcher.messages == [self_help("screen")]
+
+
+def test_the_follow_up_is_not_taken_from_a_request_for_a_person(make_tracker, validate):
+    tracker = make_tracker(
+        slots(fault_brief="碎屏", fault_category="screen"),
+        "转人工",
+        "request_human",
+        requested_slot="fault_description",
+    )
+
+    events, _ = validate(tracker)
+
+    assert SlotSet("fault_description", "碎屏；转人工") not in events
+
+
+def test_a_long_enough_description_gets_no_follow_up(make_tracker, validate):
+    tracker = make_tracker(slots(), "屏幕碎了", "fault_screen")
+
+    events, _ = validate(tracker)
+
+    assert SlotSet("fault_description", "屏幕碎了") in events
+    assert not any(e.get("name") == "fault_brief" for e in events)
 
 
 def test_too_short_fault_description_is_refused(make_tracker, validate):
@@ -361,7 +426,7 @@ def test_purchase_date_in_fault_message_is_taken_when_not_requested(make_tracker
         SlotSet("purchase_date_precision", "month"),
         SlotSet("requested_slot", "device_model"),
     ]
-    assert dispatcher.messages == []
+    assert dispatcher.messages == [self_help("screen")]
 
 
 def test_purchase_date_after_a_model_number_keeps_its_year(make_tracker, validate, today):
@@ -378,7 +443,7 @@ def test_purchase_date_after_a_model_number_keeps_its_year(make_tracker, validat
         SlotSet("purchase_date_precision", "month"),
         SlotSet("requested_slot", "serial_number"),
     ]
-    assert dispatcher.messages == []
+    assert dispatcher.messages == [self_help("screen")]
 
 
 def test_date_without_purchase_cue_is_not_taken(make_tracker, validate):
@@ -391,7 +456,7 @@ def test_date_without_purchase_cue_is_not_taken(make_tracker, validate):
         SlotSet("fault_category", "charging"),
         SlotSet("requested_slot", "device_model"),
     ]
-    assert dispatcher.messages == []
+    assert dispatcher.messages == [self_help("charging")]
 
 
 # --- serial number ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ INTAKE = [
         "purchase_date_precision",
         "fault_description",
         "fault_category",
+        "fault_brief",
         "service_type",
         "city",
         "contact_phone",

@@ -132,6 +132,7 @@ def test_reset_covers_every_intake_slot(submit):
         "purchase_date_precision",
         "fault_description",
         "fault_category",
+        "fault_brief",
         "service_type",
         "city",
         "contact_phone",

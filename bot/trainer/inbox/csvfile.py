@@ -1,0 +1,146 @@
+"""The inbox file: CSV the trainer opens in Excel, annotates and saves again.
+
+Written as UTF-8 with a BOM; read back as written or as Excel saves it (UTF-16 "Unicode text",
+UTF-8 or GB18030, comma or tab separated, columns in any order). Cells starting with
+``= + - @`` are written with a leading ``'`` so that Excel does not run user text as a formula;
+the quote is removed again on reading.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.trainer.inbox.build import InboxRow
+from bot.trainer.inbox.events import Reason
+
+COL_TEXT = "用户原话"
+COL_COUNT = "出现次数"
+COL_INTENT = "预测意图"
+COL_CONFIDENCE = "置信度"
+COL_REASONS = "原因"
+COL_LAST_SEEN = "最近一次"
+COL_LABEL = "标注意图"
+HEADER = (COL_TEXT, COL_COUNT, COL_INTENT, COL_CONFIDENCE, COL_REASONS, COL_LAST_SEEN, COL_LABEL)
+REASON_SEPARATOR = "、"
+IGNORE_LABELS = frozenset({"-", "－", "—"})
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class InboxFileError(Exception):
+    """The inbox file cannot be read (message in Chinese, for the trainer)."""
+
+
+def _cell(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
+
+
+def _uncell(value: str) -> str:
+    value = value.strip()
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
+
+
+def write_inbox(path: Path, rows: Sequence[InboxRow]) -> None:
+    """Write the rows as CSV in UTF-8 with a BOM (Excel then reads the Chinese correctly)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for row in rows:
+            writer.writerow(
+                [
+                    _cell(row.text),
+                    row.count,
+                    row.intent,
+                    f"{row.confidence:.2f}",
+                    REASON_SEPARATOR.join(r.value for r in row.reasons),
+                    row.last_seen.isoformat() if row.last_seen else "",
+                    _cell(row.label),
+                ]
+            )
+
+
+def _decode(data: bytes) -> str:
+    """UTF-16 (Excel's "Unicode text"), UTF-8 with or without BOM, or GB18030."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def _int(value: str) -> int:
+    try:
+        return int(float(value))
+    except ValueError:
+        return 0
+
+
+def _float(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return 0.0
+
+
+def _date(value: str) -> dt.date | None:
+    match = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", value.strip())
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def read_inbox(path: Path) -> list[InboxRow]:
+    """Read an inbox file, as written or after the trainer saved it again with Excel.
+
+    Blank lines are skipped; columns are found by their header, in any order.
+
+    Raises:
+        InboxFileError: The file is missing or lacks the text or label column.
+    """
+    try:
+        text = _decode(path.read_bytes())
+    except OSError as error:
+        raise InboxFileError(f"读不了收件箱文件 {path}：{error.strerror}") from error
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    reader = csv.reader(io.StringIO(text), delimiter="\t" if "\t" in first else ",")
+    columns: dict[str, int] | None = None
+    rows: list[InboxRow] = []
+    for cells in reader:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if columns is None:
+            columns = {cell.strip().lstrip("\ufeff"): i for i, cell in enumerate(cells)}
+            missing = [c for c in (COL_TEXT, COL_LABEL) if c not in columns]
+            if missing:
+                raise InboxFileError(f"{path} 不是收件箱文件：缺少列 {'、'.join(missing)}")
+            continue
+
+        def get(column: str, cells: list[str] = cells, columns: dict[str, int] = columns) -> str:
+            index = columns.get(column)
+            return cells[index].strip() if index is not None and index < len(cells) else ""
+
+        reasons = {part.strip() for part in get(COL_REASONS).split(REASON_SEPARATOR)}
+        rows.append(
+            InboxRow(
+                text=_uncell(get(COL_TEXT)),
+                count=_int(get(COL_COUNT)),
+                intent=get(COL_INTENT),
+                confidence=_float(get(COL_CONFIDENCE)),
+                reasons=tuple(r for r in Reason if r.value in reasons),
+                last_seen=_date(get(COL_LAST_SEEN)),
+                label=_uncell(get(COL_LABEL)),
+                line=reader.line_num,
+            )
+        )
+    if columns is None:
+        raise InboxFileError(f"{path} 是空的")
+    return rows

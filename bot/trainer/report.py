@@ -1,0 +1,292 @@
+"""The held-out evaluation as one self-contained HTML page: ``reports/heldout/report.html``.
+
+Pure: renders the summaries ``bot.trainer.evaluate`` writes (this run and, when there is one,
+the previous run) and the confusion matrix PNG, embedded as a data URL so the page opens alone
+in a browser. Headings are Chinese: the readers are the trainers who write the NLU data.
+Every value from a summary is escaped; values of the wrong type in an old or hand-edited
+previous summary are shown as missing instead of failing.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Mapping
+from typing import Any
+
+# An intent's F1 must change by more than this to be listed as better or worse.
+CHANGE_THRESHOLD = 0.005
+
+_CSS = """
+body{font-family:system-ui,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;
+max-width:1100px;margin:1.5em auto;padding:0 1em;color:#222;line-height:1.5}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5em 0 1em}
+th,td{border:1px solid #ccc;padding:.2em .6em;text-align:left;vertical-align:top}
+thead th{background:#f3f3f3}tfoot td{font-weight:bold}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.up{color:#1b7f3b}.down{color:#c62828}.new{color:#1565c0}.same,.none,.meta{color:#777}
+img#confusion{max-width:100%;height:auto;border:1px solid #ccc}
+""".strip()
+
+
+def render_report(
+    summary: Mapping[str, Any],
+    previous: Mapping[str, Any] | None,
+    confusion_png: bytes | None,
+) -> str:
+    """Render the whole report page.
+
+    Args:
+        summary: This run's ``heldout_summary.json``.
+        previous: The summary compared against, or ``None`` when there is none.
+        confusion_png: The confusion matrix picture, or ``None`` when there is none.
+
+    Returns:
+        One UTF-8 HTML document with inline CSS and the picture as a data URL.
+    """
+    if previous is not None and not isinstance(previous, Mapping):
+        previous = None
+    title = "售后助手 · 留出集评估报告"
+    compared = previous is not None
+    intents = _score_table(
+        "intents", "意图", _rows(summary, "intents"), _rows(previous, "intents"), compared
+    )
+    faq_key = "intents_and_faq_keys"
+    faq = _score_table(
+        "faq", "意图或 FAQ 子类", _rows(summary, faq_key), _rows(previous, faq_key), compared
+    )
+    body = "\n".join(
+        [
+            f"<h1>{title}</h1>",
+            _overview(summary, previous),
+            _comparison(summary, previous),
+            "<h2>意图得分</h2>",
+            intents,
+            _confusion(confusion_png),
+            _errors(summary),
+            "<h2>意图与 FAQ 子类得分</h2>",
+            faq,
+            "<h2>实体得分</h2>",
+            _entity_table(summary, previous),
+            '<p class="meta">由 <code>make eval</code>（bot/trainer/evaluate.py）生成。</p>',
+        ]
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n<style>\n{_CSS}\n</style>\n</head>\n<body>\n"
+        f"{body}\n</body>\n</html>\n"
+    )
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _number(value: object) -> float | None:
+    """A float, or ``None`` for anything that is not a number (booleans included)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _rows(summary: Mapping[str, Any] | None, key: str) -> dict[str, Mapping[str, Any]]:
+    """The per-label score rows under ``key`` that are mappings, by label."""
+    rows = summary.get(key) if summary is not None else None
+    if not isinstance(rows, Mapping):
+        return {}
+    return {str(name): row for name, row in rows.items() if isinstance(row, Mapping)}
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _delta(
+    current: float | None,
+    before: float | None,
+    *,
+    compared: bool,
+    new: bool = False,
+    digits: int = 3,
+) -> str:
+    """The change as a coloured ▲/▼ with its value; 新 when ``new``; — when unknown."""
+    if compared and new:
+        return '<span class="new">新</span>'
+    if not compared or current is None or before is None:
+        return '<span class="none">—</span>'
+    change = round(current - before, digits)
+    if change > 0:
+        return f'<span class="up">▲ {change:.{digits}f}</span>'
+    if change < 0:
+        return f'<span class="down">▼ {-change:.{digits}f}</span>'
+    return f'<span class="same">±{0:.{digits}f}</span>'
+
+
+def _text(value: object) -> str:
+    return "—" if value is None or value == "" else _e(value)
+
+
+def _overview(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) -> str:
+    compared = previous is not None
+    before = previous or {}
+    scores = [
+        ("意图 macro-F1", "intent_macro_f1", 3),
+        ("意图准确率", "intent_accuracy", 3),
+        ("意图 + FAQ 子类 macro-F1", "intent_and_faq_macro_f1", 3),
+        ("实体 F1", "entity_f1", 3),
+        ("例句数", "examples", 0),
+    ]
+    rows = []
+    for label, key, digits in scores:
+        now, then = _number(summary.get(key)), _number(before.get(key))
+        rows.append(
+            f'<tr><th scope="row">{label}</th><td class="num">{_fmt(now, digits)}</td>'
+            f'<td class="num">{_fmt(then, digits) if compared else "—"}</td>'
+            f'<td class="num">{_delta(now, then, compared=compared, digits=digits)}</td></tr>'
+        )
+    for label, key in [
+        ("评估时间", "generated_at"),
+        ("模型", "model"),
+        ("模型文件时间", "model_modified"),
+    ]:
+        then_text = _text(before.get(key)) if compared else "—"
+        rows.append(
+            f'<tr><th scope="row">{label}</th><td>{_text(summary.get(key))}</td>'
+            f"<td>{then_text}</td><td></td></tr>"
+        )
+    return (
+        '<table id="overview">\n<thead><tr><th>指标</th><th>本次</th><th>上次</th><th>变化</th>'
+        "</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
+    )
+
+
+def _score_cells(row: Mapping[str, Any], f1_key: str) -> tuple[str, float | None]:
+    f1 = _number(row.get(f1_key))
+    support = _number(row.get("support"))
+    cells = (
+        f'<td class="num">{_fmt(_number(row.get("precision")))}</td>'
+        f'<td class="num">{_fmt(_number(row.get("recall")))}</td>'
+        f'<td class="num f1">{_fmt(f1)}</td>'
+        f'<td class="num">{_fmt(support, 0)}</td>'
+    )
+    return cells, f1
+
+
+def _score_row(name: str, shown: str, cells: str, delta: str) -> str:
+    return f'<tr data-name="{_e(name)}"><td>{shown}</td>{cells}<td class="num">{delta}</td></tr>'
+
+
+def _score_table(
+    table_id: str,
+    label: str,
+    rows: Mapping[str, Mapping[str, Any]],
+    before: Mapping[str, Mapping[str, Any]],
+    compared: bool,
+) -> str:
+    body = []
+    for name in sorted(rows):
+        cells, f1 = _score_cells(rows[name], "f1-score")
+        then = _number(before[name].get("f1-score")) if name in before else None
+        delta = _delta(f1, then, compared=compared, new=name not in before)
+        body.append(_score_row(name, _e(name), cells, delta))
+    return (
+        f'<table id="{table_id}">\n<thead><tr><th>{label}</th><th>精确率</th><th>召回率</th>'
+        "<th>F1</th><th>例句数</th><th>F1 变化</th></tr></thead>\n<tbody>\n"
+        + "\n".join(body)
+        + "\n</tbody>\n</table>"
+    )
+
+
+def _entity_table(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) -> str:
+    rows = _rows(summary, "entities")
+    before = _rows(previous, "entities")
+    compared = previous is not None
+    body, foot = [], ""
+    for name in sorted(rows, key=lambda n: (n == "overall", n)):
+        cells, f1 = _score_cells(rows[name], "f1")
+        then = _number(before[name].get("f1")) if name in before else None
+        delta = _delta(f1, then, compared=compared, new=name not in before)
+        shown = "全部（micro）" if name == "overall" else _e(name)
+        row = _score_row(name, shown, cells, delta)
+        if name == "overall":
+            foot = f"<tfoot>\n{row}\n</tfoot>\n"
+        else:
+            body.append(row)
+    return (
+        '<table id="entities">\n<thead><tr><th>实体类型</th><th>精确率</th><th>召回率</th>'
+        "<th>F1</th><th>数量</th><th>F1 变化</th></tr></thead>\n<tbody>\n"
+        + "\n".join(body)
+        + f"\n</tbody>\n{foot}</table>"
+    )
+
+
+def _confusion(png: bytes | None) -> str:
+    if not png:
+        return '<h2>混淆矩阵</h2>\n<p class="none">没有混淆矩阵图片。</p>'
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        "<h2>混淆矩阵</h2>\n"
+        '<p class="meta">行：标注的意图；列：模型预测的意图（由 rasa test nlu 绘制）。</p>\n'
+        f'<img id="confusion" alt="意图混淆矩阵" src="data:image/png;base64,{data}">'
+    )
+
+
+def _errors(summary: Mapping[str, Any]) -> str:
+    raw = summary.get("errors")
+    errors = [e for e in raw if isinstance(e, Mapping)] if isinstance(raw, list) else []
+    if not errors:
+        return '<h2>分错的例句</h2>\n<p class="none">没有分错的例句。</p>'
+    errors.sort(key=lambda e: (str(e.get("intent", "")), str(e.get("text", ""))))
+    body = [
+        f"<tr><td>{_text(e.get('text'))}</td><td>{_text(e.get('intent'))}</td>"
+        f"<td>{_text(e.get('predicted'))}</td>"
+        f'<td class="num">{_fmt(_number(e.get("confidence")))}</td></tr>'
+        for e in errors
+    ]
+    return (
+        f"<h2>分错的例句（{len(errors)} 句）</h2>\n"
+        '<table id="errors">\n<thead><tr><th>例句</th><th>标注的意图</th><th>预测的意图</th>'
+        "<th>置信度</th></tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>"
+    )
+
+
+def _comparison(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) -> str:
+    head = '<section id="comparison">\n<h2>与上次评估相比</h2>\n'
+    if previous is None:
+        return head + '<p class="none">没有上次的评估报告，无法比较。</p>\n</section>'
+    now, before = _rows(summary, "intents"), _rows(previous, "intents")
+    changes: list[tuple[float, str, float, float]] = []
+    for name in sorted(set(now) & set(before)):
+        f1, then = _number(now[name].get("f1-score")), _number(before[name].get("f1-score"))
+        if f1 is not None and then is not None and abs(f1 - then) > CHANGE_THRESHOLD:
+            changes.append((f1 - then, name, then, f1))
+
+    def items(selected: list[tuple[float, str, float, float]]) -> list[str]:
+        return [
+            f"<li>{_e(name)}：{then:.3f} → {f1:.3f}（{_delta(f1, then, compared=True)}）</li>"
+            for _, name, then, f1 in selected
+        ]
+
+    better = sorted((c for c in changes if c[0] > 0), reverse=True)
+    worse = sorted(c for c in changes if c[0] < 0)
+    parts = [
+        f"<p>上次评估：{_text(previous.get('generated_at'))}，模型 {_text(previous.get('model'))}"
+        f"。F1 变化超过 {CHANGE_THRESHOLD} 的意图：</p>",
+        _list("better", "变好的意图", items(better)),
+        _list("worse", "变差的意图", items(worse)),
+    ]
+    added = sorted(set(now) - set(before))
+    removed = sorted(set(before) - set(now))
+    if added:
+        parts.append(_list("added", "新增的意图", [f"<li>{_e(n)}</li>" for n in added]))
+    if removed:
+        parts.append(_list("removed", "不再出现的意图", [f"<li>{_e(n)}</li>" for n in removed]))
+    return head + "\n".join(parts) + "\n</section>"
+
+
+def _list(list_id: str, heading: str, items: list[str]) -> str:
+    if not items:
+        return f'<h3>{heading}</h3>\n<p id="{list_id}" class="none">无</p>'
+    return f'<h3>{heading}</h3>\n<ul id="{list_id}">\n' + "\n".join(items) + "\n</ul>"

@@ -1,0 +1,251 @@
+"""The project's own consistency checks, run by ``make validate`` after ``rasa data validate``.
+
+- every catalogue fault has its intent in the domain, enough examples, the rule that starts
+  the intake, the texts the bot says for it and a conversation test;
+- every ``fault_*`` intent has a catalogue entry;
+- no sentence is an example of two intents, and no held-out sentence is a training example;
+- jieba keeps every device alias and fault keyword whole;
+- the generated rule files are up to date.
+
+Findings are errors (exit 1) or notes, written in Chinese for the trainers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.catalog.handoff import load_handoff_policy
+from bot.catalog.loader import Catalogue, CatalogueError, load_catalogue
+from bot.nlu.segmenter import catalogue_words, get_segmenter, normalize_chars, segment
+from bot.settings import PROJECT_ROOT
+from bot.trainer import fault_rules, handoff_rules, paths
+from bot.trainer.new_fault import FAULT_DIALOGUES, MIN_EXAMPLES, domain_intents
+from bot.trainer.nlu_files import Example, load_examples, normalise
+
+ERROR, NOTE = "错误", "提醒"
+FAULT_RESPONSES = ("utter_fault_self_help", "utter_fault_follow_up")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem or note."""
+
+    level: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.level}] {self.message}"
+
+
+def _rel(path: Path) -> str:
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
+def dialogue_categories(folder: Path) -> set[str]:
+    """The fault categories the conversation tests in ``folder`` end a ticket with or set."""
+    found: set[str] = set()
+    for path in sorted(folder.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for case in data.get("conversations") or []:
+            ticket = case.get("ticket") or {}
+            if ticket.get("fault_category"):
+                found.add(str(ticket["fault_category"]))
+            for turn in case.get("turns") or []:
+                category = (turn.get("slots") or {}).get("fault_category")
+                if category:
+                    found.add(str(category))
+    return found
+
+
+def check_faults(
+    catalogue: Catalogue,
+    intents: Iterable[str],
+    responses: Iterable[str],
+    examples: list[Example],
+    heldout: list[Example],
+    tested: set[str],
+) -> list[Finding]:
+    """Every fault is complete, and every fault intent is in the catalogue."""
+    intents, responses = set(intents), set(responses)
+    findings: list[Finding] = []
+    counts: dict[str, int] = defaultdict(int)
+    for example in examples:
+        counts[example.intent] += 1
+    heldout_intents = {e.intent for e in heldout}
+    findings += [
+        Finding(ERROR, f"domain.yml 缺少回复 {name}：故障的自助建议和追问都靠它说出来。")
+        for name in FAULT_RESPONSES
+        if name not in responses
+    ]
+    for fault in catalogue.faults:
+        if not fault.intent:
+            continue
+        label = f"故障 {fault.id}（{fault.name}）"
+        if fault.intent not in intents:
+            findings.append(
+                Finding(ERROR, f"{label}：domain.yml 的 intents 里没有 {fault.intent}。")
+            )
+        if counts[fault.intent] < MIN_EXAMPLES:
+            findings.append(
+                Finding(
+                    ERROR,
+                    f"{label}：意图 {fault.intent} 只有 {counts[fault.intent]} 条例句，"
+                    f"至少需要 {MIN_EXAMPLES} 条（bot/data/nlu/faults.yml）。",
+                )
+            )
+        if fault.id not in tested:
+            findings.append(
+                Finding(
+                    ERROR,
+                    f"{label}：没有对话测试"
+                    "（tests/conversations/dialogues/ 里没有以它建单的对话）。",
+                )
+            )
+        if not fault.self_help:
+            findings.append(Finding(NOTE, f"{label}：没有自助建议（faults.yml 的 self_help）。"))
+        if not fault.follow_up:
+            findings.append(Finding(NOTE, f"{label}：没有追问问题（faults.yml 的 follow_up）。"))
+        if fault.intent not in heldout_intents:
+            findings.append(
+                Finding(NOTE, f"{label}：评估集 bot/data/heldout/nlu.yml 里还没有它的例句。")
+            )
+    catalogued = {f.intent for f in catalogue.faults if f.intent}
+    for intent in sorted((intents | set(counts)) - catalogued):
+        if intent.startswith("fault_"):
+            findings.append(
+                Finding(
+                    ERROR,
+                    f"意图 {intent} 在 faults.yml 里没有对应的故障类型：请用 make new-fault 添加，"
+                    "或删掉这个意图。",
+                )
+            )
+    return findings
+
+
+def check_duplicates(examples: list[Example], heldout: list[Example]) -> list[Finding]:
+    """No sentence under two intents; no held-out sentence among the training examples."""
+    findings: list[Finding] = []
+    by_key: dict[str, list[Example]] = defaultdict(list)
+    for example in examples:
+        by_key[normalise(example.text)].append(example)
+    for group in by_key.values():
+        intents = sorted({e.intent for e in group})
+        if len(intents) > 1:
+            where = "、".join(f"{e.intent}（{e.path.name}）" for e in group)
+            findings.append(
+                Finding(ERROR, f"例句“{group[0].text}”同时属于多个意图：{where}。只能保留一个。")
+            )
+    for example in heldout:
+        same = by_key.get(normalise(example.text))
+        if same:
+            findings.append(
+                Finding(
+                    ERROR,
+                    f"评估集例句“{example.text}”也在训练数据里（{same[0].intent}，"
+                    f"{same[0].path.name}）：评估分数会虚高，请从其中一边删掉。",
+                )
+            )
+    return findings
+
+
+def check_dictionary(catalogue: Catalogue) -> list[Finding]:
+    """Check that jieba keeps every device alias and fault keyword in one piece."""
+    segmenter = get_segmenter(tuple(catalogue_words(catalogue)))
+    words = [(d.name, alias) for d in catalogue.devices for alias in d.names]
+    words += [(f.name, keyword) for f in catalogue.faults for keyword in f.keywords]
+    findings = []
+    for owner, word in words:
+        compact = normalize_chars(word).replace(" ", "")
+        tokens = [t for t, _, _ in segment(segmenter, compact)]
+        if len(tokens) != 1:
+            findings.append(
+                Finding(
+                    ERROR,
+                    f"分词词典没有覆盖“{word}”（{owner}）：jieba 把它切成了 {' / '.join(tokens)}。"
+                    "请检查是否含有标点或特殊字符。",
+                )
+            )
+    return findings
+
+
+def check_generated(catalogue: Catalogue) -> list[Finding]:
+    """The rule files generated from the catalogues match them."""
+    findings = []
+    pairs = [
+        (fault_rules.RULES_FILE, fault_rules.render_rules(catalogue), "fault_rules"),
+        (
+            handoff_rules.RULES_FILE,
+            handoff_rules.render_rules(load_handoff_policy()),
+            "handoff_rules",
+        ),
+    ]
+    for path, expected, module in pairs:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != expected:
+            findings.append(
+                Finding(
+                    ERROR,
+                    f"{_rel(path)} 与目录不一致：请运行 .venv/bin/python -m bot.trainer.{module}。",
+                )
+            )
+    return findings
+
+
+def _domain_responses(domain_file: Path) -> list[str]:
+    data: dict[str, Any] = yaml.safe_load(domain_file.read_text(encoding="utf-8")) or {}
+    return list((data.get("responses") or {}).keys())
+
+
+def run_checks() -> list[Finding]:
+    """Every check on the project's files."""
+    try:
+        catalogue = load_catalogue(fresh=True)
+    except CatalogueError as exc:
+        return [Finding(ERROR, f"目录文件有误：{exc}")]
+    examples = load_examples([paths.DATA_DIR / "nlu"])
+    heldout = load_examples([paths.HELDOUT.parent])
+    return [
+        *check_faults(
+            catalogue,
+            domain_intents(paths.DOMAIN),
+            _domain_responses(paths.DOMAIN),
+            examples,
+            heldout,
+            dialogue_categories(FAULT_DIALOGUES.parent),
+        ),
+        *check_duplicates(examples, heldout),
+        *check_dictionary(catalogue),
+        *check_generated(catalogue),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the findings; exit 1 when there is an error."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quiet", action="store_true", help="print errors only")
+    args = parser.parse_args(argv)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    findings = run_checks()
+    errors = [f for f in findings if f.level == ERROR]
+    for finding in findings:
+        if finding.level == ERROR or not args.quiet:
+            print(finding)
+    notes = len(findings) - len(errors)
+    if errors:
+        print(f"\n项目检查未通过：{len(errors)} 个错误，{notes} 条提醒。", file=sys.stderr)
+        return 1
+    print(f"项目检查通过（{notes} 条提醒）。")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
