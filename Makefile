@@ -10,7 +10,8 @@ STAMP := .venv/.installed
 TRAIN_DATA := bot/data/nlu bot/data/rules bot/data/stories
 
 .PHONY: help setup run train train-force train-quick shell lint format types validate test \
-        test-fast test-stories eval lock migrate clean new-fault inbox inbox-import bench-training
+        test-fast test-stories eval lock migrate clean new-fault inbox inbox-import bench-training \
+        bench-nlu
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -84,6 +85,10 @@ inbox-import: $(STAMP) ## Add the examples annotated in reports/inbox.csv to the
 
 bench-training: $(STAMP) ## Measure full, cached, quick and fine-tuned training (bench/)
 	$(PY) bench/training_speed.py
+
+# make bench-nlu EVAL=develop CONFIGS=project,bench/smp2017/ngram14_c100.yml: choose on develop.
+bench-nlu: $(STAMP) ## Intent benchmark SMP2017-ECDT: project vs stock Rasa on the test split (bench/)
+	$(PY) bench/nlu_benchmark.py $(if $(EVAL),--eval $(EVAL)) $(if $(CONFIGS),--configs $(CONFIGS))
 
 test: $(CHROMIUM) $(WEB_STAMP) lint validate train ## Everything CI runs: lint, types, data validation, training, pytest
 	$(PY) -m pytest

@@ -24,17 +24,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bot.trainer.sandbox import copy_project, run  # noqa: E402
 
 EXAMPLES = [
     "充满电用半天就没电了呀",
@@ -52,30 +51,11 @@ FINETUNE = [
 ]  # fmt: skip
 
 
-def copy_project(target: Path) -> Path:
-    """The files training reads."""
-    ignore = shutil.ignore_patterns("__pycache__", "node_modules", "*.tar.gz", "*.fingerprint")
-    shutil.copytree(ROOT / "bot", target / "bot", ignore=ignore)
-    for name in ("config.yml", "domain.yml"):
-        shutil.copy2(ROOT / name, target / name)
-    return target
-
-
 def add_example(project: Path, text: str) -> None:
     """Add one training example to ``fault_battery`` the way a trainer would."""
     from bot.trainer.nlu_files import append_examples
 
     append_examples(project / "bot" / "data" / "nlu" / "faults.yml", "fault_battery", [text])
-
-
-def run(project: Path, args: list[str]) -> tuple[float, int, str]:
-    """Run a Python module in the copy; seconds, exit code and the tail of its output."""
-    env = {**os.environ, "PYTHONPATH": str(project), "RASA_TELEMETRY_ENABLED": "false"}
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, *args], cwd=project, env=env, capture_output=True, text=True, check=False
-    )
-    return time.monotonic() - started, result.returncode, result.stdout + result.stderr
 
 
 def load_and_answer(project: Path, model: Path, text: str) -> tuple[float, str]:
@@ -89,10 +69,10 @@ def load_and_answer(project: Path, model: Path, text: str) -> tuple[float, str]:
         "result = {'seconds': time.monotonic() - t, 'intent': parse['intent']['name']}\n"
         "print('RESULT', json.dumps(result))\n"
     )
-    _, code, output = run(project, ["-c", script])
-    lines = [line for line in output.splitlines() if line.startswith("RESULT ")]
-    if code != 0 or not lines:
-        return float("nan"), f"error: {output[-200:]}"
+    result = run(project, ["-c", script])
+    lines = [line for line in result.output.splitlines() if line.startswith("RESULT ")]
+    if result.returncode != 0 or not lines:
+        return float("nan"), f"error: {result.output[-200:]}"
     data = json.loads(lines[-1].removeprefix("RESULT "))
     return float(data["seconds"]), str(data["intent"])
 
@@ -113,7 +93,8 @@ def scenario(
     if text:
         add_example(project, text)
     print(f"\n== {name}: {' '.join(command[-4:])}", flush=True)
-    seconds, code, output = run(project, command)
+    result = run(project, command)
+    seconds, code, output = result.seconds, result.returncode, result.output
     row: dict[str, Any] = {"scenario": name, "train_s": round(seconds, 1), "ok": code == 0}
     print(f"trained in {seconds:.0f} s, exit code {code}", flush=True)
     if code != 0:

@@ -23,6 +23,7 @@ from bot.actions.common import (
     today,
 )
 from bot.actions.handoff import hand_over, policy
+from bot.catalog import Fault
 from bot.intake import fields
 from bot.intake.dates import check_purchase_date, find_date_expression, find_purchase_date
 from bot.intake.devices import MatchKind, match_device
@@ -337,15 +338,14 @@ class ValidateRepairForm(FormValidationAction):
                 "fault_brief": description,
                 "fault_category": category,
             }
-        if brief or tracker.get_slot("fault_category") != category:
-            self._tell_self_help(dispatcher, category)
+        if fault and (brief or tracker.get_slot("fault_category") != category):
+            self._tell_self_help(dispatcher, fault)
         accepted = {"fault_description": description, "fault_category": category}
         return {**accepted, "fault_brief": None} if brief else accepted
 
     @staticmethod
-    def _tell_self_help(dispatcher: CollectingDispatcher, category: str) -> None:
-        fault = catalogue().fault(category)
-        if fault and fault.self_help:
+    def _tell_self_help(dispatcher: CollectingDispatcher, fault: Fault) -> None:
+        if fault.self_help:
             tips = "\n".join(f"· {tip}" for tip in fault.self_help)
             dispatcher.utter_message(
                 response="utter_fault_self_help", fault_name=fault.name, tips=tips

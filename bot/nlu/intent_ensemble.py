@@ -260,12 +260,13 @@ class IntentEnsemble(CatalogueFingerprint, GraphComponent, IntentClassifier):
         for message in messages:
             text = message.get(TEXT)
             ranking = message.get(INTENT_RANKING_KEY) or []
-            if not text or not ranking or self.classifier is None:
+            if not text or self.classifier is None:
                 continue
             diet = {r["name"]: float(r["confidence"]) for r in ranking}
             probabilities = self.ngram_probabilities(text, message.get(ENTITIES))
             self._choose_responses(message, probabilities)
-            mixed = combine(diet, by_intent(probabilities), weight)
+            # Without DIET in the pipeline (no ranking), the n-gram model decides alone.
+            mixed = combine(diet, by_intent(probabilities), weight if diet else 0.0)
             top = mixed[: int(self.config["ranking_length"])]
             message.set(DIET_RANKING_KEY, ranking, add_to_output=True)
             message.set(INTENT, {"name": top[0][0], "confidence": top[0][1]}, add_to_output=True)

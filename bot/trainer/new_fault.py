@@ -16,7 +16,7 @@ import argparse
 import hashlib
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from bot.intake.serial import luhn_valid
 from bot.intake.warranty import detect_damage
 from bot.settings import PROJECT_ROOT
 from bot.trainer import fault_rules, paths
-from bot.trainer.nlu_files import intent_block, load_examples, normalise, plain_text
+from bot.trainer.nlu_files import intent_block, load_examples, normalise, plain_text, read_domain
 
 MIN_EXAMPLES = 5
 FAULT_ID = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
@@ -83,14 +83,8 @@ def split_values(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in SPLIT.split(value) if part.strip()]
 
 
-def domain_intents(domain_file: Path) -> list[str]:
-    """The intents declared in the domain."""
-    data = yaml.safe_load(domain_file.read_text(encoding="utf-8")) or {}
-    return [str(i) if not isinstance(i, dict) else str(next(iter(i))) for i in data["intents"]]
-
-
 def check_new_fault(
-    new: NewFault, catalogue: Catalogue, intents: list[str], nlu_dirs: Sequence[Path]
+    new: NewFault, catalogue: Catalogue, intents: Collection[str], nlu_dirs: Sequence[Path]
 ) -> list[str]:
     """Why the fault cannot be added, in Chinese; empty when it can."""
     problems: list[str] = []
@@ -293,7 +287,8 @@ def add_fault(new: NewFault, project: Project | None = None) -> list[Path]:
     """
     where = project or Project()
     catalogue = load_catalogue(where.catalog_dir)
-    problems = check_new_fault(new, catalogue, domain_intents(where.domain), where.nlu_dirs)
+    intents = read_domain(where.domain).intents
+    problems = check_new_fault(new, catalogue, intents, where.nlu_dirs)
     if problems:
         raise ValueError("\n".join(f"- {p}" for p in problems))
     faults_file = where.catalog_dir / "faults.yml"

@@ -1,4 +1,4 @@
-"""Read NLU training files and add examples to them, keeping their layout.
+"""Read NLU training files and add examples to them, keeping their layout; read domain names.
 
 Pure file helpers: YAML and text in, plain data out. No Rasa imports, so the trainer's checks
 start in a fraction of a second.
@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -19,6 +20,15 @@ _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 _EXAMPLE_LINE = re.compile(r"^(\s*)- (.*)$")
 _INTENT_LINE = re.compile(r"^- intent:\s*(\S+)\s*$")
 _DROPPED_CATEGORIES = frozenset("PZC")
+
+
+@dataclass(frozen=True)
+class DomainNames:
+    """The names a domain file declares, each in file order."""
+
+    intents: tuple[str, ...]
+    entities: tuple[str, ...]
+    responses: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,21 @@ def _example_lines(block: str) -> list[str]:
         if match and match.group(2).strip():
             lines.append(match.group(2).strip())
     return lines
+
+
+def _entry_names(items: Any) -> tuple[str, ...]:
+    """The names of a domain list whose entries are names or one-key mappings."""
+    return tuple(str(k) for i in items or [] for k in (i if isinstance(i, dict) else [i]))
+
+
+def read_domain(path: Path) -> DomainNames:
+    """The intents, entities and responses of a domain file; a missing section is empty."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return DomainNames(
+        intents=_entry_names(data.get("intents")),
+        entities=_entry_names(data.get("entities")),
+        responses=tuple(str(name) for name in data.get("responses") or {}),
+    )
 
 
 def read_examples(path: Path) -> list[Example]:

@@ -19,7 +19,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -28,8 +27,8 @@ from bot.catalog.loader import Catalogue, CatalogueError, load_catalogue
 from bot.nlu.segmenter import catalogue_words, get_segmenter, normalize_chars, segment
 from bot.settings import PROJECT_ROOT
 from bot.trainer import fault_rules, handoff_rules, paths
-from bot.trainer.new_fault import FAULT_DIALOGUES, MIN_EXAMPLES, domain_intents
-from bot.trainer.nlu_files import Example, load_examples, normalise
+from bot.trainer.new_fault import FAULT_DIALOGUES, MIN_EXAMPLES
+from bot.trainer.nlu_files import Example, load_examples, normalise, read_domain
 
 ERROR, NOTE = "错误", "提醒"
 FAULT_RESPONSES = ("utter_fault_self_help", "utter_fault_follow_up")
@@ -200,11 +199,6 @@ def check_generated(catalogue: Catalogue) -> list[Finding]:
     return findings
 
 
-def _domain_responses(domain_file: Path) -> list[str]:
-    data: dict[str, Any] = yaml.safe_load(domain_file.read_text(encoding="utf-8")) or {}
-    return list((data.get("responses") or {}).keys())
-
-
 def run_checks() -> list[Finding]:
     """Every check on the project's files."""
     try:
@@ -213,11 +207,12 @@ def run_checks() -> list[Finding]:
         return [Finding(ERROR, f"目录文件有误：{exc}")]
     examples = load_examples([paths.DATA_DIR / "nlu"])
     heldout = load_examples([paths.HELDOUT.parent])
+    domain = read_domain(paths.DOMAIN)
     return [
         *check_faults(
             catalogue,
-            domain_intents(paths.DOMAIN),
-            _domain_responses(paths.DOMAIN),
+            domain.intents,
+            domain.responses,
             examples,
             heldout,
             dialogue_categories(FAULT_DIALOGUES.parent),

@@ -61,6 +61,21 @@ def test_trained_model_round_trips_and_overrides_a_wrong_diet_guess(
     assert abs(sum(r["confidence"] for r in message.get(INTENT_RANKING_KEY)) - 1.0) < 1e-6
 
 
+def test_without_diet_the_ngram_model_decides_alone(model_storage, resource, execution_context):
+    # A pipeline without DIET (no intent ranking) still gets intents, whatever diet_weight says.
+    component = IntentEnsemble.create(
+        {"diet_weight": 0.5}, model_storage, resource, execution_context
+    )
+    component.train(_training_data())
+    message = Message(data={TEXT: "拜拜啦"})
+    component.process([message])
+    ngram = by_intent(component.ngram_probabilities("拜拜啦"))
+    assert message.get(INTENT)["name"] == "goodbye"
+    assert message.get(INTENT)["confidence"] == pytest.approx(max(ngram.values()))
+    assert message.get(DIET_RANKING_KEY) == []
+    assert abs(sum(r["confidence"] for r in message.get(INTENT_RANKING_KEY)) - 1.0) < 1e-6
+
+
 def test_untrained_component_leaves_messages_alone(model_storage, resource, execution_context):
     component = IntentEnsemble.create({}, model_storage, resource, execution_context)
     message = Message(data={TEXT: "你好", INTENT: {"name": "greet", "confidence": 0.9}})

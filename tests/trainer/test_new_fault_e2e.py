@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +18,8 @@ import yaml
 from rasa.core.agent import Agent
 from rasa.utils.endpoints import EndpointConfig
 
-from tests.conftest import ROOT, running_action_server
+from bot.trainer.sandbox import copy_project, run
+from tests.conftest import running_action_server
 from tests.conversations.harness import Conversation, run_dialogue
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
@@ -39,19 +36,9 @@ EXAMPLES = [
 ]
 TIP = "请先擦干净手指和屏幕指纹区域，再在“设置-生物识别”里删除旧指纹后重新录入。"
 QUESTION = "指纹是完全识别不了，还是偶尔失败？换过贴膜或屏幕吗？"
-_IGNORE = shutil.ignore_patterns(
-    "__pycache__", "node_modules", "*.tar.gz", "*.fingerprint", "config.quick.yml"
-)
-
-
-def _copy_project(target: Path) -> Path:
-    """The parts of the project a trainer's change and a training touch."""
-    shutil.copytree(ROOT / "bot", target / "bot", ignore=_IGNORE)
-    for name in ("config.yml", "domain.yml"):
-        shutil.copy2(ROOT / name, target / name)
-    dialogues = target / "tests" / "conversations" / "dialogues"
-    shutil.copytree(ROOT / "tests" / "conversations" / "dialogues", dialogues)
-    return target
+# Besides what training reads, the scaffold writes a conversation test here.
+DIALOGUES = "tests/conversations/dialogues"
+STEP_TIMEOUT = 120  # seconds for a command that does not train
 
 
 def _digests(root: Path) -> dict[str, str]:
@@ -62,34 +49,24 @@ def _digests(root: Path) -> dict[str, str]:
     }
 
 
-def _run(project: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(project), "RASA_TELEMETRY_ENABLED": "false"}
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _copy_project(tmp_path_factory.mktemp("project"))
+    return copy_project(tmp_path_factory.mktemp("project"), extra=[DIALOGUES])
 
 
 @pytest.fixture(scope="module")
 def scaffolded(project: Path) -> dict[str, list[str]]:
     before = _digests(project)
-    result = _run(
+    result = run(
         project,
-        *("-m", "bot.trainer.new_fault", "--id", "fault_fingerprint", "--name", "指纹识别问题"),
-        *("--examples", "|".join(EXAMPLES), "--tips", TIP, "--questions", QUESTION),
-        *("--keywords", "指纹|指纹解锁|屏下指纹"),
+        [
+            *("-m", "bot.trainer.new_fault", "--id", "fault_fingerprint", "--name", "指纹识别问题"),
+            *("--examples", "|".join(EXAMPLES), "--tips", TIP, "--questions", QUESTION),
+            *("--keywords", "指纹|指纹解锁|屏下指纹"),
+        ],
+        timeout=STEP_TIMEOUT,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 0, result.output
     after = _digests(project)
     changed = sorted(name for name in after if before.get(name) != after[name])
     return {"changed": changed, "stdout": [result.stdout]}
@@ -111,10 +88,13 @@ def test_a_second_scaffold_of_the_same_id_is_refused(
     project: Path, scaffolded: dict[str, list[str]]
 ) -> None:
     before = _digests(project)
-    result = _run(
+    result = run(
         project,
-        *("-m", "bot.trainer.new_fault", "--id", "fingerprint", "--name", "指纹问题"),
-        *("--examples", "|".join(f"指纹第{i}种坏法" for i in range(6))),
+        [
+            *("-m", "bot.trainer.new_fault", "--id", "fingerprint", "--name", "指纹问题"),
+            *("--examples", "|".join(f"指纹第{i}种坏法" for i in range(6))),
+        ],
+        timeout=STEP_TIMEOUT,
     )
     assert result.returncode == 1
     assert "fingerprint 已经在 faults.yml 里了" in result.stderr
@@ -124,13 +104,13 @@ def test_a_second_scaffold_of_the_same_id_is_refused(
 def test_the_project_with_the_new_fault_validates(
     project: Path, scaffolded: dict[str, list[str]]
 ) -> None:
-    result = _run(project, "-m", "bot.trainer.validate")
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = run(project, ["-m", "bot.trainer.validate"], timeout=STEP_TIMEOUT)
+    assert result.returncode == 0, result.output
 
 
 @pytest.fixture(scope="module")
 def quick_model(project: Path, scaffolded: dict[str, list[str]]) -> Path:
-    result = _run(project, "-m", "bot.trainer.train", "--quick", timeout=1800)
+    result = run(project, ["-m", "bot.trainer.train", "--quick"], timeout=1800)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     model = project / "bot" / "models" / "shouhou.tar.gz"
     assert model.exists()

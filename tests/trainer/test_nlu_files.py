@@ -7,13 +7,16 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.trainer import paths
 from bot.trainer.nlu_files import (
+    DomainNames,
     append_examples,
     intent_block,
     intent_files,
     load_examples,
     normalise,
     plain_text,
+    read_domain,
     read_examples,
 )
 
@@ -142,3 +145,55 @@ def test_intent_files_names_the_first_file_of_each_intent(tmp_path: Path) -> Non
         "greet": tmp_path / "a.yml",
         "faq/hotline": tmp_path / "b.yml",
     }
+
+
+# Names and one-key mappings mixed, in an order that is not alphabetical.
+DOMAIN = """\
+version: "3.1"
+intents:
+  - greet
+  - fault_screen:
+      use_entities: []
+  - affirm
+entities:
+  - device_model:
+      roles: [old, new]
+  - city
+responses:
+  utter_greet:
+    - text: 你好
+  utter_ask_city:
+    - text: 哪个城市？
+slots: {}
+"""
+
+
+def _domain(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "domain.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_read_domain_takes_names_and_mapping_keys_in_file_order(tmp_path: Path) -> None:
+    assert read_domain(_domain(tmp_path, DOMAIN)) == DomainNames(
+        intents=("greet", "fault_screen", "affirm"),
+        entities=("device_model", "city"),
+        responses=("utter_greet", "utter_ask_city"),
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", 'version: "3.1"\n', "intents:\nentities:\nresponses:\n"],
+    ids=["empty file", "no sections", "empty sections"],
+)
+def test_read_domain_missing_sections_are_empty(tmp_path: Path, text: str) -> None:
+    assert read_domain(_domain(tmp_path, text)) == DomainNames((), (), ())
+
+
+def test_read_domain_of_the_project() -> None:
+    domain = read_domain(paths.DOMAIN)
+    assert domain.intents[:2] == ("greet", "goodbye")
+    assert "fault_screen" in domain.intents
+    assert "device_model" in domain.entities
+    assert {"utter_fault_self_help", "utter_fault_follow_up"} <= set(domain.responses)

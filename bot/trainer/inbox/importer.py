@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rapidfuzz import fuzz, process, utils
 
 from bot.settings import PROJECT_ROOT
 from bot.trainer.inbox.build import InboxRow, known_keys
 from bot.trainer.inbox.csvfile import IGNORE_LABELS
 from bot.trainer.inbox.masking import NUMBER, group_key, unmask
-from bot.trainer.nlu_files import append_examples, intent_files
+from bot.trainer.nlu_files import append_examples, intent_files, read_domain
 
 _ENTITY_ANNOTATION = re.compile(r"\[[^\]]+\]\(([^):]+)(?::[^)]*)?\)")
 
@@ -56,27 +55,18 @@ class Vocabulary:
     titles: dict[str, str] = field(default_factory=dict)  # intent or faq/<key> → Chinese title
 
 
-def domain_names(domain: Path) -> tuple[set[str], set[str]]:
-    """The intents and entities listed in a domain file (entries may be names or mappings)."""
-    data = yaml.safe_load(domain.read_text(encoding="utf-8")) or {}
-
-    def names(items: Any) -> set[str]:
-        return {str(k) for i in items or [] for k in (i if isinstance(i, dict) else [i])}
-
-    return names(data.get("intents")), names(data.get("entities"))
-
-
 def load_vocabulary(nlu_dir: Path, domain: Path) -> Vocabulary:
     """Intents of the domain that have examples in ``nlu_dir`` (``faq/<key>`` for ``faq``)."""
     from bot.catalog.labels import load_intent_labels
 
-    intents, entities = domain_names(domain)
+    names = read_domain(domain)
+    intents = set(names.intents)
     usable = {
         name: path for name, path in intent_files(nlu_dir).items() if name.split("/")[0] in intents
     }
     labels = load_intent_labels()
     titles = {**labels.intents, **{f"faq/{k}": f.title for k, f in labels.faq.items()}}
-    return Vocabulary(usable, frozenset(entities), titles)
+    return Vocabulary(usable, frozenset(names.entities), titles)
 
 
 def closest_intents(label: str, vocabulary: Vocabulary, limit: int = 3) -> list[str]:
