@@ -26,9 +26,7 @@ import asyncio
 import copy
 import json
 import logging
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -214,8 +212,11 @@ def diet_unused(pipeline: list[dict[str, Any]]) -> bool:
     DIET's intents (it decides alone when there is no DIET ranking), so DIET would train for
     nothing. In the product DIET stays: it finds the entities.
     """
+    from bot.nlu.intent_ensemble import IntentEnsemble
+
+    default = IntentEnsemble.get_default_config()["diet_weight"]
     return any(
-        short_name(c) == ENSEMBLE and float(c.get("diet_weight", 0.5)) == 0.0 for c in pipeline
+        short_name(c) == ENSEMBLE and float(c.get("diet_weight", default)) == 0.0 for c in pipeline
     )
 
 
@@ -324,23 +325,17 @@ def train(config: dict[str, Any], nlu: Path, work: Path, name: str) -> tuple[flo
     Rasa's cache goes to a directory of its own in ``work``, so every configuration trains
     from scratch and the project's cache is untouched.
     """
+    from bot.trainer.sandbox import run
+
     config_file = work / f"{name}.config.yml"
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
     models = work / "models"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "RASA_TELEMETRY_ENABLED": "false",
-        "RASA_CACHE_DIRECTORY": str(work / f"{name}.cache"),
-    }
     command = [
-        sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config_file),
+        "-m", "rasa", "train", "nlu", "--config", str(config_file),
         "--nlu", str(nlu), "--out", str(models), "--fixed-model-name", name,
     ]  # fmt: skip
-    started = time.monotonic()
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    seconds = time.monotonic() - started
-    return seconds, result.returncode, result.stdout + result.stderr, models / f"{name}.tar.gz"
+    result = run(ROOT, command, env={"RASA_CACHE_DIRECTORY": str(work / f"{name}.cache")})
+    return result.seconds, result.returncode, result.output, models / f"{name}.tar.gz"
 
 
 async def parse_all(model: Path, texts: list[str]) -> tuple[list[str], list[float]]:

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,13 +70,26 @@ def copy_project(
     return target
 
 
-def run(project: Path, args: Sequence[str], *, timeout: float | None = None) -> RunResult:
+def run(
+    project: Path,
+    args: Sequence[str],
+    *,
+    timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
+) -> RunResult:
     """Run ``python <args>`` in ``project``, with ``PYTHONPATH`` set to it and no telemetry.
+
+    ``env`` adds variables to this process's environment for the command.
 
     Raises:
         subprocess.TimeoutExpired: The command ran longer than ``timeout`` seconds.
     """
-    env = {**os.environ, "PYTHONPATH": str(project), "RASA_TELEMETRY_ENABLED": "false"}
+    env = {
+        **os.environ,
+        **(env or {}),
+        "PYTHONPATH": str(project),
+        "RASA_TELEMETRY_ENABLED": "false",
+    }
     started = time.monotonic()
     result = subprocess.run(
         [sys.executable, *args],

@@ -112,6 +112,13 @@ def test_run_executes_in_the_copy_and_reports_a_failure(source: Path, tmp_path: 
     assert seen["telemetry"] == "false"
 
 
+def test_run_adds_variables_but_keeps_its_own(tmp_path: Path) -> None:
+    script = "import os; print(os.environ['EXTRA'], os.environ['PYTHONPATH'])"
+    result = run(tmp_path, ["-c", script], env={"EXTRA": "yes", "PYTHONPATH": "elsewhere"})
+    assert result.returncode == 0, result.output
+    assert result.stdout.split() == ["yes", str(tmp_path)]
+
+
 def test_run_stops_at_the_timeout(tmp_path: Path) -> None:
     with pytest.raises(subprocess.TimeoutExpired):
         run(tmp_path, ["-c", "import time; time.sleep(30)"], timeout=0.5)
