@@ -54,7 +54,9 @@ BUILTIN_CONFIGS = ("project", "baseline")
 # DIETClassifier goes too when the IntentEnsemble does not use it (see ``diet_unused``).
 REMOVED_COMPONENTS = (
     "ResponseSelector",
+    "RegexFeaturizer",
     "RegexEntityExtractor",
+    "CRFEntityExtractor",
     "bot.nlu.device_ruler.DeviceEntityRuler",
     "bot.nlu.date_extractor.ChineseDateExtractor",
     "bot.nlu.entity_merger.EntityMerger",

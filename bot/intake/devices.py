@@ -44,6 +44,7 @@ __all__ = [
     "MatchKind",
     "device_key",
     "match_device",
+    "typo_spellings",
 ]
 
 FUZZY_THRESHOLD = 85.0
@@ -54,6 +55,8 @@ _VARIANT_THRESHOLD = 66.0
 
 _TYPOS: tuple[tuple[str, str], ...] = (
     ("一家", "一加"),
+    ("一佳", "一加"),
+    ("一嘉", "一加"),
     ("壹加", "一加"),
     ("依加", "一加"),
     ("亿加", "一加"),
@@ -113,6 +116,16 @@ def _brand_key(base: str, brand: str) -> str:
     key = base.replace("oneplus", brand).replace("1+", brand).replace("1加", brand)
     key = re.sub(r"(?<![a-z])op(?=[0-9]|ace)", brand, key)
     return key.replace("+", "")
+
+
+def typo_spellings(name: str) -> list[str]:
+    """``name`` (lower-cased) misspelt by each known typo it can carry.
+
+    ``"一加12 Pro"`` gives ``"一家12 pro"``, ``"一佳12 pro"``, ... and ``"一加12 pr0"``: the
+    device ruler recognises what the matcher's typo step (4.) corrects.
+    """
+    lower = name.lower()
+    return [lower.replace(right, wrong) for wrong, right in _TYPOS if right in lower]
 
 
 def device_key(text: str, brand: str = "一加", *, fix_typos: bool = False) -> str:

@@ -11,15 +11,17 @@ import spacy
 from spacy.language import Language
 
 from bot.catalog import Catalogue
+from bot.intake.devices import typo_spellings
 from bot.nlu.segmenter import get_segmenter, normalize_chars
 
 DEVICE_LABEL = "device_model"
 
 
 def alias_variants(alias: str) -> list[str]:
-    """Spelling variants of one alias: half-width as written, and without spaces."""
+    """Spelling variants of one alias: half-width as written, without spaces, common typos."""
     base = normalize_chars(alias).strip()
-    variants = {base: None, base.replace(" ", ""): None}
+    spellings = [base, *typo_spellings(base)]
+    variants = {v: None for s in spellings for v in (s, s.replace(" ", ""))}
     return [v for v in variants if v]
 
 
@@ -38,10 +40,14 @@ def build_ruler_pipeline(patterns: list[dict[str, Any]], words: tuple[str, ...])
 
     Matching is on lower-cased token text, so "ONEPLUS 12" and "oneplus 12" match as well.
     """
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
-    # Segment exactly as the Rasa tokenizer does (same user words, dedicated jieba instance).
+    # Built with spaCy's character segmenter, then switched to jieba: asking spaCy for jieba
+    # would initialise jieba's global dictionary too (about 2 s at every model load) only to
+    # be replaced. Segment exactly as the Rasa tokenizer does (same user words, dedicated
+    # jieba instance).
+    nlp = spacy.blank("zh")
     tokenizer: Any = nlp.tokenizer
     tokenizer.jieba_seg = get_segmenter(words)
+    tokenizer.segmenter = "jieba"
     ruler: Any = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     ruler.add_patterns(patterns)
     return nlp

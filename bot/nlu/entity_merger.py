@@ -17,10 +17,11 @@ DEFAULT_PRIORITY = [
     "DeviceEntityRuler",
     "ChineseDateExtractor",
     "RegexEntityExtractor",
+    "CRFEntityExtractor",
     "DIETClassifier",
 ]
-# Entities defined by their format: only a pattern extractor may produce them, so DIET's guesses
-# ("13" as a phone number) are dropped.
+# Entities defined by their format: only a pattern extractor may produce them, so a learned
+# extractor's guesses ("13" as a phone number) are dropped.
 DEFAULT_PATTERN_ONLY = {
     "serial_number": ["RegexEntityExtractor"],
     "phone_number": ["RegexEntityExtractor"],

@@ -1,12 +1,14 @@
-"""An intent classifier that averages DIET with a character n-gram logistic regression.
+"""The intent classifier: a character n-gram logistic regression, optionally averaged with DIET.
 
-DIET learns from the pipeline's features; the logistic regression sees only TF-IDF character
-n-grams of the (half-width, lower-cased) text, which is robust on very short messages such as
-"好滴" or "拜拜啦". The two probability distributions are averaged with a configurable weight.
+The logistic regression sees only TF-IDF character n-grams of the (half-width, lower-cased)
+text, which is robust on very short messages such as "好滴" or "拜拜啦". When DIET is in the
+pipeline, the two probability distributions are averaged with a configurable weight; without
+it (the project's pipeline), the n-gram model decides alone.
 
 The logistic regression learns retrieval intents by their keys (``faq/hotline``): summed, they
-give the intent ``faq``; within it, they are averaged with the ``ResponseSelector``'s ranking
-(``selector_weight``) to choose the answer.
+give the intent ``faq``; within it, they choose the answer. With a ``ResponseSelector`` in the
+pipeline its ranking is averaged in (``selector_weight``); without one, the ensemble writes the
+``response_selector`` output that Rasa's ``utter_faq`` action reads by itself.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from rasa.nlu.constants import (
     RESPONSE_SELECTOR_PROPERTY_NAME,
     RESPONSE_SELECTOR_RANKING_KEY,
     RESPONSE_SELECTOR_RESPONSES_KEY,
+    RESPONSE_SELECTOR_RETRIEVAL_INTENTS,
     RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
 from rasa.shared.nlu.constants import (
@@ -114,6 +117,32 @@ def within(probabilities: dict[str, float], intent: str) -> dict[str, float]:
     keys = {k: p for k, p in probabilities.items() if k.startswith(f"{intent}/")}
     total = sum(keys.values())
     return {k: p / total for k, p in keys.items()} if total > 0 else {}
+
+
+def retrieval_intents(labels: Iterable[str]) -> list[str]:
+    """The retrieval intents among the n-gram model's labels (``faq`` for ``faq/hotline``)."""
+    return sorted({label.split("/", 1)[0] for label in labels if "/" in label})
+
+
+def selector_output(keys: list[tuple[str, float]], ranking_length: int) -> dict[str, Any]:
+    """A ``ResponseSelector``-shaped prediction for one retrieval intent from ranked keys.
+
+    Rasa's ``utter_<intent>`` action reads ``response.utter_action`` and renders that domain
+    response; the ranking is kept for diagnostics and evaluation.
+    """
+    best, confidence = keys[0]
+    return {
+        RESPONSE_SELECTOR_PREDICTION_KEY: {
+            RESPONSE_SELECTOR_RESPONSES_KEY: [],
+            PREDICTED_CONFIDENCE_KEY: confidence,
+            INTENT_RESPONSE_KEY: best,
+            RESPONSE_SELECTOR_UTTER_ACTION_KEY: f"utter_{best}",
+        },
+        RESPONSE_SELECTOR_RANKING_KEY: [
+            {"id": None, PREDICTED_CONFIDENCE_KEY: c, INTENT_RESPONSE_KEY: k}
+            for k, c in keys[:ranking_length]
+        ],
+    }
 
 
 def combine(
@@ -278,15 +307,25 @@ class IntentEnsemble(CatalogueFingerprint, GraphComponent, IntentClassifier):
         return messages
 
     def _choose_responses(self, message: Message, probabilities: dict[str, float]) -> None:
-        """Average each response selector's ranking with the n-gram model's keys."""
+        """Choose each retrieval intent's answer.
+
+        A response selector's ranking in the message is averaged with the n-gram model's keys;
+        a retrieval intent without one gets the n-gram model's choice alone.
+        """
         selectors = message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}
         weight = float(self.config["selector_weight"])
-        for intent, output in selectors.items():
-            if not isinstance(output, dict) or RESPONSE_SELECTOR_RANKING_KEY not in output:
-                continue
+        length = int(self.config["ranking_length"])
+        intents = retrieval_intents(probabilities)
+        for intent in intents:
             ngram = within(probabilities, intent)
+            output = selectors.get(intent)
+            if not ngram:
+                continue
+            if not isinstance(output, dict) or RESPONSE_SELECTOR_RANKING_KEY not in output:
+                selectors[intent] = selector_output(combine({}, ngram, 0.0), length)
+                continue
             ranking = output[RESPONSE_SELECTOR_RANKING_KEY] or []
-            if not ngram or not ranking:
+            if not ranking:
                 continue
             ids = {r[INTENT_RESPONSE_KEY]: r.get("id") for r in ranking}
             selector = {r[INTENT_RESPONSE_KEY]: float(r[PREDICTED_CONFIDENCE_KEY]) for r in ranking}
@@ -302,7 +341,8 @@ class IntentEnsemble(CatalogueFingerprint, GraphComponent, IntentClassifier):
             output[SELECTOR_RANKING_KEY] = ranking
             output[RESPONSE_SELECTOR_RANKING_KEY] = [
                 {"id": ids.get(k), PREDICTED_CONFIDENCE_KEY: c, INTENT_RESPONSE_KEY: k}
-                for k, c in mixed[: int(self.config["ranking_length"])]
+                for k, c in mixed[:length]
             ]
         if selectors:
+            selectors.setdefault(RESPONSE_SELECTOR_RETRIEVAL_INTENTS, intents)
             message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selectors, add_to_output=True)

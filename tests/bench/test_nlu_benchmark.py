@@ -136,6 +136,8 @@ FAKE_CONFIG = {
         {"name": "RegexEntityExtractor"},
         {"name": "bot.nlu.device_ruler.DeviceEntityRuler"},
         {"name": "bot.nlu.date_extractor.ChineseDateExtractor"},
+        {"name": "RegexFeaturizer", "use_word_boundaries": False},
+        {"name": "CRFEntityExtractor"},
         {"name": "bot.nlu.entity_merger.EntityMerger"},
         {"name": "EntitySynonymMapper"},
         {"name": "bot.nlu.intent_ensemble.IntentEnsemble", "diet_weight": 0.0, "C": 200},
@@ -162,7 +164,7 @@ def test_project_config_removes_what_the_benchmark_has_no_data_for():
 
 def test_project_config_keeps_diet_when_the_ensemble_uses_it():
     used = copy.deepcopy(FAKE_CONFIG)
-    used["pipeline"][9]["diet_weight"] = 0.3
+    used["pipeline"][11]["diet_weight"] = 0.3
     config, dropped = bench.project_config(used)
     assert "DIETClassifier" not in dropped
     assert {"name": "DIETClassifier", "epochs": 40, "random_seed": 42} in config["pipeline"]

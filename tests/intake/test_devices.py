@@ -10,6 +10,7 @@ from bot.intake.devices import (
     MatchKind,
     device_key,
     match_device,
+    typo_spellings,
 )
 
 CATALOGUE = load_catalogue()
@@ -191,6 +192,16 @@ def test_device_key(text: str, expected: str) -> None:
 
 def test_device_key_fixes_typos_on_request() -> None:
     assert device_key("一家12", fix_typos=True) == "一加12"
+    assert device_key("一佳13", fix_typos=True) == "一加13"
+
+
+def test_typo_spellings_are_the_typos_the_key_corrects() -> None:
+    spellings = typo_spellings("一加12 Pro")
+    assert "一家12 pro" in spellings
+    assert "一佳12 pro" in spellings
+    assert "一加12 pr0" in spellings
+    assert all(device_key(s, fix_typos=True) == device_key("一加12 Pro") for s in spellings)
+    assert typo_spellings("Ace 3") == []
 
 
 def test_prebuilt_index_gives_the_same_answers() -> None:

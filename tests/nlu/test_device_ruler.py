@@ -52,6 +52,22 @@ def test_case_width_and_spacing_variants(ruler, text, device_id, span):
     assert _entities(ruler, text) == [("device_model", device_id, span)]
 
 
+@pytest.mark.parametrize(
+    ("text", "device_id", "span"),
+    [
+        ("我的一佳13屏幕碎了", "oneplus-13", "一佳13"),
+        ("一家12充不进电", "oneplus-12", "一家12"),
+        ("用的是壹加Ace 3 Pro", "oneplus-ace-3-pro", "壹加Ace 3 Pro"),
+    ],
+)
+def test_brand_typos_the_matcher_corrects_are_recognised(ruler, text, device_id, span):
+    assert _entities(ruler, text) == [("device_model", device_id, span)]
+
+
+def test_a_typo_never_makes_a_device_of_other_words(ruler):
+    assert _entities(ruler, "一家人都用你们的手机") == []
+
+
 def test_the_longest_name_wins(ruler):
     assert _entities(ruler, "一加13T坏了") == [("device_model", "oneplus-13t", "一加13T")]
     assert _entities(ruler, "一加Ace 3 Pro坏了")[0][1] == "oneplus-ace-3-pro"

@@ -12,6 +12,7 @@ from bot.nlu.intent_ensemble import (
     combine,
     mask,
     prepare,
+    retrieval_intents,
     within,
 )
 
@@ -147,6 +148,50 @@ def test_the_faq_key_is_averaged_with_the_response_selector(
     ]
     assert selected["ranking"][0]["id"] == 2
     assert selected[SELECTOR_RANKING_KEY] == [wrong, right]
+
+
+def test_retrieval_intents_are_the_prefixes_of_keys():
+    assert retrieval_intents(["greet", "faq/a", "faq/b", "chitchat/joke"]) == ["chitchat", "faq"]
+    assert retrieval_intents(["greet"]) == []
+
+
+def test_without_a_response_selector_the_ensemble_chooses_the_faq_answer(
+    model_storage, resource, execution_context
+):
+    component = IntentEnsemble.create(
+        {"diet_weight": 0.0}, model_storage, resource, execution_context
+    )
+    component.train(_faq_training_data())
+
+    message = Message(data={TEXT: "客服热线号码多少"})
+    component.process([message])
+
+    assert message.get(INTENT)["name"] == "faq"
+    selectors = message.get("response_selector")
+    assert selectors["all_retrieval_intents"] == ["faq"]
+    response = selectors["faq"]["response"]
+    assert response["intent_response_key"] == "faq/hotline"
+    assert response["utter_action"] == "utter_faq/hotline"
+    ranking = selectors["faq"]["ranking"]
+    assert ranking[0]["intent_response_key"] == "faq/hotline"
+    assert response["confidence"] == pytest.approx(ranking[0]["confidence"])
+    assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0)
+    # What Rasa's utter_faq action reads to choose the response.
+    assert message.as_dict_nlu()["response_selector"]["faq"]["response"]["utter_action"] == (
+        "utter_faq/hotline"
+    )
+
+
+def test_without_retrieval_keys_no_selector_output_is_written(
+    model_storage, resource, execution_context
+):
+    component = IntentEnsemble.create(
+        {"diet_weight": 0.0}, model_storage, resource, execution_context
+    )
+    component.train(_training_data())
+    message = Message(data={TEXT: "你好"})
+    component.process([message])
+    assert message.get("response_selector") is None
 
 
 def test_entities_are_masked_before_the_ngrams():
