@@ -3,11 +3,14 @@
 ``python -m bot.serve run --credentials credentials.yml ...`` is ``rasa run`` in which the key
 ``socketio`` means the web widget's channel (Rasa's socket.io channel, fixed for session
 persistence), ``wechat`` the WeChat Official Account channel and ``console`` the agent
-console. ``scripts/run.sh`` (``make run``) starts Rasa this way. The full class paths
+console. ``scripts/run.sh`` (``make run``) starts Rasa this way, with ``SANIC_WORKERS`` workers
+(one when the endpoints need a single process: :mod:`bot.runtime.workers`). The full class paths
 (``bot.channels.web.WebChatInput`` ...) work with a plain ``rasa run`` too.
 """
 
 from __future__ import annotations
+
+import sys
 
 from rasa.core.channels import BUILTIN_CHANNELS
 
@@ -24,9 +27,26 @@ def register_channels() -> None:
     BUILTIN_CHANNELS.update(PROJECT_CHANNELS)
 
 
+def install_engine_speedups() -> None:
+    """Validate action-server responses with a validator built once; events by name (issue 14)."""
+    from bot.runtime import action_schema, event_types
+
+    action_schema.install()
+    event_types.install()
+
+
+def settle_workers() -> None:
+    """Keep one Sanic worker when the endpoints need one process (bot.runtime.workers)."""
+    from bot.runtime.workers import settle_workers as settle
+
+    settle(sys.argv[1:])
+
+
 def main() -> None:
-    """Register the channels, then run Rasa's command line."""
+    """Register the channels, install the engine speed-ups, then run Rasa's command line."""
     register_channels()
+    install_engine_speedups()
+    settle_workers()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -8,6 +8,7 @@ RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
 ENDPOINTS="${ENDPOINTS:-endpoints.yml}"
 CREDENTIALS="${CREDENTIALS:-credentials.yml}"
+MODEL="${MODEL:-bot/models/shouhou.tar.gz}"  # another trained model (the benchmarks)
 RUN_DIR="${VAR_DIR:-var}"
 export RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
 mkdir -p "$RUN_DIR"
@@ -27,6 +28,25 @@ if [[ -n "${WECHAT_TOKEN:-}" ]]; then
   CREDENTIALS="$RUN_DIR/credentials.run.yml"
 fi
 
+# Rasa worker processes (Rasa reads SANIC_WORKERS; the action server stays one process): one
+# per core unless RASA_WORKERS says how many. They share conversation locks through
+# VAR_DIR/locks.db (endpoints.yml's lock store).
+if [[ -n "${RASA_WORKERS:-}" ]]; then
+  if ! [[ "$RASA_WORKERS" =~ ^[1-9][0-9]{0,2}$ ]]; then
+    echo "RASA_WORKERS must be the number of Rasa worker processes, a whole number from 1 to 999, not '$RASA_WORKERS'." >&2
+    exit 2
+  fi
+  workers="$RASA_WORKERS"
+elif [[ -n "${WECHAT_TOKEN:-}" && -z "${WECHAT_REDIS_URL:-}" ]]; then
+  workers=1  # WeChat keeps retries, choices and its access token in the process (README)
+else
+  workers="$(nproc 2>/dev/null || echo 1)"
+fi
+if ((workers > 1)) && [[ -n "${WECHAT_TOKEN:-}" && -z "${WECHAT_REDIS_URL:-}" ]]; then
+  echo "RASA_WORKERS=$workers with WeChat needs WECHAT_REDIS_URL: without it each worker keeps its own WeChat retries, choices and access token (README). Set it, or RASA_WORKERS=1." >&2
+  exit 2
+fi
+
 "$PY" -m bot.tickets.cli migrate
 
 pids=()
@@ -38,10 +58,14 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$PY" -m rasa_sdk --actions bot.actions --port "$ACTION_PORT" &
+# Sanic closes a new connection whose request it has not read within its keep-alive timeout
+# (5 s); in a burst of conversations the action server's loop can be that late, and Rasa then
+# loses the action ("Cannot write to closing transport"). 30 s leaves room.
+SANIC_KEEP_ALIVE_TIMEOUT="${SANIC_KEEP_ALIVE_TIMEOUT:-30}" \
+  "$PY" -m rasa_sdk --actions bot.actions --port "$ACTION_PORT" &
 pids+=($!)
-"$PY" -m bot.serve run \
-  --model bot/models/shouhou.tar.gz \
+SANIC_WORKERS="$workers" "$PY" -m bot.serve run \
+  --model "$MODEL" \
   --endpoints "$ENDPOINTS" \
   --credentials "$CREDENTIALS" \
   --port "$RASA_PORT" \
@@ -49,7 +73,7 @@ pids+=($!)
 pids+=($!)
 
 echo "action server: http://localhost:$ACTION_PORT/health"
-echo "Rasa server:   http://localhost:$RASA_PORT/ (REST: POST /webhooks/rest/webhook), ready in about a minute"
+echo "Rasa server:   http://localhost:$RASA_PORT/ (REST: POST /webhooks/rest/webhook), $workers worker(s), ready in about a minute"
 echo "web widget:    http://localhost:$RASA_PORT/webhooks/socketio/demo (demo page)"
 echo "agent console: http://localhost:$RASA_PORT/webhooks/console/ (python -m bot.console.cli add-agent)"
 if [[ -n "${WECHAT_TOKEN:-}" ]]; then

@@ -5,6 +5,7 @@ import pytest
 from rasa.core.agent import Agent
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.serve import install_engine_speedups
 from tests.conversations.harness import Conversation
 
 _ids = itertools.count(1)
@@ -19,6 +20,9 @@ def event_loop_for_agent():
 
 @pytest.fixture(scope="session")
 def agent(trained_model, action_server, event_loop_for_agent):
+    # As bot.serve does for `make run`.
+    install_engine_speedups()
+
     async def load():
         return Agent.load(str(trained_model), action_endpoint=EndpointConfig(url=action_server))
 

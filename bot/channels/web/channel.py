@@ -10,11 +10,15 @@ same socket.io events with that fixed, and serves under ``/webhooks/socketio/``:
   (installed from the npm registry by ``scripts/web_setup.sh``);
 - ``GET demo``: a mock brand support page with the widget;
 - ``POST upload`` and ``GET uploads/<id>``: fault photos (see :mod:`bot.channels.web.uploads`).
+
+With several Rasa workers, emits reach sockets held by any worker (:mod:`bot.runtime.socketio_bus`)
+and only websockets are accepted (:mod:`bot.channels.web.websocket`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -38,7 +42,9 @@ from bot.channels.photos import (
     store_photo,
 )
 from bot.channels.replies import channel_replies
+from bot.channels.web.websocket import fix_sanic_websockets
 from bot.intake.photos import PHOTO_METADATA_KEY
+from bot.runtime import socketio_bus
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -57,6 +63,14 @@ _STATIC_TYPES = {
     "widget.js": "application/javascript; charset=utf-8",
     "widget.css": "text/css; charset=utf-8",
 }
+
+
+def several_workers() -> bool:
+    """Whether Rasa runs several Sanic workers (``SANIC_WORKERS``, see bot.runtime.workers)."""
+    try:
+        return int(os.environ.get("SANIC_WORKERS", "1")) > 1
+    except ValueError:
+        return False
 
 
 def valid_session_id(value: Any) -> str | None:
@@ -134,14 +148,24 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
         super().__init__(**socketio_settings)
         self.upload_dir = upload_dir or get_settings().var_dir / "uploads"
         self.max_upload_bytes = max_upload_bytes
-        # socket.io sessions are sticky to one server, so the replay check can be in-process.
+        # A socket.io connection stays with one worker, so the replay check can be in-process
+        # (a client that reconnects to another worker and replays an id is not caught).
         self.seen = SeenMessages(ttl=REPLAY_WINDOW_SECONDS)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's socket.io blueprint with the fixed events and the widget routes."""
+        fix_sanic_websockets()
         bp = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by SocketIOInput.blueprint
+        # Emits reach sockets held by the other Sanic workers of this machine too (agents'
+        # replies from the console, a session open in two tabs).
+        socketio_bus.install(sio, socketio_bus.bus_directory(get_settings().var_dir))
+        if several_workers():
+            # Long-polling is a series of requests that the workers would share, and each
+            # keeps its Engine.IO sessions in memory: refuse it rather than lose messages.
+            sio.eio.transports = ["websocket"]
+            logger.info("several Rasa workers: the widget's socket.io accepts websockets only")
 
         async def session_request(sid: str, data: Any) -> None:
             asked = valid_session_id(data.get("session_id")) if isinstance(data, dict) else None

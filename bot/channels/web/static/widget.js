@@ -5,7 +5,7 @@
  *
  * Optional attributes: data-title, data-subtitle, data-color (accent), data-open="true" (start
  * open), data-storage-key (localStorage prefix), data-photo-message (text sent with a photo),
- * data-transports (socket.io transports, default "polling").
+ * data-transports (socket.io transports in order of preference, default "websocket,polling").
  *
  * Transport: socket.io's official client (npm socket.io-client, served by the channel from
  * node_modules) talking to Rasa's socket.io channel with session persistence. The session id and
@@ -31,10 +31,10 @@
     open: data.open === "true",
     storageKey: data.storageKey || "shouhou-chat",
     photoMessage: data.photoMessage || "/send_photo",
-    // Long-polling by default: the websocket upgrade of python-engineio 4.15 under Sanic 21.12
-    // (Rasa 3.6's lock) fails with "Invalid frame header". data-transports="polling,websocket"
-    // turns the upgrade on where the server supports it.
-    transports: (data.transports || "polling").split(","),
+    // A websocket first: one connection stays with one of the server's worker processes, which
+    // keep Engine.IO sessions in memory. Long-polling (a series of requests) is the fallback for
+    // networks that block websockets; it is reliable only with a single Rasa worker (README).
+    transports: (data.transports || "websocket,polling").split(","),
   };
   var MAX_INPUT = 500;
   var MAX_PHOTO_BYTES = 8 * 1024 * 1024;
@@ -382,7 +382,11 @@
 
   function connect() {
     setStatus("connecting");
-    socket = window.io(cfg.server, { path: cfg.socketPath, transports: cfg.transports });
+    socket = window.io(cfg.server, {
+      path: cfg.socketPath,
+      transports: cfg.transports,
+      tryAllTransports: true, // fall back to the next transport when one cannot connect
+    });
     socket.on("connect", function () {
       socket.emit("session_request", { session_id: sessionId });
     });

@@ -1,0 +1,1 @@
+"""Server-runtime concerns: the cross-process lock store and the Sanic worker count."""
