@@ -1,30 +1,36 @@
-"""How long a trainer waits: full training, and from adding an example to talking to the model.
+"""How long a trainer waits: full training, and from adding an example to an answer from it.
 
-Usage: ``python bench/training_speed.py [--skip-eval] [--scenarios full,quick,...]
-[--full-model bot/models/shouhou.tar.gz]`` (``make bench-training`` runs them all). Works in
-a temporary copy of the project, so the real model, data and Rasa cache are untouched. In
-order:
+Usage: ``python bench/training_speed.py [--configs project,before] [--skip-eval]``
+(``make bench-training`` runs both). Each configuration gets its own temporary copy of the
+project (``bot.trainer.sandbox``), so the real model, data and Rasa cache are untouched:
 
-1. ``full``: ``bot.trainer.train --force``, from scratch with ``config.yml`` (what CI and a
+- ``project``: ``config.yml`` as it is (no TensorFlow component);
+- ``before``: ``bench/lean/before.yml`` (DIET, ResponseSelector, TED) copied over the copy's
+  ``config.yml``.
+
+Two scenarios, each run for every configuration before the next scenario starts, so that
+both configurations meet a similar machine:
+
+1. ``full``: ``bot.trainer.train --force``, every component from scratch (what CI and a
    release do).
-2. ``full, cached``: one example added to ``fault_battery``, then ``bot.trainer.train``: Rasa's
-   cache reuses what the change does not reach (the dialogue policies).
-3. ``quick``: one more example, ``bot.trainer.train --quick`` (``QUICK_EPOCHS``).
-4. ``quick, cached``: one more example, quick again: the quick pipeline's cache is warm.
-5. ``finetune``: one more example, ``rasa train --finetune <full model> --epoch-fraction 0.2``
-   (the ``full`` scenario's model, or ``--full-model``).
+2. ``example added``: one example added to ``fault_battery``, then ``bot.trainer.train`` with
+   Rasa's cache on, as a trainer runs it; then the model is loaded in a fresh process and
+   answers the new example. The trainer's wait is the training plus the loading and answering.
 
-For each it prints the training time, the time to load the model and answer the new example
-(the rest of the wait before the trainer can talk to it), and, unless ``--skip-eval``, the
-held-out intent macro-F1 and entity F1 of the model, so that speed is never bought with
-quality unseen.
+For every model it prints the training time, the time to load it and answer, the predicted
+intent and, unless ``--skip-eval``, the held-out intent macro-F1 and entity F1 (scored after
+all timings), so that speed is never bought with quality unseen. Then the ratios project /
+before of the full training time and of the trainer's wait. The rows and ratios go to
+``reports/bench/training_speed.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -35,27 +41,20 @@ sys.path.insert(0, str(ROOT))
 
 from bot.trainer.sandbox import copy_project, run  # noqa: E402
 
-EXAMPLES = [
-    "充满电用半天就没电了呀",
-    "电池掉电比以前快了好多",
-    "一晚上待机掉了百分之三十的电",
-    "电池不耐用，一天要充三次",
-]
-SCENARIOS = ("full", "full cached", "quick", "quick cached", "finetune")
-FINETUNE_FRACTION = 0.2
-FINETUNE = [
-    "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml",
-    "--data", "bot/data/nlu", "bot/data/rules", "bot/data/stories",
-    "--out", "bot/models", "--fixed-model-name", "shouhou",
-    "--epoch-fraction", str(FINETUNE_FRACTION),
-]  # fmt: skip
+CONFIGS = {"project": ROOT / "config.yml", "before": ROOT / "bench" / "lean" / "before.yml"}
+# The example a trainer adds, and the intent it belongs to.
+EXAMPLE = "充满电用半天就没电了呀"
+INTENT = "fault_battery"
+TRAIN = ["-m", "bot.trainer.train"]
+SCENARIOS = {"full": [*TRAIN, "--force"], "example added": TRAIN}
+TIMEOUT = 3600  # seconds for one training
 
 
 def add_example(project: Path, text: str) -> None:
     """Add one training example to ``fault_battery`` the way a trainer would."""
     from bot.trainer.nlu_files import append_examples
 
-    append_examples(project / "bot" / "data" / "nlu" / "faults.yml", "fault_battery", [text])
+    append_examples(project / "bot" / "data" / "nlu" / "faults.yml", INTENT, [text])
 
 
 def load_and_answer(project: Path, model: Path, text: str) -> tuple[float, str]:
@@ -86,93 +85,125 @@ def heldout_scores(model: Path, out: Path) -> dict[str, float]:
     return {"intent_macro_f1": summary["intent_macro_f1"], "entity_f1": summary["entity_f1"]}
 
 
-def scenario(
-    project: Path, name: str, command: list[str], text: str | None, evaluate_model: bool
-) -> dict[str, Any]:
-    """Add ``text`` (if any), train with ``command``, load and answer; one result row."""
-    if text:
-        add_example(project, text)
-    print(f"\n== {name}: {' '.join(command[-4:])}", flush=True)
-    result = run(project, command)
-    seconds, code, output = result.seconds, result.returncode, result.output
-    row: dict[str, Any] = {"scenario": name, "train_s": round(seconds, 1), "ok": code == 0}
-    print(f"trained in {seconds:.0f} s, exit code {code}", flush=True)
-    if code != 0:
-        row["error"] = output[-1500:]
-        print(output[-1500:], flush=True)
+def prepare(folder: Path, config: str) -> Path:
+    """A copy of the project in ``folder`` whose ``config.yml`` is configuration ``config``."""
+    project = copy_project(folder)
+    shutil.copy2(CONFIGS[config], project / "config.yml")
+    return project
+
+
+def measure(project: Path, config: str, scenario: str) -> dict[str, Any]:
+    """Run one scenario in ``project``: train, keep the model, load it and answer."""
+    if scenario == "example added":
+        add_example(project, EXAMPLE)
+    command = SCENARIOS[scenario]
+    print(f"\n== {config}, {scenario}: {' '.join(command[1:])}", flush=True)
+    row: dict[str, Any] = {"config": config, "scenario": scenario, "ok": False}
+    # The copy's own Rasa cache, whatever this process's environment says.
+    env = {"RASA_CACHE_DIRECTORY": str(project / ".rasa" / "cache")}
+    try:
+        result = run(project, command, timeout=TIMEOUT, env=env)
+    except subprocess.TimeoutExpired:
+        row["error"] = f"training ran longer than {TIMEOUT} s"
+        print(row["error"], flush=True)
         return row
-    model = project / "bot" / "models" / "shouhou.tar.gz"
-    kept = project / "bot" / "models" / f"{name.replace(' ', '_').replace(',', '')}.tar.gz"
-    shutil.copy2(model, kept)
-    load_s, intent = load_and_answer(project, kept, text or EXAMPLES[0])
-    row.update(load_s=round(load_s, 1), wait_s=round(seconds + load_s, 1), answer=intent)
-    if evaluate_model:
-        row.update(heldout_scores(kept, project / "reports" / name.replace(" ", "_")))
+    row["train_s"] = round(result.seconds, 1)
+    print(f"trained in {result.seconds:.0f} s, exit code {result.returncode}", flush=True)
+    if result.returncode != 0:
+        row["error"] = result.output[-1500:]
+        print(row["error"], flush=True)
+        return row
+    models = project / "bot" / "models"
+    kept = models / f"{scenario.replace(' ', '_')}.tar.gz"
+    shutil.copy2(models / "shouhou.tar.gz", kept)
+    load_s, intent = load_and_answer(project, kept, EXAMPLE)
+    row.update(
+        ok=not math.isnan(load_s),
+        model=str(kept),
+        load_s=round(load_s, 1),
+        wait_s=round(result.seconds + load_s, 1),
+        answer=intent,
+    )
     print(json.dumps(row, ensure_ascii=False), flush=True)
     return row
 
 
+def ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """The ratios project / before: full training time, trainer's wait (where both ran)."""
+    found = {(r["config"], r["scenario"]): r for r in rows if r["ok"]}
+    wanted = {"full_train": ("full", "train_s"), "trainer_wait": ("example added", "wait_s")}
+    result = {}
+    for name, (scenario, key) in wanted.items():
+        project, before = found.get(("project", scenario)), found.get(("before", scenario))
+        if project and before:
+            result[name] = round(project[key] / before[key], 3)
+    return result
+
+
+def _number(row: dict[str, Any], key: str, digits: int) -> str:
+    value = row.get(key)
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def print_table(rows: list[dict[str, Any]], found: dict[str, float]) -> None:
+    """The rows as a table, then the ratios."""
+    print(f"\n{'config':<9}{'scenario':<15}{'train s':>8}{'load s':>8}{'wait s':>8}  ", end="")
+    print(f"{'answer':<15}{'intent F1':>10}{'entity F1':>10}")
+    for row in rows:
+        print(f"{row['config']:<9}{row['scenario']:<15}", end="")
+        if "train_s" not in row or "load_s" not in row:
+            print(f"  failed: {row.get('error', row.get('answer', ''))[-160:]!r}")
+            continue
+        print(
+            f"{_number(row, 'train_s', 0):>8}{_number(row, 'load_s', 0):>8}"
+            f"{_number(row, 'wait_s', 0):>8}  {row['answer'][:14]:<15}"
+            f"{_number(row, 'intent_macro_f1', 3):>10}{_number(row, 'entity_f1', 3):>10}"
+        )
+    labels = {"full_train": "full training", "trainer_wait": "trainer's wait (example added)"}
+    for name, value in found.items():
+        print(f"project / before, {labels[name]}: {value:.2f}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run every scenario; print a table; write the JSON."""
+    """Run every scenario for every configuration; print a table; write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-eval", action="store_true", help="no held-out scores")
     parser.add_argument("--out", type=Path, default=ROOT / "reports/bench/training_speed.json")
     parser.add_argument(
-        "--scenarios",
-        default=",".join(SCENARIOS),
-        help=f"comma-separated, in this order: {','.join(SCENARIOS)}",
-    )
-    parser.add_argument(
-        "--full-model",
-        type=Path,
-        help="the full model to fine-tune when the 'full' scenario is not run",
+        "--configs",
+        default=",".join(CONFIGS),
+        help=f"comma-separated, of: {','.join(CONFIGS)}",
     )
     args = parser.parse_args(argv)
-    wanted = [s.strip() for s in args.scenarios.split(",") if s.strip()]
-    unknown = set(wanted) - set(SCENARIOS)
-    if unknown:
-        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
-    if "finetune" in wanted and "full" not in wanted and not args.full_model:
-        parser.error("finetune needs the 'full' scenario or --full-model")
-    evaluate_model = not args.skip_eval
-    rows = []
+    wanted = list(dict.fromkeys(c.strip() for c in args.configs.split(",") if c.strip()))
+    unknown = [c for c in wanted if c not in CONFIGS]
+    if unknown or not wanted:
+        known = ", ".join(CONFIGS)
+        parser.error(f"unknown or no configurations: {', '.join(unknown)} (known: {known})")
+    rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="shouhou-bench-") as tmp:
-        project = copy_project(Path(tmp))
-        models = project / "bot" / "models"
-        train = ["-m", "bot.trainer.train"]
-        commands = {
-            "full": ([*train, "--force"], None),
-            "full cached": (train, EXAMPLES[0]),
-            "quick": ([*train, "--quick"], EXAMPLES[1]),
-            "quick cached": ([*train, "--quick"], EXAMPLES[2]),
-        }
-        full_model = models / "full.tar.gz"
-        if args.full_model:
-            shutil.copy2(args.full_model, full_model)
-        for name in wanted:
-            if name == "finetune":
-                add_example(project, EXAMPLES[3])
-                command = [*FINETUNE, "--finetune", str(full_model)]
-                rows.append(scenario(project, name, command, None, evaluate_model))
-            else:
-                command, text = commands[name]
-                rows.append(scenario(project, name, command, text, evaluate_model))
-    print(f"\n{'scenario':<14}{'train s':>9}{'load s':>8}{'wait s':>8}  {'answer':<16}", end="")
-    print(f"{'intent F1':>10}{'entity F1':>10}")
-    for row in rows:
-        if not row["ok"]:
-            print(f"{row['scenario']:<14}  failed: {row['error'][-160:]!r}")
-            continue
-        print(
-            f"{row['scenario']:<14}{row['train_s']:>9.0f}{row['load_s']:>8.0f}"
-            f"{row['wait_s']:>8.0f}  {row['answer']:<16}"
-            f"{row.get('intent_macro_f1', float('nan')):>10.3f}"
-            f"{row.get('entity_f1', float('nan')):>10.3f}"
-        )
+        projects = {config: prepare(Path(tmp) / config, config) for config in wanted}
+        for scenario in SCENARIOS:
+            for config in wanted:
+                rows.append(measure(projects[config], config, scenario))
+        if not args.skip_eval:
+            for row in rows:
+                if row.get("model"):
+                    name = f"{row['config']}_{row['scenario'].replace(' ', '_')}"
+                    try:
+                        row.update(heldout_scores(Path(row["model"]), Path(tmp) / name))
+                    except (subprocess.CalledProcessError, RuntimeError) as exc:
+                        row["eval_error"] = str(exc)
+                        print(f"held-out scores of {name} failed: {exc}", flush=True)
+        for row in rows:
+            row.pop("model", None)
+    found = ratios(rows)
+    print_table(rows, found)
+    report = {"example": EXAMPLE, "intent": INTENT, "rows": rows, "ratios": found}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
+    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwritten: {args.out}")
-    return 0
+    return 0 if all(row["ok"] for row in rows) else 1
 
 
 if __name__ == "__main__":

@@ -353,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         print("提示：还没有自助建议（--tips），可以之后在 faults.yml 的 self_help 里补充。")
     if not new.questions:
         print("提示：还没有追问问题（--questions），描述太短时将问通用问题。")
-    print("下一步：make validate，然后 make train-quick 并用 make shell 试一试。")
+    print("下一步：make validate，然后 make train（约一分钟）并用 make shell 试一试。")
     return 0
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
 
-# Caches, installed packages, trained models and what training derives from its inputs.
+# Caches, installed packages, trained models and what training derived from its inputs (the
+# retired quick mode wrote bot/models/config.quick.yml; a stale one is not copied).
 IGNORED = ("__pycache__", "node_modules", "*.tar.gz", "*.fingerprint", "config.quick.yml")
 # The files next to bot/ that training reads.
 TOP_FILES = ("config.yml", "domain.yml")

@@ -1,9 +1,10 @@
 """A new fault needs no Python: scaffold it in a copy of the project, train, open a ticket.
 
 The copy gets ``指纹识别问题`` through ``python -m bot.trainer.new_fault`` exactly as a trainer
-would add it; only YAML files may change. The copy then passes ``bot.trainer.validate``, trains
-a quick model, and the conversation test the scaffold wrote is held against that model and
-the copy's own action server, ending with a ticket whose category is ``fingerprint``.
+would add it; only YAML files may change. The copy then passes ``bot.trainer.validate``, is
+trained with ``bot.trainer.train`` (what ``make train`` runs), and the conversation test the
+scaffold wrote is held against that model and the copy's own action server, ending with a
+ticket whose category is ``fingerprint``.
 """
 
 from __future__ import annotations
@@ -109,8 +110,8 @@ def test_the_project_with_the_new_fault_validates(
 
 
 @pytest.fixture(scope="module")
-def quick_model(project: Path, scaffolded: dict[str, list[str]]) -> Path:
-    result = run(project, ["-m", "bot.trainer.train", "--quick"], timeout=1800)
+def trained_model(project: Path, scaffolded: dict[str, list[str]]) -> Path:
+    result = run(project, ["-m", "bot.trainer.train"], timeout=1800)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     model = project / "bot" / "models" / "shouhou.tar.gz"
     assert model.exists()
@@ -129,7 +130,7 @@ def copy_action_server(project: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def test_a_conversation_opens_a_ticket_with_the_new_fault(
-    project: Path, quick_model: Path, copy_action_server: str
+    project: Path, trained_model: Path, copy_action_server: str
 ) -> None:
     ticket_db, webhook = copy_action_server.split("|")
     dialogues = project / "tests" / "conversations" / "dialogues" / "faults.yml"
@@ -139,7 +140,7 @@ def test_a_conversation_opens_a_ticket_with_the_new_fault(
     case["turns"][0]["says"] = [TIP]  # the tip comes from the copy's catalogue
     loop = asyncio.new_event_loop()
     try:
-        agent = loop.run_until_complete(_load(quick_model, webhook))
+        agent = loop.run_until_complete(_load(trained_model, webhook))
         run_dialogue(case, Conversation(agent, loop, "fingerprint-e2e"), ticket_db)
     finally:
         loop.close()

@@ -18,7 +18,7 @@ FILES = {
     "bot/console/node_modules/left-pad/index.js": "",
     "bot/models/shouhou.tar.gz": "",
     "bot/models/shouhou.fingerprint": "{}",
-    "bot/models/config.quick.yml": "pipeline: []\n",
+    "bot/models/config.quick.yml": "pipeline: []\n",  # left by the retired quick mode
     "bot/models/README.md": "models land here\n",
     "config.yml": "pipeline: []\n",
     "domain.yml": "intents: []\n",

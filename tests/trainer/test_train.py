@@ -1,47 +1,18 @@
-"""Training modes, the quick configuration and when a trained model counts as current."""
+"""When a trained model counts as current, and the ``rasa train`` command."""
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from bot.trainer import paths, train
-from bot.trainer.train import QUICK_EPOCHS, model_is_current, quick_config, rasa_command
-
-
-def _config() -> dict[str, Any]:
-    config: dict[str, Any] = yaml.safe_load(paths.CONFIG.read_text(encoding="utf-8"))
-    return config
-
-
-def _epochs(config: dict[str, Any]) -> dict[str, int]:
-    items = [*config["pipeline"], *config["policies"]]
-    return {i["name"]: i["epochs"] for i in items if i["name"] in QUICK_EPOCHS}
-
-
-def _without_epochs(config: dict[str, Any]) -> dict[str, Any]:
-    stripped = copy.deepcopy(config)
-    for item in [*stripped["pipeline"], *stripped["policies"]]:
-        if item["name"] in QUICK_EPOCHS:
-            del item["epochs"]
-    return stripped
-
-
-def test_quick_config_changes_only_the_epochs() -> None:
-    config = _config()
-    original = copy.deepcopy(config)
-    quick = quick_config(config)
-    assert config == original  # the input is not modified
-    assert _epochs(quick) == QUICK_EPOCHS
-    assert all(QUICK_EPOCHS[name] < epochs for name, epochs in _epochs(config).items())
-    assert _without_epochs(quick) == _without_epochs(config)
+from bot.trainer.train import model_is_current, rasa_command
 
 
 @pytest.fixture
@@ -57,32 +28,36 @@ def model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return data
 
 
-def _record(mode: str) -> None:
-    record = {"inputs": train.fingerprint(train.input_files()), "mode": mode, "seconds": 1.0}
+def _record(**extra: Any) -> None:
+    record = {"inputs": train.fingerprint(train.input_files()), "seconds": 1.0, **extra}
     paths.FINGERPRINT_FILE.write_text(json.dumps(record) + "\n")
 
 
-def test_a_full_model_serves_both_modes(model: Path) -> None:
-    _record("full")
-    assert model_is_current("full") and model_is_current("quick")
+def test_a_model_of_the_current_inputs_is_current(model: Path) -> None:
+    _record()
+    assert model_is_current()
 
 
-def test_a_quick_model_serves_only_the_quick_mode(model: Path) -> None:
-    _record("quick")
-    assert model_is_current("quick")
-    assert not model_is_current("full")
+def test_a_full_model_recorded_by_the_old_code_is_current(model: Path) -> None:
+    _record(mode="full")
+    assert model_is_current()
 
 
-def test_changed_inputs_serve_nothing(model: Path) -> None:
-    _record("full")
+def test_a_quick_model_from_before_is_not_current(model: Path) -> None:
+    _record(mode="quick")
+    assert not model_is_current()
+
+
+def test_changed_inputs_make_the_model_stale(model: Path) -> None:
+    _record()
     model.write_text("intents: [greet, goodbye]\n", encoding="utf-8")
-    assert not model_is_current("full") and not model_is_current("quick")
+    assert not model_is_current()
 
 
-def test_no_model_serves_nothing(model: Path) -> None:
-    _record("full")
+def test_no_model_is_not_current(model: Path) -> None:
+    _record()
     paths.MODEL_FILE.unlink()
-    assert not model_is_current("full") and not model_is_current("quick")
+    assert not model_is_current()
 
 
 @pytest.mark.parametrize(
@@ -95,15 +70,15 @@ def test_no_model_serves_nothing(model: Path) -> None:
         "3f2a9c0d5b7e\n",
     ],
 )
-def test_a_corrupt_or_old_fingerprint_file_serves_nothing(model: Path, content: str) -> None:
+def test_a_corrupt_or_old_fingerprint_file_is_not_current(model: Path, content: str) -> None:
     paths.FINGERPRINT_FILE.write_text(content)
     assert train.recorded() == {}
-    assert not model_is_current("full") and not model_is_current("quick")
+    assert not model_is_current()
 
 
-def test_an_old_plain_text_digest_of_the_same_inputs_serves_nothing(model: Path) -> None:
+def test_an_old_plain_text_digest_of_the_same_inputs_is_not_current(model: Path) -> None:
     paths.FINGERPRINT_FILE.write_text(train.fingerprint(train.input_files()) + "\n")
-    assert not model_is_current("quick")
+    assert not model_is_current()
 
 
 def test_fingerprint_covers_paths_and_contents(tmp_path: Path) -> None:
@@ -126,34 +101,76 @@ def test_input_files_are_the_model_inputs() -> None:
     assert not [f for f in files if "__pycache__" in f.parts]
 
 
-@pytest.fixture
-def quick_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Where ``rasa_command`` writes the quick configuration (never bot/models)."""
-    target = tmp_path / "config.quick.yml"
-    write = train.write_quick_config
-    monkeypatch.setattr(train, "write_quick_config", lambda: write(target))
-    return target
-
-
 def _option(command: list[str], name: str) -> str:
     return command[command.index(name) + 1]
 
 
-def test_rasa_command_full(quick_file: Path) -> None:
-    command = rasa_command("full", force=False)
+def test_rasa_command_trains_config_yml() -> None:
+    command = rasa_command(force=False)
     assert command[:4] == [sys.executable, "-m", "rasa", "train"]
     assert _option(command, "--config") == str(paths.CONFIG)
+    assert _option(command, "--domain") == str(paths.DOMAIN)
+    data = command[command.index("--data") + 1 : command.index("--out")]
+    assert data == [str(p) for p in paths.TRAINING_DATA]
+    assert _option(command, "--out") == str(paths.MODELS_DIR)
     assert _option(command, "--fixed-model-name") == paths.MODEL_NAME
     assert "--force" not in command
-    assert not quick_file.exists()
-    assert rasa_command("full", force=True)[-1] == "--force"
+    assert rasa_command(force=True) == [*command, "--force"]
 
 
-def test_rasa_command_quick(quick_file: Path) -> None:
-    command = rasa_command("quick", force=False)
-    assert _option(command, "--config") == str(quick_file)
-    assert "--force" not in command
-    text = quick_file.read_text(encoding="utf-8")
-    assert text.startswith("# Generated from config.yml")
-    assert yaml.safe_load(text) == quick_config(_config())
-    assert rasa_command("quick", force=True).count("--force") == 1
+@pytest.fixture
+def trainer(model: Path, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """``subprocess.run`` replaced by a recorder that succeeds; the commands it was given."""
+    calls: list[list[str]] = []
+
+    def recording_run(command: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+        calls.append(command)
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(train.subprocess, "run", recording_run)
+    return calls
+
+
+def test_train_skips_a_current_model(trainer: list[list[str]]) -> None:
+    _record()
+    assert train.train() == 0
+    assert trainer == []
+
+
+def test_train_replaces_a_quick_model_and_records_the_new_one(
+    trainer: list[list[str]],
+) -> None:
+    _record(mode="quick")
+    assert train.main(["--check"]) == 1  # a training is needed
+    assert trainer == []
+    assert train.main([]) == 0
+    assert trainer == [rasa_command(force=False)]
+    record = train.recorded()
+    assert record["inputs"] == train.fingerprint(train.input_files())
+    assert "mode" not in record
+    assert model_is_current()
+    assert train.main(["--check"]) == 0
+
+
+def test_force_trains_even_a_current_model(trainer: list[list[str]]) -> None:
+    _record()
+    assert train.main(["--force"]) == 0
+    assert trainer == [rasa_command(force=True)]
+
+
+def test_a_failed_training_records_nothing(model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _record(mode="quick")
+    before = paths.FINGERPRINT_FILE.read_text()
+    monkeypatch.setattr(
+        train.subprocess, "run", lambda command, **_: subprocess.CompletedProcess(command, 2)
+    )
+    assert train.train() == 2
+    assert paths.FINGERPRINT_FILE.read_text() == before
+    assert not model_is_current()
+
+
+def test_the_quick_mode_is_gone(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        train.main(["--quick"])
+    assert exited.value.code == 2
+    assert "unrecognized arguments: --quick" in capsys.readouterr().err
