@@ -28,11 +28,12 @@ def register_channels() -> None:
 
 
 def install_engine_speedups() -> None:
-    """Validate action-server responses with a validator built once; events by name (issue 14)."""
-    from bot.runtime import action_schema, event_types
+    """Action responses validated once, events by name, SQLite trackers in WAL (issue 14)."""
+    from bot.runtime import action_schema, event_types, sqlite_tracker
 
     action_schema.install()
     event_types.install()
+    sqlite_tracker.install()
 
 
 def settle_workers() -> None:

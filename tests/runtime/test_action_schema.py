@@ -298,9 +298,18 @@ def test_a_custom_action_runs_with_the_installed_validator(
 
 
 def test_bot_serve_installs_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import Event
+
     from bot import serve
+    from bot.runtime import event_types, sqlite_tracker
 
     monkeypatch.setattr(RemoteAction, "_validate_action_result", STOCK_VALIDATE)
+    # The other speed-ups bot.serve installs, put back afterwards too.
+    monkeypatch.setattr(Event, "resolve_by_type", staticmethod(event_types.STOCK_RESOLVE))
+    monkeypatch.setattr(SQLTrackerStore, "__init__", sqlite_tracker.STOCK_INIT)
     assert not installed()
     serve.install_engine_speedups()
     assert installed()
+    assert event_types.installed()
+    assert sqlite_tracker.installed()
