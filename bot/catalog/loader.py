@@ -226,7 +226,14 @@ def load_catalogue(directory: Path | str | None = None, fresh: bool = False) -> 
     folder = Path(directory) if directory else CATALOG_DIR
     if fresh:
         _load_cached.cache_clear()
-    return _load_cached(folder.resolve())
+        _resolved.cache_clear()
+    return _load_cached(_resolved(folder))
+
+
+@lru_cache(maxsize=32)
+def _resolved(folder: Path) -> Path:
+    """``folder.resolve()``, once: actions ask for the catalogue on every call."""
+    return folder.resolve()
 
 
 @lru_cache(maxsize=8)
