@@ -9,9 +9,9 @@ RASA := $(PY) -m rasa
 STAMP := .venv/.installed
 TRAIN_DATA := bot/data/nlu bot/data/rules bot/data/stories
 
-.PHONY: help setup run train train-force train-quick shell lint format types validate test \
+.PHONY: help setup run train train-force shell lint format types validate test \
         test-fast test-stories eval lock migrate clean new-fault inbox inbox-import bench-training \
-        bench-nlu
+        bench-nlu bench-load bench-startup bench-validation bench-tracker bench-pipeline
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -35,12 +35,8 @@ $(CHROMIUM):
 
 setup: $(STAMP) $(WEB_STAMP) ## Create .venv, install the pinned dependencies and the widget's client
 
-# QUICK=1 (e.g. `make shell QUICK=1`) trains with fewer epochs: for trying out new examples.
-train: $(STAMP) ## Train the model if config, domain or bot/data changed (QUICK=1: fewer epochs)
-	$(PY) -m bot.trainer.train $(if $(QUICK),--quick)
-
-train-quick: $(STAMP) ## Train a quick model (fewer epochs) to try out new training data
-	$(PY) -m bot.trainer.train --quick
+train: $(STAMP) ## Train the model if config, domain or bot/data changed (about a minute)
+	$(PY) -m bot.trainer.train
 
 train-force: $(STAMP) ## Train the model even if it is current
 	$(PY) -m bot.trainer.train --force
@@ -83,12 +79,30 @@ inbox: $(STAMP) ## Export fallbacks, low-confidence and handed-over messages to 
 inbox-import: $(STAMP) ## Add the examples annotated in reports/inbox.csv to the NLU files
 	$(PY) -m bot.trainer.inbox import "$(INBOX)"
 
-bench-training: $(STAMP) ## Measure full, cached, quick and fine-tuned training (bench/)
-	$(PY) bench/training_speed.py
+# make bench-training CONFIGS=project ARGS=--skip-eval: see bench/training_speed.py --help.
+bench-training: $(STAMP) ## Full training, and the wait from an added example to an answer: project vs before (bench/)
+	$(PY) bench/training_speed.py $(if $(CONFIGS),--configs $(CONFIGS)) $(ARGS)
+
+# make bench-pipeline VARIANTS=project,no-crf: see bench/pipeline_dev.py --help.
+bench-pipeline: $(STAMP) ## Pipeline variants on a dev split of the training data: project vs before (bench/)
+	$(PY) bench/pipeline_dev.py $(if $(VARIANTS),--variants $(VARIANTS))
 
 # make bench-nlu EVAL=develop CONFIGS=project,bench/smp2017/ngram14_c100.yml: choose on develop.
 bench-nlu: $(STAMP) ## Intent benchmark SMP2017-ECDT: project vs stock Rasa on the test split (bench/)
 	$(PY) bench/nlu_benchmark.py $(if $(EVAL),--eval $(EVAL)) $(if $(CONFIGS),--configs $(CONFIGS))
+
+# make bench-load CONFIGS=project ARGS="--owners 16 --duration 120": see bench/load.py --help.
+bench-load: train ## Simulated owners doing intakes over REST: project vs stock Rasa (bench/)
+	$(PY) bench/load.py $(if $(CONFIGS),--configs $(CONFIGS)) $(ARGS)
+
+bench-startup: train ## First REST answer after start, Rasa RSS after 1,000 turns: project vs stock (bench/)
+	$(PY) bench/startup.py $(if $(CONFIGS),--configs $(CONFIGS)) $(ARGS)
+
+bench-validation: $(STAMP) ## Action-response validation: Rasa's per-call schema check vs built once (bench/)
+	$(PY) bench/action_validation.py
+
+bench-tracker: train ## Turn 5 vs turn 200 of one conversation, then after a new session (bench/)
+	$(PY) bench/tracker_growth.py
 
 test: $(CHROMIUM) $(WEB_STAMP) lint validate train ## Everything CI runs: lint, types, data validation, training, pytest
 	$(PY) -m pytest

@@ -1,0 +1,126 @@
+"""bench/startup.py and bench/stack.py: the pure pieces, and one tiny real run."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bench import stack, startup
+
+
+def test_latency_in_milliseconds_with_percentiles():
+    summary = stack.latency_ms([0.001 * n for n in range(1, 101)])
+    assert summary == {"p50": 50.5, "p95": 95.0, "p99": 99.0, "mean": 50.5, "max": 100.0}
+    assert stack.latency_ms([])["p95"] is None
+
+
+def test_stock_digest_follows_config_and_epochs(tmp_path: Path):
+    config = tmp_path / "config.yml"
+    config.write_text(stack.STOCK_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    first = stack.stock_digest(40, config)
+    assert stack.stock_digest(40, config) == first
+    assert stack.stock_digest(41, config) != first
+    config.write_text(config.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert stack.stock_digest(40, config) != first
+
+
+def test_stock_config_is_rasas_default_with_jieba():
+    import yaml
+
+    config = yaml.safe_load(stack.STOCK_CONFIG.read_text(encoding="utf-8"))
+    names = [c["name"] for c in config["pipeline"]]
+    assert names == [
+        "JiebaTokenizer",
+        "RegexFeaturizer",
+        "LexicalSyntacticFeaturizer",
+        "CountVectorsFeaturizer",
+        "CountVectorsFeaturizer",
+        "DIETClassifier",
+        "EntitySynonymMapper",
+        "ResponseSelector",
+        "FallbackClassifier",
+    ]
+    policies = [p["name"] for p in config["policies"]]
+    assert policies == ["MemoizationPolicy", "RulePolicy", "UnexpecTEDIntentPolicy", "TEDPolicy"]
+    assert config["language"] == "zh"
+
+
+def test_run_endpoints_move_var_files_and_point_at_the_action_port(tmp_path: Path):
+    source = {
+        "action_endpoint": {"url": "http://localhost:5055/webhook"},
+        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": "var/tracker.db"},
+        "lock_store": {"type": "bot.runtime.lock_store.SQLiteLockStore"},
+    }
+    derived = stack.run_endpoints(source, 4321, tmp_path / "var")
+    assert derived["action_endpoint"]["url"] == "http://localhost:4321/webhook"
+    assert derived["tracker_store"]["db"] == str(tmp_path / "var" / "tracker.db")
+    assert derived["lock_store"] == source["lock_store"]
+    assert source["tracker_store"]["db"] == "var/tracker.db"  # the source is left alone
+
+
+def test_process_tree_and_roles():
+    assert stack.parent_of("42 (python -m x) S 7 42 42 0") == 7
+    parent = {10: 1, 11: 10, 12: 10, 13: 12, 14: 13, 20: 1}
+    tree = stack.descendants(10, parent)
+    assert tree == [10, 11, 12, 13, 14]
+    commands = {
+        10: "bash ./scripts/run.sh",
+        11: ".venv/bin/python -m rasa_sdk --actions bot.actions",
+        12: ".venv/bin/python -m bot.serve run --model m",
+        13: ".venv/bin/python -c from multiprocessing.spawn import spawn_main",
+        14: ".venv/bin/python -c worker",
+    }
+    assert stack.roles(tree, parent, commands) == {
+        10: "script",
+        11: "actions",
+        12: "rasa",
+        13: "rasa",
+        14: "rasa",
+    }
+
+
+def test_memory_of_this_process_from_proc():
+    status = Path(f"/proc/{os.getpid()}/status").read_text()
+    assert (stack.memory_kb(status, "VmRSS") or 0) > 1000
+    assert stack.memory_kb("Rss:  12 kB\nPss:   7 kB\n", "Pss") == 7
+    assert stack.memory_kb("", "Pss") is None
+
+
+def test_configs_are_checked():
+    assert stack.parse_configs(" stock , project") == ["stock", "project"]
+    for bad in ("", "project,project", "tf"):
+        with pytest.raises(ValueError):
+            stack.parse_configs(bad)
+
+
+def test_targets_of_a_result():
+    rasa = {"rss_total_mb": 1500.0, "rss_max_mb": 600.0, "pss_total_mb": 1100.0}
+    result = {"start_s": {"median": 9.0, "each": [9.0]}, "memory_after_turns": {"rasa": rasa}}
+    assert startup.targets(result) == {
+        "cold_start": True,
+        "rasa_rss_per_process": True,
+        "rasa_pss_total": False,
+    }
+    assert set(startup.targets({"error": "x"}).values()) == {None}
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_tiny_run_starts_answers_and_measures_memory(trained_model, tmp_path: Path):
+    out = tmp_path / "startup.json"
+    assert startup.main(["--quick", "--configs", "project", "--out", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    result = report["configurations"]["project"]
+    assert result["start_s"]["median"] > 0 and len(result["start_s"]["each"]) == 1
+    assert result["turns"]["turns"] >= 10 and result["turns"]["intakes_completed"] >= 1
+    assert result["turns"]["tickets"]["expected"] == result["turns"]["tickets"]["found"]
+    memory = result["memory_after_turns"]
+    assert memory["rasa"]["count"] >= 1 and memory["actions"]["count"] >= 1
+    assert memory["rasa"]["rss_total_mb"] >= memory["rasa"]["rss_max_mb"] > 50
+    assert any("bot.serve" in p["command"] for p in memory["rasa"]["processes"])
+    # The stack was stopped: none of its processes is left.
+    pids = [p["pid"] for role in ("rasa", "actions") for p in memory[role]["processes"]]
+    assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
