@@ -71,17 +71,23 @@ def read_user_dictionary(path: Path) -> tuple[str, ...]:
     return tuple(words)
 
 
-@lru_cache(maxsize=4)
-def get_segmenter(words: tuple[str, ...]) -> Any:
+def get_segmenter(words: Iterable[str]) -> Any:
     """Return a dedicated ``jieba.Tokenizer`` with ``words`` added (cached per word set).
 
-    A dedicated instance keeps the catalogue words out of jieba's global tokenizer.
+    A dedicated instance keeps the catalogue words out of jieba's global tokenizer. Words with
+    a space cannot be jieba words and are left out, also from the cache key: the tokenizer
+    (which reads its user dictionary, written without them) and the device ruler (which has
+    them) share one instance instead of loading jieba's dictionary twice.
     """
+    return _segmenter(tuple(word for word in words if " " not in word))
+
+
+@lru_cache(maxsize=4)
+def _segmenter(words: tuple[str, ...]) -> Any:
     segmenter = jieba.Tokenizer()
     segmenter.initialize()
     for word in words:
-        if " " not in word:
-            segmenter.add_word(word, freq=USER_WORD_FREQ)
+        segmenter.add_word(word, freq=USER_WORD_FREQ)
     logger.debug("jieba segmenter ready with %d user words", len(words))
     return segmenter
 

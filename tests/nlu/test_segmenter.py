@@ -64,3 +64,10 @@ def test_user_words_do_not_leak_into_the_global_jieba():
 
     get_segmenter(("一加Ace3Pro",))
     assert "一加Ace3Pro" not in jieba.lcut("一加Ace3Pro")
+
+
+def test_the_tokenizer_and_the_ruler_share_one_segmenter():
+    words = tuple(catalogue_words(load_catalogue()))
+    without_spaces = tuple(w for w in words if " " not in w)
+    assert len(without_spaces) < len(words)  # the catalogue has spaced names ("OnePlus 12")
+    assert get_segmenter(words) is get_segmenter(without_spaces)
