@@ -47,8 +47,6 @@ if ((workers > 1)) && [[ -n "${WECHAT_TOKEN:-}" && -z "${WECHAT_REDIS_URL:-}" ]]
   exit 2
 fi
 
-"$PY" -m bot.tickets.cli migrate
-
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -58,12 +56,9 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-# Sanic closes a new connection whose request it has not read within its keep-alive timeout
-# (5 s); in a burst of conversations the action server's loop can be that late, and Rasa then
-# loses the action ("Cannot write to closing transport"). 30 s leaves room.
-SANIC_KEEP_ALIVE_TIMEOUT="${SANIC_KEEP_ALIVE_TIMEOUT:-30}" \
-  "$PY" -m rasa_sdk --actions bot.actions --port "$ACTION_PORT" &
-pids+=($!)
+# Rasa starts first: its imports and model load are most of the start-up, and it does not
+# touch the ticket database until a request comes. The migration runs meanwhile, then the
+# action server, which writes tickets (a failed migration stops everything).
 SANIC_WORKERS="$workers" "$PY" -m bot.serve run \
   --model "$MODEL" \
   --endpoints "$ENDPOINTS" \
@@ -71,9 +66,16 @@ SANIC_WORKERS="$workers" "$PY" -m bot.serve run \
   --port "$RASA_PORT" \
   --cors "*" &
 pids+=($!)
+"$PY" -m bot.tickets.cli migrate
+# Sanic closes a new connection whose request it has not read within its keep-alive timeout
+# (5 s); in a burst of conversations the action server's loop can be that late, and Rasa then
+# loses the action ("Cannot write to closing transport"). 30 s leaves room.
+SANIC_KEEP_ALIVE_TIMEOUT="${SANIC_KEEP_ALIVE_TIMEOUT:-30}" \
+  "$PY" -m rasa_sdk --actions bot.actions --port "$ACTION_PORT" &
+pids+=($!)
 
 echo "action server: http://localhost:$ACTION_PORT/health"
-echo "Rasa server:   http://localhost:$RASA_PORT/ (REST: POST /webhooks/rest/webhook), $workers worker(s), ready in about a minute"
+echo "Rasa server:   http://localhost:$RASA_PORT/ (REST: POST /webhooks/rest/webhook), $workers worker(s), ready in about 15 s"
 echo "web widget:    http://localhost:$RASA_PORT/webhooks/socketio/demo (demo page)"
 echo "agent console: http://localhost:$RASA_PORT/webhooks/console/ (python -m bot.console.cli add-agent)"
 if [[ -n "${WECHAT_TOKEN:-}" ]]; then
