@@ -56,6 +56,7 @@ REMOVED_COMPONENTS = (
     "ResponseSelector",
     "RegexFeaturizer",
     "RegexEntityExtractor",
+    "bot.nlu.service_keywords.ServiceKeywordPatterns",
     "CRFEntityExtractor",
     "bot.nlu.device_ruler.DeviceEntityRuler",
     "bot.nlu.date_extractor.ChineseDateExtractor",
