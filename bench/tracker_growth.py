@@ -42,7 +42,7 @@ from rasa.utils.common import configure_logging_and_warnings  # noqa: E402
 from rasa.utils.endpoints import EndpointConfig  # noqa: E402
 from rasa.utils.log_utils import configure_structlog  # noqa: E402
 
-from bot.runtime.action_schema import install  # noqa: E402
+from bot.serve import install_engine_speedups  # noqa: E402
 from bot.tickets.migrate import upgrade  # noqa: E402
 from tests.conftest import running_action_server  # noqa: E402
 
@@ -141,7 +141,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     shutil.copy(args.model, model)
     tickets = f"sqlite:///{workdir / 'tickets.db'}"
     upgrade(tickets)
-    install()
+    install_engine_speedups()  # as `make run` serves
     runs = []
     with running_action_server(tickets, log_file=workdir / "action-server.log") as url:
         store = CountingStore(dialect="sqlite", db=str(workdir / "tracker.db"))
