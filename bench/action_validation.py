@@ -30,6 +30,7 @@ from rasa_sdk.events import (  # noqa: E402
     FollowupAction,
     SlotSet,
 )
+from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 
 from bot.actions.common import clear_pending, reset_intake  # noqa: E402
 from bot.runtime.action_schema import STOCK_VALIDATE, install, validate_action_result  # noqa: E402
@@ -38,18 +39,10 @@ OUT = ROOT / "reports" / "bench" / "action_validation.json"
 
 
 def message(response: str, **extra: Any) -> dict[str, Any]:
-    """A message as the action server's ``CollectingDispatcher`` sends it."""
-    return {
-        "text": None,
-        "buttons": [],
-        "elements": [],
-        "custom": {},
-        "template": response,
-        "response": response,
-        "image": None,
-        "attachment": None,
-        **extra,
-    }
+    """A message exactly as the action server's ``CollectingDispatcher`` records it."""
+    dispatcher = CollectingDispatcher()
+    dispatcher.utter_message(response=response, **extra)
+    return dispatcher.messages[0]
 
 
 BUTTONS = [

@@ -36,11 +36,10 @@ import itertools
 import random
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +52,10 @@ if str(ROOT) not in sys.path:
 from bench.stack import (  # noqa: E402
     DEFAULT_STOCK_EPOCHS,
     Stack,
-    StackError,
+    compare,
+    finish,
     latency_ms,
-    machine,
     parse_configs,
-    prepare_models,
-    write_report,
 )
 from bot.intake.serial import luhn_valid  # noqa: E402
 from bot.trainer import paths  # noqa: E402
@@ -507,44 +504,34 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     tag = datetime.now().strftime("%H%M%S")
-    configurations: dict[str, dict[str, Any]] = {}
-    started = machine()
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-        work = Path(tmp)
-        for name in args.config_names:
-            print(f"\n== {name}", flush=True)
-            result: dict[str, Any] = {}
-            configurations[name] = result
-            try:
-                model = prepare_models([name], work, args.stock_epochs)[name]
-                result["model"] = model
-                stack = Stack(Path(model["model"]), work / name, workers=args.workers)
-                with stack:
-                    result["start_s"] = round(stack.start(), 1)
-                    print(f"  first REST answer after {result['start_s']} s", flush=True)
-                    result["scenarios"] = run_scenarios(stack, args, script, f"{tag}-{name}")
-                    result["memory_after"] = stack.memory()
-            except (StackError, OSError) as error:
-                print(f"  {name} failed: {error}", flush=True)
-                result["error"] = str(error)
-            result["targets"] = targets(result)
-    print("\n" + table(configurations))
-    for name, result in configurations.items():
-        print(f"{name} targets: {result['targets']}")
-    report = {
-        "benchmark": "load",
-        "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"at_start": started, "at_end": machine()},
-        "options": {
+
+    def measure(name: str, model: Path, folder: Path, result: dict[str, Any]) -> None:
+        stack = Stack(model, folder, workers=args.workers)
+        with stack:
+            result["start_s"] = round(stack.start(), 1)
+            print(f"  first REST answer after {result['start_s']} s", flush=True)
+            result["scenarios"] = run_scenarios(stack, args, script, f"{tag}-{name}")
+            result["memory_after"] = stack.memory()
+
+    configurations, started = compare(
+        args.config_names,
+        prefix="bench-load-",
+        stock_epochs=args.stock_epochs,
+        measure=measure,
+        targets=targets,
+    )
+    return finish(
+        "load",
+        configurations,
+        started=started,
+        table=table(configurations),
+        options={
             k: v for k, v in vars(args).items() if k not in {"out", "config_names", "configs"}
         },
-        "stock_epochs": args.stock_epochs,
-        "targets": TARGETS,
-        "configurations": configurations,
-    }
-    write_report(report, args.out)
-    print(f"\nwritten: {args.out}")
-    return 0 if all("error" not in r for r in configurations.values()) else 1
+        stock_epochs=args.stock_epochs,
+        targets=TARGETS,
+        out=args.out,
+    )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,9 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -489,3 +490,65 @@ def write_report(report: Mapping[str, Any], out: Path) -> None:
     """Write the JSON report."""
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def compare(
+    names: Iterable[str],
+    *,
+    prefix: str,
+    stock_epochs: int,
+    measure: Callable[[str, Path, Path, dict[str, Any]], None],
+    targets: Callable[[dict[str, Any]], Mapping[str, bool | None]],
+    errors: tuple[type[Exception], ...] = (StackError, OSError),
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Measure each configuration in turn, in a temporary folder; return results and machine.
+
+    ``measure(name, model, folder, result)`` fills ``result``; one of ``errors`` is recorded as
+    the configuration's ``error`` (what was measured before it is kept) and the next one runs.
+    """
+    configurations: dict[str, dict[str, Any]] = {}
+    started = machine()
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        work = Path(tmp)
+        for name in names:
+            print(f"\n== {name}", flush=True)
+            result: dict[str, Any] = {}
+            configurations[name] = result
+            try:
+                model = prepare_models([name], work, stock_epochs)[name]
+                result["model"] = model
+                measure(name, Path(model["model"]), work / name, result)
+            except errors as error:
+                print(f"  {name} failed: {error}", flush=True)
+                result["error"] = str(error)
+            result["targets"] = targets(result)
+    return configurations, started
+
+
+def finish(
+    benchmark: str,
+    configurations: dict[str, dict[str, Any]],
+    *,
+    started: dict[str, Any],
+    table: str,
+    options: Mapping[str, Any],
+    stock_epochs: int,
+    targets: Mapping[str, Any],
+    out: Path,
+) -> int:
+    """Print the table and each configuration's targets, write the JSON; the exit code."""
+    print("\n" + table)
+    for name, result in configurations.items():
+        print(f"{name} targets: {result['targets']}")
+    report = {
+        "benchmark": benchmark,
+        "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"at_start": started, "at_end": machine()},
+        "options": dict(options),
+        "stock_epochs": stock_epochs,
+        "targets": targets,
+        "configurations": configurations,
+    }
+    write_report(report, out)
+    print(f"\nwritten: {out}")
+    return 0 if all("error" not in r for r in configurations.values()) else 1

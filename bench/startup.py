@@ -23,9 +23,7 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +36,9 @@ from bench.stack import (  # noqa: E402
     DEFAULT_STOCK_EPOCHS,
     Stack,
     StackError,
-    machine,
+    compare,
+    finish,
     parse_configs,
-    prepare_models,
-    write_report,
 )
 
 TARGETS = {"cold_start_s": 10.0, "rasa_rss_mb": 1024.0}
@@ -169,46 +166,32 @@ def main(argv: list[str] | None = None) -> int:
         if value is not None and value < 1:
             parser.error(f"--{option.replace('_', '-')} must be at least 1")
 
-    configurations: dict[str, dict[str, Any]] = {}
-    started = machine()
-    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
-        work = Path(tmp)
-        for name in names:
-            print(f"\n== {name}", flush=True)
-            result: dict[str, Any] = {}
-            configurations[name] = result
-            try:
-                model = prepare_models([name], work, args.stock_epochs)[name]
-                result["model"] = model
-                result.update(
-                    measure(
-                        Path(model["model"]), work / name, args.repeats, args.turns, args.workers
-                    )
-                )
-            except (StackError, OSError, ValueError) as error:
-                print(f"  {name} failed: {error}", flush=True)
-                result["error"] = str(error)
-            result["targets"] = targets(result)
-    print("\n" + table(configurations))
-    for name, result in configurations.items():
-        print(f"{name} targets: {result['targets']}")
-    report = {
-        "benchmark": "startup",
-        "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"at_start": started, "at_end": machine()},
-        "options": {
+    def measure_one(_name: str, model: Path, folder: Path, result: dict[str, Any]) -> None:
+        result.update(measure(model, folder, args.repeats, args.turns, args.workers))
+
+    configurations, started = compare(
+        names,
+        prefix="bench-startup-",
+        stock_epochs=args.stock_epochs,
+        measure=measure_one,
+        targets=targets,
+        errors=(StackError, OSError, ValueError),
+    )
+    return finish(
+        "startup",
+        configurations,
+        started=started,
+        table=table(configurations),
+        options={
             "repeats": args.repeats,
             "turns": args.turns,
             "workers": args.workers,
             "quick": args.quick,
         },
-        "stock_epochs": args.stock_epochs,
-        "targets": TARGETS,
-        "configurations": configurations,
-    }
-    write_report(report, args.out)
-    print(f"\nwritten: {args.out}")
-    return 0 if all("error" not in r for r in configurations.values()) else 1
+        stock_epochs=args.stock_epochs,
+        targets=TARGETS,
+        out=args.out,
+    )
 
 
 if __name__ == "__main__":
