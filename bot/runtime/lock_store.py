@@ -40,6 +40,7 @@ from typing import Any
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 
+from bot.runtime.sqlite_wal import use_wal
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,11 @@ CREATE TABLE IF NOT EXISTS lock_tickets (
 CREATE INDEX IF NOT EXISTS lock_tickets_by_conversation
     ON lock_tickets (conversation_id, number);
 """
+
+
+def _ticket_lock(conversation_id: str, queue: list[tuple[int, float]]) -> TicketLock:
+    """Rasa's ``TicketLock`` of live ``(number, expires)`` tickets, lowest first."""
+    return TicketLock(conversation_id, deque(Ticket(n, e) for n, e in queue))
 
 
 class SQLiteLockStore(LockStore):  # type: ignore[misc]  # Rasa is untyped (skipped by mypy)
@@ -106,11 +112,7 @@ class SQLiteLockStore(LockStore):  # type: ignore[misc]  # Rasa is untyped (skip
         conn = sqlite3.connect(
             self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=True
         )
-        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":  # e.g. a file system without shared memory
-            logger.warning("lock store %s: journal mode %s, not WAL", self.path, mode)
-        conn.execute("PRAGMA synchronous = NORMAL")  # locks need not survive a power cut
+        use_wal(conn, self.busy_timeout)  # locks need not survive a power cut
         return conn
 
     @contextmanager
@@ -165,9 +167,7 @@ class SQLiteLockStore(LockStore):  # type: ignore[misc]  # Rasa is untyped (skip
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         """The live tickets of ``conversation_id`` as Rasa's ``TicketLock``, or ``None``."""
         queue = self._queue(conversation_id)
-        if not queue:
-            return None
-        return TicketLock(conversation_id, deque(Ticket(n, e) for n, e in queue))
+        return _ticket_lock(conversation_id, queue) if queue else None
 
     def save_lock(self, lock: TicketLock) -> None:
         """Replace the conversation's tickets with ``lock``'s (not used by this class)."""
@@ -245,5 +245,5 @@ class SQLiteLockStore(LockStore):  # type: ignore[misc]  # Rasa is untyped (skip
                 )
             if numbers[0] == ticket:
                 logger.debug("acquired lock for conversation '%s'", conversation_id)
-                return TicketLock(conversation_id, deque(Ticket(n, e) for n, e in queue))
+                return _ticket_lock(conversation_id, queue)
             await asyncio.sleep(wait_time_in_seconds)

@@ -23,6 +23,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from bot.runtime.sqlite_wal import use_wal
+
 BUSY_TIMEOUT_S = 30
 POOL_SIZE = 4
 
@@ -31,13 +33,7 @@ STOCK_INIT = SQLTrackerStore.__init__
 
 
 def _on_connect(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
-    finally:
-        cursor.close()
+    use_wal(connection, BUSY_TIMEOUT_S)
 
 
 def is_sqlite_file(url: sa.engine.URL) -> bool:

@@ -44,16 +44,21 @@ def why_single_worker(endpoints: str) -> str | None:
     return None
 
 
+def requested_workers() -> int:
+    """The worker count ``SANIC_WORKERS`` asks for (1 when unset or not a number)."""
+    try:
+        return int(os.environ.get(ENV, "1"))
+    except ValueError:
+        return 1
+
+
 def settle_workers(argv: Sequence[str]) -> int:
     """Check ``SANIC_WORKERS`` against the endpoints of ``argv``; return the worker count.
 
     Leaves ``SANIC_WORKERS`` at 1 (with a message on stderr) when the endpoints file needs a
     single process. Only ``rasa run`` is concerned; other commands are left alone.
     """
-    try:
-        asked = int(os.environ.get(ENV, "1"))
-    except ValueError:
-        asked = 1
+    asked = requested_workers()
     if not argv or argv[0] != "run" or asked <= 1:
         return max(asked, 1)
     endpoints = _endpoints_path(argv)

@@ -18,7 +18,6 @@ and only websockets are accepted (:mod:`bot.channels.web.websocket`).
 from __future__ import annotations
 
 import logging
-import os
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -45,6 +44,7 @@ from bot.channels.replies import channel_replies
 from bot.channels.web.websocket import fix_sanic_websockets
 from bot.intake.photos import PHOTO_METADATA_KEY
 from bot.runtime import socketio_bus
+from bot.runtime.workers import requested_workers
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -67,10 +67,7 @@ _STATIC_TYPES = {
 
 def several_workers() -> bool:
     """Whether Rasa runs several Sanic workers (``SANIC_WORKERS``, see bot.runtime.workers)."""
-    try:
-        return int(os.environ.get("SANIC_WORKERS", "1")) > 1
-    except ValueError:
-        return False
+    return requested_workers() > 1
 
 
 def valid_session_id(value: Any) -> str | None:
