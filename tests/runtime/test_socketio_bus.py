@@ -145,12 +145,16 @@ def test_widget_sessions_work_and_pushes_reach_them_from_any_worker(two_workers)
             await client.emit("user_uttered", {"message": f"m{i}", "session_id": session})
             texts.append((await client.next("bot_uttered"))["text"])  # type: ignore[index]
         pushers: set[str] = set()
-        for i in range(12):  # new connections: both workers push, the socket is in one
+        # New connections: the kernel hands each to either worker, not in turn, so push until
+        # both have pushed (at least 12 pushes, at most 60); the socket is in one of them.
+        for i in range(60):
             answer = await asyncio.to_thread(
                 requests.get, f"{base}/push/{session}", params={"text": f"agent {i}"}, timeout=10
             )
             pushers.add(answer.text)
             texts.append((await client.next("bot_uttered"))["text"])  # type: ignore[index]
+            if i >= 11 and len(pushers) == 2:
+                break
         await client.close()
         return texts, pushers
 
@@ -159,7 +163,8 @@ def test_widget_sessions_work_and_pushes_reach_them_from_any_worker(two_workers)
     echoes = texts[:5]
     assert [e.split(" pid ")[0] for e in echoes] == [f"echo m{i}" for i in range(5)]
     assert len({e.split(" pid ")[1] for e in echoes}) == 1  # one socket, one worker
-    assert texts[5:] == [f"agent {i}" for i in range(12)]
+    assert texts[5:] == [f"agent {i}" for i in range(len(texts) - 5)]
+    assert len(texts) - 5 >= 12
 
 
 def test_a_worker_that_cannot_listen_waits_instead_of_spinning(tmp_path: Path) -> None:
