@@ -341,21 +341,27 @@ def train(config: dict[str, Any], nlu: Path, work: Path, name: str) -> tuple[flo
     return result.seconds, result.returncode, result.output, models / f"{name}.tar.gz"
 
 
-async def parse_all(model: Path, texts: list[str]) -> tuple[list[str], list[float]]:
-    """Load ``model``, parse once to warm up, then parse each text; intents and seconds."""
+async def parse_timed(model: Path, texts: list[str]) -> tuple[list[dict[str, Any]], list[float]]:
+    """Load ``model``, parse once to warm up, then parse each text; parses and seconds."""
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)  # Rasa logs every parse at debug level otherwise
     agent = Agent.load(str(model))
     await agent.parse_message(texts[0])
-    predicted: list[str] = []
+    parses: list[dict[str, Any]] = []
     seconds: list[float] = []
     for text in texts:
         started = time.perf_counter()
-        parse = await agent.parse_message(text)
+        parses.append(await agent.parse_message(text))
         seconds.append(time.perf_counter() - started)
-        predicted.append(str((parse.get("intent") or {}).get("name") or NO_INTENT))
+    return parses, seconds
+
+
+async def parse_all(model: Path, texts: list[str]) -> tuple[list[str], list[float]]:
+    """Load ``model``, parse once to warm up, then parse each text; intents and seconds."""
+    parses, seconds = await parse_timed(model, texts)
+    predicted = [str((p.get("intent") or {}).get("name") or NO_INTENT) for p in parses]
     return predicted, seconds
 
 

@@ -36,6 +36,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.nlu_benchmark import parse_timed, percentile  # noqa: E402
 from bot.trainer.evaluate import entity_f1, entity_spans, full_intent, label_scores  # noqa: E402
 from bot.trainer.sandbox import run  # noqa: E402
 
@@ -50,7 +51,7 @@ def _names(pipeline: list[dict[str, Any]]) -> list[str]:
 
 def variant_config(name: str) -> dict[str, Any]:
     """The Rasa configuration of a named variant (or of a config file)."""
-    project = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    project: dict[str, Any] = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     if name == "project":
         return project
     if name == "before":
@@ -81,30 +82,6 @@ def split(seed: int, dev_fraction: float, work: Path) -> tuple[Path, list[Any]]:
     path = work / "train.yml"
     path.write_text(RasaYAMLWriter().dumps(train), encoding="utf-8")
     return path, [m for m in dev.intent_examples if m.get("text")]
-
-
-async def _parse_timed(model: Path, texts: list[str]) -> tuple[list[dict[str, Any]], list[float]]:
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(str(model))
-    await agent.parse_message(texts[0])  # warm-up
-    parsed, times = [], []
-    for text in texts:
-        started = time.perf_counter()
-        parsed.append(await agent.parse_message(text))
-        times.append((time.perf_counter() - started) * 1000)
-    return parsed, times
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The ``q``-th percentile (0–100) by linear interpolation."""
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def score(examples: list[Any], parsed: list[dict[str, Any]]) -> dict[str, Any]:
@@ -151,7 +128,8 @@ def measure(name: str, train_file: Path, examples: list[Any], work: Path) -> dic
     if result.returncode != 0 or not model.exists():
         print(result.stderr[-2000:], file=sys.stderr)
         return {"variant": name, "failed": True, "training_s": seconds}
-    parsed, times = asyncio.run(_parse_timed(model, [m.get("text") for m in examples]))
+    parsed, parse_s = asyncio.run(parse_timed(model, [m.get("text") for m in examples]))
+    times = [s * 1000 for s in parse_s]
     return {
         "variant": name,
         "components": _names(variant_config(name)["pipeline"]),
