@@ -9,9 +9,9 @@ RASA := $(PY) -m rasa
 STAMP := .venv/.installed
 TRAIN_DATA := bot/data/nlu bot/data/rules bot/data/stories
 
-.PHONY: help setup run train train-force shell lint format types validate test \
+.PHONY: help setup run train train-force shell lint format types validate test purge-photos \
         test-fast test-stories eval lock migrate clean new-fault inbox inbox-import bench-training \
-        bench-nlu bench-load bench-startup bench-validation bench-tracker bench-pipeline
+        bench-nlu bench-load bench-startup bench-validation bench-tracker bench-pipeline bench-fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -44,13 +44,17 @@ train-force: $(STAMP) ## Train the model even if it is current
 migrate: $(STAMP) ## Upgrade the ticket database to the latest schema
 	$(PY) -m bot.tickets.cli migrate
 
+purge-photos: $(STAMP) ## Delete fault photos older than PHOTO_RETENTION_DAYS (Rasa also does it every 6 h)
+	$(PY) -m bot.channels.photos purge
+
 run: train $(WEB_STAMP) ## Set up, train if needed, start the action server (5055) and Rasa (5005)
 	./scripts/run.sh
 
 shell: train migrate ## Talk to the bot in the terminal
-	$(PY) -m rasa_sdk --actions bot.actions --port 5055 & pid=$$!; \
+	export ACTION_SERVER_TOKEN="$${ACTION_SERVER_TOKEN:-$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}"; \
+	$(PY) -m bot.runtime.action_server --actions bot.actions --port 5055 & pid=$$!; \
 	trap "kill $$pid" EXIT; \
-	$(RASA) shell --model bot/models/shouhou.tar.gz --endpoints endpoints.yml
+	$(PY) -m bot.serve shell --model bot/models/shouhou.tar.gz --endpoints endpoints.yml
 
 lint: $(STAMP) ## ruff (lint and format check) and mypy
 	$(PY) -m ruff check bot tests bench scripts
@@ -103,6 +107,10 @@ bench-validation: $(STAMP) ## Action-response validation: Rasa's per-call schema
 
 bench-tracker: train ## Turn 5 vs turn 200 of one conversation, then after a new session (bench/)
 	$(PY) bench/tracker_growth.py
+
+# make bench-fuzz EXAMPLES=500 TARGETS=rest,upload: see `python -m bench.fuzz --help`.
+bench-fuzz: $(STAMP) ## 10,000 generated inputs per parser and inbound surface: crashes, 5xx, errors (bench/)
+	$(PY) -m bench.fuzz --examples $(or $(EXAMPLES),10000) $(if $(TARGETS),--targets $(TARGETS)) $(ARGS)
 
 test: $(CHROMIUM) $(WEB_STAMP) lint validate train ## Everything CI runs: lint, types, data validation, training, pytest
 	$(PY) -m pytest

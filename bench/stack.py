@@ -250,7 +250,7 @@ def memory_kb(status_or_rollup: str, key: str) -> int | None:
 def roles(
     tree: list[int], parent: Mapping[int, int], commands: Mapping[int, str]
 ) -> dict[int, str]:
-    """The role of each process: below ``bot.serve`` Rasa, below ``rasa_sdk`` actions."""
+    """The role of each process: below ``bot.serve`` Rasa, below the action server actions."""
     result: dict[int, str] = {}
     for pid in tree:
         ppid = parent.get(pid)
@@ -259,7 +259,7 @@ def roles(
             result[pid] = result[ppid]
         elif "-m bot.serve" in command:
             result[pid] = "rasa"
-        elif "-m rasa_sdk" in command:
+        elif "-m rasa_sdk" in command or "-m bot.runtime.action_server" in command:
             result[pid] = "actions"
         else:
             result[pid] = "script"
@@ -408,19 +408,24 @@ class Stack:
         return memory_summary(stack_processes(self.process.pid))
 
     def tickets(self, sender_prefix: str) -> dict[str, list[str]]:
-        """Ticket numbers per sender id for the senders whose id starts with ``sender_prefix``."""
+        """Ticket numbers per REST sender id for the senders whose id starts with ``sender_prefix``.
+
+        The tickets are stored under the REST conversation ids (``rest:<sender>``).
+        """
         from sqlalchemy import select
 
+        from bot.channels.rest.body import SENDER_NAMESPACE, rest_sender_id
         from bot.tickets import dispose_engines, session_scope
         from bot.tickets.models import Ticket
 
         found: dict[str, list[str]] = {}
         query = select(Ticket.sender_id, Ticket.ticket_no).where(
-            Ticket.sender_id.startswith(sender_prefix, autoescape=True)
+            Ticket.sender_id.startswith(rest_sender_id(sender_prefix), autoescape=True)
         )
         with session_scope(self.ticket_url) as session:
-            for sender, number in session.execute(query):
-                found.setdefault(str(sender), []).append(str(number))
+            for conversation, number in session.execute(query):
+                sender = str(conversation).removeprefix(SENDER_NAMESPACE)
+                found.setdefault(sender, []).append(str(number))
         dispose_engines()
         return found
 

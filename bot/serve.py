@@ -2,10 +2,12 @@
 
 ``python -m bot.serve run --credentials credentials.yml ...`` is ``rasa run`` in which the key
 ``socketio`` means the web widget's channel (Rasa's socket.io channel, fixed for session
-persistence), ``wechat`` the WeChat Official Account channel and ``console`` the agent
-console. ``scripts/run.sh`` (``make run``) starts Rasa this way, with ``SANIC_WORKERS`` workers
-(one when the endpoints need a single process: :mod:`bot.runtime.workers`). The full class paths
-(``bot.channels.web.WebChatInput`` ...) work with a plain ``rasa run`` too.
+persistence), ``wechat`` the WeChat Official Account channel, ``console`` the agent
+console and ``rest`` the REST channel locked for server-to-server use
+(:mod:`bot.channels.rest`). ``scripts/run.sh`` (``make run``) starts Rasa this way, with
+``SANIC_WORKERS`` workers (one when the endpoints need a single process:
+:mod:`bot.runtime.workers`). The full class paths (``bot.channels.web.WebChatInput`` ...)
+work with a plain ``rasa run`` too.
 """
 
 from __future__ import annotations
@@ -14,12 +16,18 @@ import sys
 
 from rasa.core.channels import BUILTIN_CHANNELS
 
+from bot.channels.rest import ServerRestInput
 from bot.channels.web import WebChatInput
 from bot.channels.wechat import WeChatInput
 from bot.console.channel import ConsoleInput
 
 #: credentials.yml key → channel class, added to (or replacing) Rasa's built-in channels.
-PROJECT_CHANNELS = {"socketio": WebChatInput, "wechat": WeChatInput, "console": ConsoleInput}
+PROJECT_CHANNELS = {
+    "socketio": WebChatInput,
+    "wechat": WeChatInput,
+    "console": ConsoleInput,
+    "rest": ServerRestInput,
+}
 
 
 def register_channels() -> None:
@@ -36,6 +44,20 @@ def install_engine_speedups() -> None:
     sqlite_tracker.install()
 
 
+def install_server_guards() -> None:
+    """Body limits, the action server's secret, and an apology when an action cannot run.
+
+    - :mod:`bot.runtime.request_limits`: Rasa's app reads bodies up to ``MAX_REQUEST_BYTES``;
+    - :mod:`bot.runtime.action_auth`: calls to the action server carry ``ACTION_SERVER_TOKEN``;
+    - :mod:`bot.runtime.action_outage`: the owner hears ``utter_action_unavailable``.
+    """
+    from bot.runtime import action_auth, action_outage, request_limits
+
+    request_limits.install()
+    action_auth.install()
+    action_outage.install()
+
+
 def settle_workers() -> None:
     """Keep one Sanic worker when the endpoints need one process (bot.runtime.workers)."""
     from bot.runtime.workers import settle_workers as settle
@@ -44,9 +66,13 @@ def settle_workers() -> None:
 
 
 def main() -> None:
-    """Register the channels, install the engine speed-ups, then run Rasa's command line."""
+    """Mask logs, register the channels, install speed-ups and guards, then run Rasa."""
+    from bot.runtime import log_masking
+
+    log_masking.install()
     register_channels()
     install_engine_speedups()
+    install_server_guards()
     settle_workers()
     from rasa.__main__ import main as rasa_main
 

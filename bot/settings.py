@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseSettings, Field, validator
+from pydantic.fields import ModelField
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,20 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Shanghai", description="Business time zone for dates")
     ticket_prefix: str = Field("R", description="First letter of ticket numbers")
     db_connect_timeout: int = Field(5, description="Seconds before a database connect fails")
+    action_threads: int = Field(
+        32,
+        ge=1,
+        le=1024,
+        description="Worker threads of the action server: custom actions (and their database "
+        "calls) run there, off its event loop; this many actions run at once",
+    )
+    ticket_spool_retry_seconds: float = Field(
+        60.0,
+        ge=1.0,
+        le=3600.0,
+        description="Seconds between two attempts of the action server to create the tickets "
+        "kept in VAR_DIR/ticket_spool.db while the ticket store was down",
+    )
     handoff_working_hours: str = Field(
         "",
         description="Agents' hours every day, e.g. 08:00-22:00 or 00:00-24:00; "
@@ -40,6 +55,13 @@ class Settings(BaseSettings):
     )
     wechat_http_timeout: float = Field(5.0, description="Seconds before a WeChat API call fails")
     wechat_dedup_ttl: int = Field(300, description="Seconds a WeChat MsgId is remembered")
+    wechat_signature_max_age: int = Field(
+        300,
+        ge=30,
+        description="Seconds a signed WeChat request's timestamp may be off from now; older "
+        "(replayed) or future ones are refused. At most WECHAT_DEDUP_TTL, so a retry inside "
+        "the window is recognised as one",
+    )
     wechat_choice_ttl: int = Field(
         3600, description="Seconds numbered button choices stay valid for a WeChat user"
     )
@@ -50,6 +72,141 @@ class Settings(BaseSettings):
         "",
         description="Redis URL shared by several Rasa servers for WeChat retries, numbered "
         "choices and the access token; empty keeps them in the process",
+    )
+    rest_token: str = Field(
+        "",
+        description="Bearer token the REST channel requires (Authorization: Bearer <token>); "
+        "empty: the channel is open in development and off in production",
+    )
+    action_host: str = Field(
+        "127.0.0.1", description="Address the action server listens on (loopback by default)"
+    )
+    action_server_token: str = Field(
+        "",
+        description="Shared secret between Rasa and the action server; scripts/run.sh makes "
+        "a random one per run when unset",
+    )
+    max_request_bytes: int = Field(
+        1024 * 1024,
+        ge=16 * 1024,
+        le=100 * 1024 * 1024,
+        description="Largest request body the Rasa server reads (Sanic's REQUEST_MAX_SIZE); "
+        "streamed upload routes set their own limit",
+    )
+    action_max_request_bytes: int = Field(
+        8 * 1024 * 1024,
+        ge=64 * 1024,
+        le=100 * 1024 * 1024,
+        description="Largest request body (a tracker sent by Rasa) the action server reads",
+    )
+    ticket_verify_max_per_conversation: int = Field(
+        5,
+        ge=1,
+        description="Failed ticket checks (ticket number + phone) a conversation may make "
+        "within TICKET_VERIFY_CONVERSATION_WINDOW before it is locked out",
+    )
+    ticket_verify_conversation_window: int = Field(
+        3600, ge=60, description="Seconds over which a conversation's failed checks count"
+    )
+    ticket_verify_max_per_ticket: int = Field(
+        10,
+        ge=1,
+        description="Failed checks of one ticket number, from all conversations, within "
+        "TICKET_VERIFY_TICKET_WINDOW before that number is locked out",
+    )
+    ticket_verify_ticket_window: int = Field(
+        86400, ge=60, description="Seconds over which a ticket number's failed checks count"
+    )
+    ticket_access_ttl: int = Field(
+        3600,
+        ge=60,
+        description="Seconds a successful check lets a conversation see (and cancel) the ticket",
+    )
+    phone_verifier: str = Field(
+        "",
+        description="Import path (module:Class) of a PhoneVerifier that sends SMS codes; "
+        "empty: the matching contact phone alone proves a ticket",
+    )
+    widget_session_secret: str = Field(
+        "",
+        description="Key that signs the web widget's session tokens (HMAC-SHA256), the same "
+        "on every Rasa server; empty: a random key kept in VAR_DIR/secrets (refused in "
+        "production)",
+    )
+    widget_session_ttl_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description="Days a widget session token stays valid without the widget connecting",
+    )
+    widget_allowed_origins: str = Field(
+        "",
+        description="Comma-separated origins (https://www.brand.com) of the pages that embed "
+        "the widget, or *; empty: * outside production (required in production)",
+    )
+    photo_retention_days: int = Field(
+        90,
+        ge=0,
+        le=36500,
+        description="Days a fault photo (and its sidecar) is kept in VAR_DIR/uploads; "
+        "0 keeps photos forever",
+    )
+
+    console_allowed_origins: str = Field(
+        "",
+        description="Origins besides its own (the host it is reached at) that may use the "
+        "agent console, e.g. https://admin.example.com, separated by commas",
+    )
+    console_cookie_secure: bool | None = Field(
+        None,
+        description="Mark the console's session cookie Secure: true, false, or empty for "
+        "'when the request came over HTTPS' (always true in production)",
+    )
+    console_idle_minutes: float = Field(
+        30.0,
+        gt=0,
+        le=480,
+        description="Minutes without activity after which a console session ends",
+    )
+    console_signin_max_failures: int = Field(
+        5, ge=1, le=1000, description="Failed console sign-ins of one username before a lockout"
+    )
+    console_signin_max_failures_per_address: int = Field(
+        20,
+        ge=1,
+        le=100000,
+        description="Failed console sign-ins from one client address (IPv6: its /64) "
+        "before a lockout",
+    )
+    console_signin_window_minutes: float = Field(
+        15.0, gt=0, le=10080, description="Minutes over which failed sign-ins count"
+    )
+    console_signin_lockout_minutes: float = Field(
+        15.0, gt=0, le=10080, description="Minutes a locked username or address waits"
+    )
+    console_signin_concurrency: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Password checks (scrypt, 16 MiB each) run at once per Rasa worker; "
+        "further sign-ins wait",
+    )
+    forwarded_secret: str = Field(
+        "",
+        description="Secret of the trusted proxy's RFC 7239 Forwarded header (by= or "
+        "secret=): Sanic then takes the client address and scheme from it",
+    )
+    proxies_count: int = Field(
+        0,
+        ge=0,
+        le=10,
+        description="Trusted proxies in front of Rasa that append to X-Forwarded-For "
+        "(0: the header is ignored)",
+    )
+    real_ip_header: str = Field(
+        "",
+        description="Header in which the trusted proxy puts the client address, e.g. "
+        "X-Real-IP; only set it when the proxy always overwrites it",
     )
 
     class Config:
@@ -84,6 +241,23 @@ class Settings(BaseSettings):
             raise ValueError("WECHAT_REPLY_DEADLINE must be between 0 and 5 seconds")
         return value
 
+    @validator("rest_token", "action_server_token", "widget_session_secret")
+    def _secret(cls, value: str, field: ModelField) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"[\x21-\x7e]{16,512}", value):
+            raise ValueError(
+                f"{field.name.upper()} must be empty or 16 to 512 printable ASCII characters "
+                "without spaces (e.g. `openssl rand -hex 32`)"
+            )
+        return value
+
+    @validator("wechat_signature_max_age")
+    def _within_dedup_window(cls, value: int, values: dict[str, object]) -> int:
+        dedup_ttl = values.get("wechat_dedup_ttl")
+        if isinstance(dedup_ttl, int) and value > dedup_ttl:
+            raise ValueError("WECHAT_SIGNATURE_MAX_AGE must not exceed WECHAT_DEDUP_TTL")
+        return value
+
     @validator("wechat_redis_url")
     def _redis_url(cls, value: str) -> str:
         value = value.strip()
@@ -92,6 +266,55 @@ class Settings(BaseSettings):
                 "WECHAT_REDIS_URL must be empty (state kept in the process) or a "
                 "redis://, rediss:// or unix:// URL"
             )
+        return value
+
+    @validator("widget_allowed_origins")
+    def _origins(cls, value: str) -> str:
+        origins = [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        for origin in origins:
+            if origin != "*" and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
+                raise ValueError(
+                    "WIDGET_ALLOWED_ORIGINS must be * or comma-separated origins such as "
+                    f"https://www.brand.com (no path), not {origin!r}"
+                )
+        return ",".join(origins)
+
+    @property
+    def widget_origins(self) -> tuple[str, ...]:
+        """The origins allowed to embed the widget (``("*",)`` for any)."""
+        return tuple(self.widget_allowed_origins.split(",")) if self.widget_allowed_origins else ()
+
+    @validator("phone_verifier")
+    def _import_path(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", value):
+            raise ValueError("PHONE_VERIFIER must be empty or module.path:ClassName")
+        return value
+
+    @validator("console_allowed_origins")
+    def _console_origins(cls, value: str) -> str:
+        from bot.console.origins import parse_allowed_origins  # pure, no SDK imports
+
+        parse_allowed_origins(value)
+        return value.strip()
+
+    @validator("console_cookie_secure", pre=True)
+    def _cookie_secure(cls, value: object, values: dict[str, object]) -> object:
+        if isinstance(value, str) and value.strip().lower() in {"", "auto"}:
+            value = None
+        off = value is not None and str(value).strip().lower() in {"0", "false", "off", "no"}
+        if values.get("environment") == "production" and off:
+            raise ValueError(
+                "CONSOLE_COOKIE_SECURE=false is refused in production: the console's "
+                "session cookie must only travel over HTTPS"
+            )
+        return value
+
+    @validator("real_ip_header")
+    def _header_name(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", value):
+            raise ValueError("REAL_IP_HEADER must be empty or a header name like X-Real-IP")
         return value
 
     @property

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start the action server (port 5055) and the Rasa server (port 5005: REST, web widget, and WeChat
-# when WECHAT_TOKEN is set) together; Ctrl-C stops both. Called by `make run`.
+# when WECHAT_TOKEN is set) together; Ctrl-C stops both. Called by `make run`. The action server
+# is restarted when it dies; the Rasa server exiting stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -47,6 +48,14 @@ if ((workers > 1)) && [[ -n "${WECHAT_TOKEN:-}" && -z "${WECHAT_REDIS_URL:-}" ]]
   exit 2
 fi
 
+# The secret Rasa sends the action server (bot/runtime/action_auth.py): a new one per run unless
+# ACTION_SERVER_TOKEN is set (an action server elsewhere). The action server listens on
+# ACTION_HOST, loopback unless set.
+if [[ -z "${ACTION_SERVER_TOKEN:-}" ]]; then
+  ACTION_SERVER_TOKEN="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+fi
+export ACTION_SERVER_TOKEN ACTION_HOST="${ACTION_HOST:-127.0.0.1}"
+
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -63,18 +72,36 @@ SANIC_WORKERS="$workers" "$PY" -m bot.serve run \
   --model "$MODEL" \
   --endpoints "$ENDPOINTS" \
   --credentials "$CREDENTIALS" \
-  --port "$RASA_PORT" \
-  --cors "*" &
+  --port "$RASA_PORT" &
 pids+=($!)
 "$PY" -m bot.tickets.cli migrate
 # Sanic closes a new connection whose request it has not read within its keep-alive timeout
 # (5 s); in a burst of conversations the action server's loop can be that late, and Rasa then
 # loses the action ("Cannot write to closing transport"). 30 s leaves room.
-SANIC_KEEP_ALIVE_TIMEOUT="${SANIC_KEEP_ALIVE_TIMEOUT:-30}" \
-  "$PY" -m rasa_sdk --actions bot.actions --port "$ACTION_PORT" &
+# The action server is restarted when it exits (a crash, kill -9): after 1 s, then twice as long
+# (up to 30 s) each time it dies again within a minute of its start. Stopped with TERM.
+run_action_server() {
+  local child="" code delay=1 started
+  trap '[[ -n "$child" ]] && kill "$child" 2>/dev/null; wait 2>/dev/null; exit 0' TERM
+  while true; do
+    started=$SECONDS
+    SANIC_KEEP_ALIVE_TIMEOUT="${SANIC_KEEP_ALIVE_TIMEOUT:-30}" \
+      "$PY" -m bot.runtime.action_server --actions bot.actions --port "$ACTION_PORT" &
+    child=$!
+    code=0
+    wait "$child" || code=$?
+    ((SECONDS - started < 60)) || delay=1
+    echo "action server exited (code $code), restarting in $delay s" >&2
+    sleep "$delay" &
+    child=$!
+    wait "$child" || true
+    delay=$((delay * 2 > 30 ? 30 : delay * 2))
+  done
+}
+run_action_server &
 pids+=($!)
 
-echo "action server: http://localhost:$ACTION_PORT/health"
+echo "action server: http://$ACTION_HOST:$ACTION_PORT/health (calls need ACTION_SERVER_TOKEN)"
 echo "Rasa server:   http://localhost:$RASA_PORT/ (REST: POST /webhooks/rest/webhook), $workers worker(s), ready in about 15 s"
 echo "web widget:    http://localhost:$RASA_PORT/webhooks/socketio/demo (demo page)"
 echo "agent console: http://localhost:$RASA_PORT/webhooks/console/ (python -m bot.console.cli add-agent)"
@@ -82,5 +109,5 @@ if [[ -n "${WECHAT_TOKEN:-}" ]]; then
   mode=plain; [[ -n "$WECHAT_ENCODING_AES_KEY" ]] && mode=safe
   echo "WeChat:        http://<public host>:$RASA_PORT/webhooks/wechat/webhook ($mode mode)"
 fi
-# Stop everything as soon as either server exits.
+# Stop everything as soon as the Rasa server exits (the action server is restarted).
 wait -n "${pids[@]}"

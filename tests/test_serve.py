@@ -7,6 +7,7 @@ import sys
 
 from rasa.core.channels import BUILTIN_CHANNELS
 
+from bot.channels.rest import ServerRestInput
 from bot.channels.web import WebChatInput
 from bot.channels.wechat import WeChatInput
 from bot.serve import register_channels
@@ -17,7 +18,8 @@ def test_short_keys_name_the_project_channels() -> None:
     register_channels()
     assert BUILTIN_CHANNELS["socketio"] is WebChatInput
     assert BUILTIN_CHANNELS["wechat"] is WeChatInput
-    assert BUILTIN_CHANNELS["rest"].__name__ == "RestInput"  # Rasa's own stay
+    assert BUILTIN_CHANNELS["rest"] is ServerRestInput  # locked for server-to-server use
+    assert BUILTIN_CHANNELS["callback"].__name__ == "CallbackInput"  # Rasa's others stay
 
 
 def test_the_command_line_is_rasas() -> None:

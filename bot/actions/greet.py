@@ -27,7 +27,7 @@ class ActionGreet(Action):
     ) -> list[EventType]:
         """Greet; the ticket store being down only loses the status line."""
         try:
-            with session_scope() as session:
+            with session_scope(readonly=True) as session:
                 ticket = latest_open_ticket_for_sender(session, sender_id=tracker.sender_id)
         except TicketStoreUnavailable:
             logger.warning("ticket store unavailable while greeting")

@@ -411,7 +411,7 @@ class ValidateRepairForm(FormValidationAction):
             "duplicate_confirmed": None,
         }
         try:
-            with session_scope() as session:
+            with session_scope(readonly=True) as session:
                 open_tickets = find_open_tickets_by_serial(session, serial_number=check.value)
         except TicketStoreUnavailable:
             logger.warning("ticket store unavailable: duplicate check skipped")

@@ -15,12 +15,9 @@ from bot.actions.common import latest_intent, parse_iso_date, reset_intake
 from bot.actions.rating import ask_rating
 from bot.actions.warranty_check import assess_for
 from bot.catalog.service_centers import load_service_centres
-from bot.tickets import (
-    TicketStoreUnavailable,
-    create_ticket,
-    link_intake_attachments,
-    session_scope,
-)
+from bot.tickets import TicketStoreUnavailable
+from bot.tickets.retrier import create_kept_ticket
+from bot.tickets.spool import KeptTicket, SpoolUnavailable, default_spool
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +55,54 @@ def retry_delay(attempt: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2**attempt), RETRY_CAP)
 
 
+def kept_ticket(tracker: Tracker, intake_id: str) -> KeptTicket:
+    """The ``create_ticket`` arguments of the confirmed intake in ``tracker``'s slots."""
+    warranty = tracker.get_slot("warranty_status")
+    if not warranty:
+        assessment = assess_for(tracker)
+        warranty = assessment.status.value if assessment else "to_verify"
+    return KeptTicket(
+        intake_id=intake_id,
+        sender_id=tracker.sender_id,
+        channel=tracker.get_latest_input_channel() or "unknown",
+        device_model_id=tracker.get_slot("device_model"),
+        serial_number=tracker.get_slot("serial_number"),
+        purchase_date=parse_iso_date(tracker.get_slot("purchase_date")),
+        warranty_status=warranty,
+        fault_category=tracker.get_slot("fault_category") or "other",
+        fault_description=tracker.get_slot("fault_description") or "",
+        service_type=tracker.get_slot("service_type"),
+        city=tracker.get_slot("city"),
+        contact_phone=tracker.get_slot("contact_phone"),
+    )
+
+
+def keep(kept: KeptTicket) -> bool:
+    """Write ``kept`` to the spool; False when the spool cannot be written."""
+    try:
+        default_spool().keep(kept)
+    except SpoolUnavailable:
+        logger.exception("ticket spool unavailable; intake %s not kept", kept.intake_id)
+        return False
+    return True
+
+
+def was_kept(intake_id: str) -> bool:
+    """Whether the spool held ``intake_id`` (now forgotten: its owner is being told).
+
+    A spooled intake's owner was told the request is kept, never its ticket number.
+    """
+    try:
+        spool = default_spool()
+        if spool.get(intake_id) is None:
+            return False
+        spool.discard(intake_id)
+    except SpoolUnavailable:
+        logger.exception("ticket spool unavailable; intake %s", intake_id)
+        return False
+    return True
+
+
 class ActionSubmitTicket(Action):
     """Writes exactly one ticket per confirmed intake and tells the user the next step."""
 
@@ -81,37 +126,17 @@ class ActionSubmitTicket(Action):
                 # (after hours, a handoff stops the form with a callback offer: say nothing)
                 dispatcher.utter_message(response="utter_default")
             return []
-        warranty = tracker.get_slot("warranty_status")
-        if not warranty:
-            assessment = assess_for(tracker)
-            warranty = assessment.status.value if assessment else "to_verify"
+        kept = kept_ticket(tracker, str(intake_id))
         try:
-            with session_scope() as session:
-                ticket, created = create_ticket(
-                    session,
-                    intake_id=intake_id,
-                    sender_id=tracker.sender_id,
-                    channel=tracker.get_latest_input_channel() or "unknown",
-                    device_model_id=tracker.get_slot("device_model"),
-                    serial_number=tracker.get_slot("serial_number"),
-                    purchase_date=parse_iso_date(tracker.get_slot("purchase_date")),
-                    warranty_status=warranty,
-                    fault_category=tracker.get_slot("fault_category") or "other",
-                    fault_description=tracker.get_slot("fault_description") or "",
-                    service_type=tracker.get_slot("service_type"),
-                    city=tracker.get_slot("city"),
-                    contact_phone=tracker.get_slot("contact_phone"),
-                )
-                # Photos of the fault sent during this intake belong to its ticket.
-                link_intake_attachments(
-                    session,
-                    sender_id=tracker.sender_id,
-                    intake_id=intake_id,
-                    ticket_no=ticket.ticket_no,
-                )
+            # Photos of the fault sent during this intake are linked to its ticket.
+            ticket, created = create_kept_ticket(kept)
         except TicketStoreUnavailable:
-            logger.exception("ticket store unavailable; intake %s kept in the slots", intake_id)
-            return self._defer(dispatcher, tracker)
+            logger.exception("ticket store unavailable; intake %s kept", intake_id)
+            return self._defer(dispatcher, tracker, kept)
+        # The owner of a kept intake was never told its ticket number, even when the
+        # retrier created the ticket: for them it is new.
+        news_to_owner = was_kept(intake_id)
+        created = created or news_to_owner
         response = "utter_ticket_created" if created else "utter_ticket_exists_already"
         dispatcher.utter_message(response=response, ticket_no=ticket.ticket_no)
         if ticket.service_type == "store":
@@ -128,16 +153,24 @@ class ActionSubmitTicket(Action):
         return events
 
     @staticmethod
-    def _defer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        """Keep the intake and schedule an automatic retry (the slots are not touched)."""
+    def _defer(
+        dispatcher: CollectingDispatcher, tracker: Tracker, kept: KeptTicket
+    ) -> list[EventType]:
+        """Keep the intake (spool, slots) and schedule an automatic retry.
+
+        The owner hears that the request is kept only once it is in the spool, which the
+        action server's retrier drains even after a restart.
+        """
         automatic = latest_intent(tracker) == RETRY_INTENT
+        spooled = keep(kept)
         attempts = int(tracker.get_slot("ticket_retries") or 0) + (1 if automatic else 0)
         events: list[EventType] = [
             SlotSet("ticket_pending", True),
             SlotSet("ticket_retries", float(attempts)),
         ]
         if not automatic:
-            dispatcher.utter_message(response="utter_ticket_deferred")
+            response = "utter_ticket_deferred" if spooled else "utter_ticket_not_kept"
+            dispatcher.utter_message(response=response)
         if attempts >= MAX_AUTOMATIC_RETRIES:
             dispatcher.utter_message(response="utter_ticket_still_pending")
             return events

@@ -1,4 +1,9 @@
-"""A user cancels a submitted ticket (only before the phone has been received)."""
+"""A user cancels a submitted ticket (only before the phone has been received).
+
+A ticket of another conversation can only be cancelled once this conversation has proven
+it (ticket number + matching contact phone, and the SMS code when configured; see
+:mod:`bot.actions.ticket_access`): the request then waits for the status check.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.orm import Session
 
 from bot.actions.common import clear_pending
-from bot.actions.ticket_access import asked_ticket_no, normalize_ticket_no, visible_ticket
+from bot.actions.ticket_access import (
+    asked_ticket_no,
+    clear_verification,
+    locked_out,
+    normalize_ticket_no,
+    utcnow,
+    visible_ticket,
+)
 from bot.catalog import load_status_names
 from bot.tickets import (
     CLOSED_STATUSES,
@@ -62,41 +73,39 @@ class ActionRequestTicketCancel(Action):
     ) -> list[EventType]:
         """Ask "really cancel ticket X?" or say why it cannot be cancelled."""
         try:
-            with session_scope() as session:
-                return self._request(dispatcher, tracker, session)
+            return self._request(dispatcher, tracker)
         except TicketStoreUnavailable:
             logger.warning("ticket store unavailable for a cancellation request")
             dispatcher.utter_message(response="utter_store_unavailable")
             return []
 
     @staticmethod
-    def _request(
-        dispatcher: CollectingDispatcher, tracker: Tracker, session: Session
-    ) -> list[EventType]:
-        events = clear_pending()
+    def _request(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        events = [*clear_pending(), *clear_verification()]
+        sender, now = tracker.sender_id, utcnow()
         ticket_no = asked_ticket_no(tracker) or normalize_ticket_no(tracker.get_slot("ticket_no"))
-        if ticket_no is None:
-            own = [
-                t for t in find_tickets_by_sender(session, sender_id=tracker.sender_id) if t.is_open
-            ]
-            if not own:
-                dispatcher.utter_message(response="utter_ticket_cancel_none")
-                return events
-            ticket_no = max(own, key=lambda t: t.updated_at).ticket_no
-        ticket, visible = visible_ticket(tracker, session, ticket_no)
-        if ticket is None:
-            dispatcher.utter_message(response="utter_status_not_found", ticket_no=ticket_no)
+        with session_scope(readonly=True) as session:
+            if ticket_no is None:
+                own = [t for t in find_tickets_by_sender(session, sender_id=sender) if t.is_open]
+                if not own:
+                    dispatcher.utter_message(response="utter_ticket_cancel_none")
+                    return events
+                ticket_no = max(own, key=lambda t: t.updated_at).ticket_no
+            ticket = visible_ticket(session, sender, ticket_no, now)
+            locked = ticket is None and locked_out(session, sender, ticket_no, now)
+        if ticket is not None:
+            return events + offer_cancellation(dispatcher, ticket)
+        if locked:
+            dispatcher.utter_message(response="utter_status_locked")
             return events
-        if not visible:
-            # After the phone check, the status answer comes back to the cancellation.
-            dispatcher.utter_message(response="utter_status_need_phone", ticket_no=ticket_no)
-            return [
-                *events,
-                SlotSet("status_asked", True),
-                SlotSet("status_ticket_no", ticket_no),
-                SlotSet("ticket_cancel_no", ticket_no),
-            ]
-        return events + offer_cancellation(dispatcher, ticket)
+        # Unknown or not proven (the same answer): the status check comes back to the cancellation.
+        dispatcher.utter_message(response="utter_status_need_phone", ticket_no=ticket_no)
+        return [
+            *events,
+            SlotSet("status_asked", True),
+            SlotSet("status_ticket_no", ticket_no),
+            SlotSet("ticket_cancel_no", ticket_no),
+        ]
 
 
 class ActionCancelTicket(Action):
@@ -110,16 +119,17 @@ class ActionCancelTicket(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Cancel, unless the phone was received in the meantime."""
-        events = clear_pending()
+        events = [*clear_pending(), *clear_verification()]
         ticket_no = normalize_ticket_no(tracker.get_slot("ticket_cancel_no"))
         if ticket_no is None:
             dispatcher.utter_message(response="utter_ticket_cancel_none")
             return events
         try:
             with session_scope() as session:
-                ticket, visible = visible_ticket(tracker, session, ticket_no)
-                if ticket is None or not visible:
-                    dispatcher.utter_message(response="utter_status_not_found", ticket_no=ticket_no)
+                if visible_ticket(session, tracker.sender_id, ticket_no, utcnow()) is None:
+                    dispatcher.utter_message(
+                        response="utter_status_unverified", ticket_no=ticket_no
+                    )
                     return events
                 cancelled = cancel_ticket_by_user(
                     session, ticket_no=ticket_no, changed_by=CANCELLED_BY
@@ -128,7 +138,7 @@ class ActionCancelTicket(Action):
             utter_not_cancellable(dispatcher, ticket_no, error.status)
             return events
         except TicketNotFound:
-            dispatcher.utter_message(response="utter_status_not_found", ticket_no=ticket_no)
+            dispatcher.utter_message(response="utter_status_unverified", ticket_no=ticket_no)
             return events
         except TicketStoreUnavailable:
             logger.warning("ticket store unavailable; ticket %s not cancelled", ticket_no)

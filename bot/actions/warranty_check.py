@@ -19,7 +19,7 @@ def extended_until(serial_number: str | None) -> object:
     if not serial_number:
         return None
     try:
-        with session_scope() as session:
+        with session_scope(readonly=True) as session:
             return extended_warranty_until(session, serial_number=serial_number, on=today())
     except TicketStoreUnavailable:
         logger.warning("ticket store unavailable: extended warranty not checked")

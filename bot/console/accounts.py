@@ -18,11 +18,12 @@ from bot.console.passwords import (
     hash_token,
     verify_password,
 )
+from bot.settings import get_settings
 from bot.tickets import agents as store
 from bot.tickets.agents import AgentRecord
 from bot.tickets.db import session_scope
 
-#: How long a console session lasts after signing in.
+#: How long a console session lasts at most after signing in, however active.
 SESSION_TTL = dt.timedelta(hours=8)
 #: Bytes of randomness of a session token (before URL-safe base64).
 TOKEN_BYTES = 32
@@ -32,6 +33,11 @@ TOKEN_BYTES = 32
 def _dummy_hash() -> str:
     """A hash no password matches, verified for unknown users so they cost the same time."""
     return hash_password(secrets.token_urlsafe(32))
+
+
+def idle_timeout() -> dt.timedelta:
+    """How long a console session lasts without activity (``CONSOLE_IDLE_MINUTES``)."""
+    return min(SESSION_TTL, dt.timedelta(minutes=get_settings().console_idle_minutes))
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -126,7 +132,7 @@ def sign_in(
 
     Returns:
         The agent (``last_login_at`` updated) and a new session token valid for
-        :data:`SESSION_TTL`, or None.
+        :func:`idle_timeout` (extended by activity up to :data:`SESSION_TTL`), or None.
 
     Raises:
         TicketStoreUnavailable: The database cannot be reached.
@@ -151,20 +157,28 @@ def sign_in(
             session,
             agent_id=agent.id,
             token_hash=hash_token(token),
-            expires_at=at + SESSION_TTL,
+            expires_at=at + idle_timeout(),
             now=at,
         )
         return store.touch_login(session, agent_id=agent.id, now=at), token
 
 
 def agent_for_token(
-    token: str, *, now: dt.datetime | None = None, url: str | None = None
+    token: str, *, now: dt.datetime | None = None, url: str | None = None, active: bool = True
 ) -> AgentRecord | None:
     """Return the agent signed in with a session token.
 
+    Args:
+        token: The session cookie's value.
+        now: Time of the request (aware); default the current time.
+        url: Database URL; default the settings.
+        active: Whether the request is the agent's activity, which extends the session by
+            :func:`idle_timeout` (the console's background polling is not).
+
     Returns:
         The agent, or None when the token is empty or unknown, the session expired
-        or was signed out, or the agent has been disabled.
+        (idle too long, or older than :data:`SESSION_TTL`) or was signed out, or the
+        agent has been disabled.
 
     Raises:
         TicketStoreUnavailable: The database cannot be reached.
@@ -172,8 +186,14 @@ def agent_for_token(
     if not isinstance(token, str) or not token:
         return None
     at = _now(now)
+    digest = hash_token(token)
     with session_scope(url) as session:
-        return store.agent_for_token_hash(session, token_hash=hash_token(token), now=at)
+        agent = store.agent_for_token_hash(session, token_hash=digest, now=at)
+        if agent is not None and active:
+            store.extend_session(
+                session, token_hash=digest, idle=idle_timeout(), lifetime=SESSION_TTL, now=at
+            )
+        return agent
 
 
 def sign_out(token: str, *, url: str | None = None) -> None:

@@ -3,8 +3,11 @@
 A Rasa input channel only to be mounted next to the others: it gets the running Rasa agent
 (tracker store, lock store, processor) from the Sanic app, and reaches users through the
 channels they wrote on (:mod:`bot.channels.live`). Every API route needs a signed-in agent
-(an HttpOnly session cookie); every POST also needs the ``X-Requested-With`` header the
-console sends, which a cross-site form cannot.
+(an HttpOnly session cookie, :mod:`bot.console.cookies`); every POST also needs the
+``X-Requested-With`` header the console sends, which a cross-site form cannot, and an
+``Origin`` that is the console's own or listed (:mod:`bot.console.guard`). Sign-ins are
+throttled (:mod:`bot.console.throttle`); the proxy settings are applied to the Rasa app
+when it starts (:mod:`bot.console.proxies`).
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from sqlalchemy.orm import Session
 
 from bot.catalog import load_catalogue
 from bot.catalog.handoff import load_handoff_policy
-from bot.console import accounts, conversations
+from bot.console import accounts, conversations, cookies, guard, proxies
 from bot.console import tickets as console_tickets
+from bot.console.labels import user_label
+from bot.console.throttle import Locked, SignInGate, masked_username
 from bot.console.transcript import PHOTO_FILE
 from bot.settings import get_settings
 from bot.tickets import (
@@ -49,9 +54,11 @@ from bot.tickets.repository import normalize_ticket_no
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-COOKIE = "shouhou_console"
+COOKIE = cookies.COOKIE
 CSRF_HEADER = "x-requested-with"
 CSRF_VALUE = "shouhou-console"
+#: Header of the console's background polling, which does not count as activity.
+BACKGROUND_HEADER = "x-console-background"
 MAX_MESSAGE_CHARS = 2000
 _STATIC = {
     "console.js": "application/javascript; charset=utf-8",
@@ -60,8 +67,8 @@ _STATIC = {
 T = TypeVar("T")
 
 
-def _json(body: Any, status: int = 200) -> HTTPResponse:
-    return response.json(body, status=status, ensure_ascii=False)
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> HTTPResponse:
+    return response.json(body, status=status, headers=headers, ensure_ascii=False)
 
 
 def _error(code: str, status: int) -> HTTPResponse:
@@ -95,6 +102,10 @@ class ConsoleInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
         """No settings: accounts live in the ticket store (``python -m bot.console.cli``)."""
         return cls()
 
+    def __init__(self) -> None:
+        """A console with its own sign-in gate (one per Rasa worker)."""
+        self._gate = SignInGate()
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The page, its assets and the JSON API."""
         bp = Blueprint("agent_console", __name__)
@@ -125,10 +136,15 @@ class ConsoleInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
                 "POST",
             ),
         ]
+        for uri in dict.fromkeys(uri for _, uri, _ in routes):  # preflights, refused or empty
+            routes.append((guard.preflight, uri, "OPTIONS"))
         for handler, uri, method in routes:
             name = f"console_{method.lower()}_{uri.strip('/').replace('/', '_') or 'page'}"
             name = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
             bp.add_route(_route(handler), uri, methods=[method], name=name)
+        bp.middleware("request")(guard.check_origin)
+        bp.middleware("response")(guard.filter_cors)
+        bp.listener("before_server_start")(proxies.configure_app)
         return bp
 
     # --- authentication ---------------------------------------------------------------------
@@ -140,8 +156,13 @@ class ConsoleInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
             if request.method == "POST" and request.headers.get(CSRF_HEADER) != CSRF_VALUE:
                 return _error("csrf", 403)
             token = request.cookies.get(COOKIE)
+            active = request.headers.get(BACKGROUND_HEADER) != "1"
             try:
-                agent = await asyncio.to_thread(accounts.agent_for_token, token) if token else None
+                agent = (
+                    await asyncio.to_thread(accounts.agent_for_token, token, active=active)
+                    if token
+                    else None
+                )
             except TicketStoreUnavailable:
                 return _error("store_unavailable", 503)
             if agent is None:
@@ -159,29 +180,37 @@ class ConsoleInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
             return _error("csrf", 403)
         body = request.json if isinstance(request.json, dict) else {}
         username, password = str(body.get("username") or ""), str(body.get("password") or "")
+        address = proxies.client_address(request)
         try:
-            signed = await asyncio.to_thread(accounts.sign_in, username, password)
+            signed = await self._gate.sign_in(username, password, address)
         except TicketStoreUnavailable:
             return _error("store_unavailable", 503)
+        if isinstance(signed, Locked):
+            logger.warning(
+                "console: sign-in refused, user %s or %s locked for %d s",
+                masked_username(username),
+                address,
+                signed.retry_after,
+            )
+            return _json(
+                {"error": "too_many_attempts", "retry_after": signed.retry_after},
+                429,
+                headers={"Retry-After": str(signed.retry_after)},
+            )
         if signed is None:
-            logger.info("console: failed sign-in for %r from %s", username[:64], request.ip)
+            logger.info(
+                "console: failed sign-in, user %s, from %s", masked_username(username), address
+            )
             return _error("invalid_credentials", 401)
         agent, token = signed
         reply = _json({"agent": _agent_json(agent)})
-        reply.cookies[COOKIE] = token
-        cookie = reply.cookies[COOKIE]
-        cookie["httponly"] = True
-        cookie["samesite"] = "Strict"
-        cookie["path"] = "/webhooks/console"
-        cookie["max-age"] = int(accounts.SESSION_TTL.total_seconds())
-        if request.scheme == "https":
-            cookie["secure"] = True
+        cookies.set_session(reply, request, token, int(accounts.SESSION_TTL.total_seconds()))
         return reply
 
     async def _logout(self, request: Request, agent: AgentRecord) -> HTTPResponse:
         await asyncio.to_thread(accounts.sign_out, request.cookies.get(COOKIE) or "")
         reply = _json({"ok": True})
-        del reply.cookies[COOKIE]
+        cookies.clear_session(reply, request)
         return reply
 
     async def _me(self, request: Request, agent: AgentRecord) -> HTTPResponse:
@@ -231,6 +260,7 @@ class ConsoleInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
         return {
             "id": handoff.id,
             "sender_id": handoff.sender_id,
+            "user_label": user_label(handoff.sender_id),
             "channel": handoff.channel,
             "reason": handoff.reason,
             "reason_label": load_handoff_policy().label(handoff.reason),

@@ -6,6 +6,7 @@ Commands::
     set-password USERNAME [--password-stdin]            give an agent a new password
     disable-agent USERNAME                              stop an agent from signing in
     enable-agent USERNAME                               let a disabled agent sign in again
+    unlock USERNAME                                     lift a sign-in lockout of a username
     list-agents                                         every agent, active or not
     callbacks                                           open callback requests, oldest first
     callback-done ID --by NAME                          mark a callback request as done
@@ -26,10 +27,12 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bot.console import accounts
+from bot.console.throttle import username_key
 from bot.settings import get_settings
 from bot.tickets import CallbackNotFound, complete_callback, list_callbacks, session_scope
 from bot.tickets.agents import AgentExists, AgentNotFound, AgentRecord
 from bot.tickets.db import TicketStoreUnavailable
+from bot.tickets.throttle import unlock
 
 EXIT_OK = 0
 EXIT_UNAVAILABLE = 1
@@ -70,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     enable = commands.add_parser("enable-agent", help="let a disabled agent sign in again")
     enable.add_argument("username", metavar="USERNAME")
+
+    unlock = commands.add_parser("unlock", help="lift a sign-in lockout of a username")
+    unlock.add_argument("username", metavar="USERNAME")
 
     commands.add_parser("list-agents", help="list every agent account")
     commands.add_parser("callbacks", help="list open callback requests (after-hours handoffs)")
@@ -134,6 +140,11 @@ def _run(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
     elif args.command == "enable-agent":
         agent = accounts.enable_agent(args.username, url=url)
         print(f"agent {agent.username} enabled", file=out)
+    elif args.command == "unlock":
+        with session_scope(url) as session:
+            found = unlock(session, key=username_key(args.username))
+        state = "unlocked" if found else "had no failed sign-ins"
+        print(f"{args.username.strip().lower()} {state}", file=out)
     elif args.command == "list-agents":
         _print_agents(accounts.list_agents(url=url), out)
     elif args.command == "callbacks":

@@ -23,6 +23,7 @@ from rasa.shared.core.events import (
 
 from bot.channels.live import push_output
 from bot.channels.replies import channel_replies
+from bot.console.labels import user_label
 from bot.console.transcript import transcript
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,9 @@ async def _push(channel: str, sender_id: str, text: str) -> bool:
     output = push_output(channel)
     if output is None:
         logger.warning(
-            "console: channel %s cannot push; message to %s recorded", channel, sender_id
+            "console: channel %s cannot push; message to user %s recorded",
+            channel,
+            user_label(sender_id),
         )
         return False
     try:
@@ -58,7 +61,9 @@ async def _push(channel: str, sender_id: str, text: str) -> bool:
         if drain is not None:  # channels that send in the background: keep the order
             await drain()
     except Exception:  # the user's channel failed; the message stays in the transcript
-        logger.exception("console: delivery to %s on %s failed", sender_id, channel)
+        logger.exception(
+            "console: delivery to user %s on %s failed", user_label(sender_id), channel
+        )
         return False
     return True
 

@@ -11,7 +11,8 @@ makes every ``SQLTrackerStore`` on an SQLite file use:
   database of its own and keeps its settings);
 - a small pool of open connections per worker, and a 30 s busy timeout.
 
-Other databases (PostgreSQL, an in-memory SQLite) are left as Rasa makes them.
+Other databases (PostgreSQL, an in-memory SQLite) are left as Rasa makes them, except that
+every tracker store engine hides SQL parameters (user texts, phones) in its exceptions.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def wal_engine(url: sa.engine.URL) -> sa.engine.Engine:
         max_overflow=POOL_SIZE,
         # A pooled connection is used by one session at a time, possibly from another thread.
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
+        hide_parameters=True,
     )
     sa.event.listen(engine, "connect", _on_connect)
     return engine
@@ -62,6 +64,8 @@ def _init(self: SQLTrackerStore, *args: Any, **kwargs: Any) -> None:
         self.engine.dispose()
         self.engine = wal_engine(url)
         self.sessionmaker = sessionmaker(bind=self.engine)
+    else:  # Rasa's own engine: only keep SQL parameters out of exception texts and logs
+        self.engine.hide_parameters = True
 
 
 def install() -> None:

@@ -107,6 +107,11 @@ from bot.tickets.repository import (
     set_status,
     status_history,
 )
+from bot.tickets.verifications import (
+    failed_verifications,
+    record_verification,
+    verified_since,
+)
 
 __all__ = [
     "CALLBACK_STATUSES",
@@ -155,6 +160,7 @@ __all__ = [
     "dispose_engines",
     "end_handoff",
     "extended_warranty_until",
+    "failed_verifications",
     "find_open_tickets_by_serial",
     "find_tickets_by_phone",
     "find_tickets_by_sender",
@@ -183,6 +189,7 @@ __all__ = [
     "record_callback",
     "record_complaint",
     "record_rating",
+    "record_verification",
     "revoke_agent_sessions",
     "revoke_session",
     "session_scope",
@@ -192,4 +199,5 @@ __all__ = [
     "status_history",
     "touch_login",
     "upgrade",
+    "verified_since",
 ]

@@ -311,6 +311,48 @@ def agent_for_token_hash(
     return None if row is None else _record(row)
 
 
+def extend_session(
+    session: Session,
+    *,
+    token_hash: str,
+    idle: dt.timedelta,
+    lifetime: dt.timedelta,
+    now: dt.datetime | None = None,
+) -> dt.datetime | None:
+    """Move the end of a live session to ``now + idle``, never past ``created_at + lifetime``.
+
+    The sliding idle timeout of the console. The row is only written when its end moves
+    by at least a tenth of ``idle`` (a minute at most), or back (``idle`` lowered).
+
+    Returns:
+        The session's end, or None when the hash names no live session.
+
+    Raises:
+        ValueError: Naive ``now``.
+    """
+    at = _aware(now)
+    try:
+        digest = _token_hash(token_hash)
+    except ValueError:
+        return None
+    row = session.execute(
+        select(AgentSession).where(
+            AgentSession.token_hash == digest,
+            AgentSession.revoked_at.is_(None),
+            AgentSession.expires_at > at,
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    target = min(row.created_at + lifetime, at + idle)
+    if target < row.expires_at or target - row.expires_at >= min(
+        idle / 10, dt.timedelta(minutes=1)
+    ):
+        row.expires_at = target
+        session.flush()
+    return row.expires_at  # type: ignore[no-any-return]
+
+
 def revoke_session(session: Session, *, token_hash: str, now: dt.datetime | None = None) -> bool:
     """Revoke a session (sign out).
 

@@ -4,10 +4,13 @@ Nothing connects at import time: engines are built on first use from
 :func:`bot.settings.get_settings` (or an explicit URL) and cached per URL.
 
 SQLite notes: the parent directory of the database file is created on demand,
-foreign keys are switched on for every connection, and every transaction is
-opened with ``BEGIN IMMEDIATE`` (the pysqlite driver's own transaction handling
-is disabled). That makes SAVEPOINTs work and serialises writers, so concurrent
-ticket creators wait for each other instead of failing with "database is locked".
+foreign keys are switched on for every connection, and every transaction of
+:func:`session_scope` is opened with ``BEGIN IMMEDIATE`` (the pysqlite driver's
+own transaction handling is disabled). That makes SAVEPOINTs work and serialises
+writers, so concurrent ticket creators wait for each other instead of failing
+with "database is locked". A read-only scope (``session_scope(readonly=True)``)
+opens a deferred ``BEGIN`` instead: it takes no write lock, so it reads while
+another connection holds a write transaction.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from bot.settings import get_settings
 
 #: Seconds a SQLite connection waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT = 30.0
+#: Execution option marking the connections of a read-only scope.
+_READONLY_OPTION = "ticket_store_readonly"
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
@@ -105,7 +110,9 @@ def _sqlite_setup(engine: Engine, url: URL) -> None:
             cursor.close()
 
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader takes no write lock (deferred BEGIN); a writer takes it at once.
+        readonly = connection.get_execution_options().get(_READONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
@@ -127,7 +134,8 @@ def build_engine(url: str | None = None, **kwargs: Any) -> Engine:
     sa_url = make_url(resolve_url(url))
     backend = sa_url.get_backend_name()
     connect_args: dict[str, Any] = dict(kwargs.pop("connect_args", {}))
-    options: dict[str, Any] = {"future": True}
+    # SQL parameters (phones, IMEIs) stay out of exception texts and logs.
+    options: dict[str, Any] = {"future": True, "hide_parameters": True}
     if backend == "sqlite":
         connect_args.setdefault("check_same_thread", False)
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT)
@@ -169,15 +177,24 @@ def dispose_engines() -> None:
         engine.dispose()
 
 
+def _refuse_writes(session: Session, flush_context: Any, instances: Any) -> None:
+    raise RuntimeError("a read-only ticket store session cannot write")
+
+
 @contextmanager
-def session_scope(url: str | None = None) -> Iterator[Session]:
+def session_scope(url: str | None = None, *, readonly: bool = False) -> Iterator[Session]:
     """Yield a session inside one transaction, committed on success.
 
     The transaction is rolled back when the block raises. Connection failures are
     re-raised as :class:`TicketStoreUnavailable`; other errors pass through.
 
+    A read-only scope is for blocks that only read: on SQLite its transaction is a
+    deferred ``BEGIN`` (no write lock, so it is not held up by a writer), it is
+    rolled back at the end, and flushing a change raises :class:`RuntimeError`.
+
     Args:
         url: SQLAlchemy URL; None uses the settings.
+        readonly: Whether the block only reads.
 
     Yields:
         A :class:`~sqlalchemy.orm.Session` whose transaction has begun.
@@ -187,8 +204,18 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
     """
     engine = get_engine(url)
     try:
-        with Session(engine, future=True) as session, session.begin():
-            yield session
+        if not readonly:
+            with Session(engine, future=True) as session, session.begin():
+                yield session
+            return
+        reader = engine.execution_options(**{_READONLY_OPTION: True})
+        with Session(reader, future=True) as session:
+            event.listen(session, "before_flush", _refuse_writes)
+            session.begin()
+            try:
+                yield session
+            finally:
+                session.rollback()
     except DBAPIError as exc:
         if is_connection_error(exc):
             raise TicketStoreUnavailable(f"ticket store unavailable: {exc.orig}") from exc

@@ -319,6 +319,24 @@ class AgentSession(Base):  # type: ignore[misc]
     revoked_at = Column(UTCDateTime, nullable=True)
 
 
+class SignInThrottle(Base):  # type: ignore[misc]
+    """Failed console sign-ins of one username or one client address (``sign_in_throttle``).
+
+    ``key`` is ``user:`` or ``addr:`` and a SHA-256 (never the name or address itself).
+    ``failures`` counts the failures (and the attempts still running) since
+    ``window_started_at``; at the limit the key is locked until ``locked_until``. Shared by
+    every Rasa worker through the ticket database.
+    """
+
+    __tablename__ = "sign_in_throttle"
+
+    key = Column(String(80), primary_key=True)
+    failures = Column(Integer, nullable=False, default=0)
+    window_started_at = Column(UTCDateTime, nullable=False)
+    locked_until = Column(UTCDateTime, nullable=True)
+    updated_at = Column(UTCDateTime, nullable=False, index=True)
+
+
 #: SQL condition of an open handoff (partial unique index: one open handoff per sender).
 OPEN_HANDOFF_CONDITION = in_check("status", OPEN_HANDOFF_STATUSES)
 
@@ -374,3 +392,21 @@ class CallbackRequest(Base):  # type: ignore[misc]
     created_at = Column(UTCDateTime, nullable=False)
     done_at = Column(UTCDateTime, nullable=True)
     done_by = Column(String(64), nullable=True)
+
+
+class TicketVerification(Base):  # type: ignore[misc]
+    """One try of a conversation to prove a ticket by its contact phone (``ticket_verifications``).
+
+    Failed tries limit further ones per conversation and per ticket number; a successful
+    one lets that conversation see the ticket for a while. ``ticket_no`` is the number as
+    the user gave it (normalised), with no foreign key: numbers that do not exist are
+    counted exactly like those that do.
+    """
+
+    __tablename__ = "ticket_verifications"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    ticket_no = Column(String(32), nullable=False, index=True)
+    succeeded = Column(Boolean, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, index=True)

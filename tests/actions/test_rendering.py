@@ -46,14 +46,19 @@ def render():
 
 
 def test_a_response_with_ordinary_variables_is_rendered(render, run, make_tracker, ticket_factory):
-    ticket_factory(sender_id="someone-else")
-    tracker = make_tracker({}, "13900000000", "inform", active_loop=None)
+    ticket = ticket_factory(sender_id="someone-else")
+    tracker = make_tracker(
+        {"status_asked": True, "status_ticket_no": ticket.ticket_no},
+        "13900000000",
+        "inform",
+        active_loop=None,
+    )
 
     _events, dispatcher = run(ActionCheckRepairStatus(), tracker)
 
     assert render(dispatcher.messages) == [
-        "没有找到手机号 139****0000 登记的工单。如果报修时用的是其他号码，请换一个号码试试，"
-        "或者告诉我工单号。"
+        f"工单号 {ticket.ticket_no} 与手机号未能核对一致（工单号或手机号可能有误），暂时无法显示。"
+        "请核对后直接发送正确的手机号，或发送正确的工单号。"
     ]
 
 

@@ -1,4 +1,4 @@
-"""ActionCheckRepairStatus: own tickets, tickets proven by their phone, timeline, masking."""
+"""ActionCheckRepairStatus: own tickets, tickets proven by number + phone, timeline, masking."""
 
 from __future__ import annotations
 
@@ -10,14 +10,29 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from bot.actions.status import ActionCheckRepairStatus
+from bot.settings import get_settings
 from bot.tickets import session_scope, set_status
+from bot.tickets.models import TicketVerification
 from tests.actions.conftest import IMEI
 from tests.actions.helpers import cleared, message_values, msg
+from tests.actions.sms import VERIFIER_PATH, OutboxVerifier
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOON = dt.datetime(2026, 5, 20, 12, 0, tzinfo=SHANGHAI)
 PHONE = "13800000000"
 OTHER_PHONE = "13912345678"
+TICKET = "R20260520-0001"
+#: Every action run starts by forgetting the follow-up questions and a check in progress.
+CLEARED = [*cleared(), SlotSet("status_phone", None), SlotSet("status_code_pending", None)]
+#: The ticket waits for its proof.
+WAITING = [*CLEARED, SlotSet("status_asked", True), SlotSet("status_ticket_no", TICKET)]
+
+
+def checks() -> list[tuple[str, str, bool]]:
+    """The stored ticket checks: (sender, ticket number, succeeded), oldest first."""
+    with session_scope() as session:
+        rows = session.query(TicketVerification).order_by(TicketVerification.id).all()
+        return [(r.sender_id, r.ticket_no, r.succeeded) for r in rows]
 
 
 def detail(ticket_no: str = "R20260520-0001", **overrides: Any) -> dict[str, Any]:
@@ -91,7 +106,7 @@ def test_own_ticket_by_number_shows_details_and_timeline(status, ticket_factory)
             ),
         )
     ]
-    assert events == cleared()
+    assert events == CLEARED
 
 
 def test_tracking_number_without_courier(status, ticket_factory):
@@ -111,7 +126,7 @@ def test_tracking_number_without_courier(status, ticket_factory):
             ),
         )
     ]
-    assert events == cleared()
+    assert events == CLEARED
 
 
 def test_ticket_number_is_read_from_the_text_without_entity(status, ticket_factory):
@@ -120,7 +135,7 @@ def test_ticket_number_is_read_from_the_text_without_entity(status, ticket_facto
     events, dispatcher = status("帮我查下r20260520-0001的进度")
 
     assert dispatcher.messages == [detail()]
-    assert events == cleared()
+    assert events == CLEARED
 
 
 def test_own_tickets_open_first_then_newest(status, ticket_factory):
@@ -159,7 +174,7 @@ def test_own_tickets_open_first_then_newest(status, ticket_factory):
             timeline="· 2026年5月22日 已提交\n· 2026年5月24日 已完成",
         ),
     ]
-    assert events == cleared()
+    assert events == CLEARED
 
 
 def test_at_most_three_tickets_are_shown(status, ticket_factory):
@@ -186,13 +201,17 @@ def test_date_is_in_the_business_time_zone(status, ticket_factory):
     assert dispatcher.messages == [detail()]
 
 
-def test_unknown_ticket_is_not_found(status, ticket_factory):
+def test_unknown_ticket_asks_for_the_phone_like_any_other(status, ticket_factory):
     ticket_factory(sender_id="test-user", now=NOON)
 
     events, dispatcher = status("R20991231-0001", entities=[("ticket_no", "R20991231-0001")])
 
-    assert dispatcher.messages == [msg("utter_status_not_found", ticket_no="R20991231-0001")]
-    assert events == cleared()
+    assert dispatcher.messages == [msg("utter_status_need_phone", ticket_no="R20991231-0001")]
+    assert events == [
+        *CLEARED,
+        SlotSet("status_asked", True),
+        SlotSet("status_ticket_no", "R20991231-0001"),
+    ]
 
 
 # --------------------------------------------------------------------------- other tickets
@@ -201,63 +220,76 @@ def test_unknown_ticket_is_not_found(status, ticket_factory):
 def test_ticket_of_another_conversation_asks_for_the_phone(status, ticket_factory):
     ticket_factory(sender_id="someone-else", now=NOON)
 
-    events, dispatcher = status("R20260520-0001", entities=[("ticket_no", "R20260520-0001")])
+    events, dispatcher = status(TICKET, entities=[("ticket_no", TICKET)])
 
-    assert dispatcher.messages == [msg("utter_status_need_phone", ticket_no="R20260520-0001")]
-    assert events == [
-        *cleared(),
-        SlotSet("status_asked", True),
-        SlotSet("status_ticket_no", "R20260520-0001"),
-    ]
+    assert dispatcher.messages == [msg("utter_status_need_phone", ticket_no=TICKET)]
+    assert events == WAITING
+    assert checks() == []
 
 
 def test_right_phone_after_the_question_shows_the_ticket(status, ticket_factory):
     ticket_factory(sender_id="someone-else", now=NOON)
 
     events, dispatcher = status(
-        "138 0000 0000",
-        "inform",
-        status_asked=True,
-        status_ticket_no="R20260520-0001",
+        "138 0000 0000", "inform", status_asked=True, status_ticket_no=TICKET
     )
 
     assert dispatcher.messages == [detail()]
-    assert events == [*cleared(), SlotSet("verified_phones", [PHONE])]
+    assert events == CLEARED
+    assert checks() == [("test-user", TICKET, True)]
+
+
+def test_a_proven_ticket_is_not_asked_again(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+    status(PHONE, "inform", status_asked=True, status_ticket_no=TICKET)
+
+    events, dispatcher = status(TICKET, entities=[("ticket_no", TICKET)])
+
+    assert dispatcher.messages == [detail()]
+    assert events == CLEARED
+
+
+def test_a_proof_lasts_for_the_access_ttl(status, ticket_factory, monkeypatch):
+    ticket_factory(sender_id="someone-else", now=NOON)
+    status(PHONE, "inform", status_asked=True, status_ticket_no=TICKET)
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=3601)
+    monkeypatch.setattr("bot.actions.status.utcnow", lambda: later)
+
+    _events, dispatcher = status(TICKET, entities=[("ticket_no", TICKET)])
+
+    assert dispatcher.messages == [msg("utter_status_need_phone", ticket_no=TICKET)]
+
+
+def test_a_proof_belongs_to_its_conversation(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+    status(PHONE, "inform", status_asked=True, status_ticket_no=TICKET)
+
+    _events, dispatcher = status(TICKET, entities=[("ticket_no", TICKET)], sender_id="stranger")
+
+    assert dispatcher.messages == [msg("utter_status_need_phone", ticket_no=TICKET)]
 
 
 def test_a_cancellation_waiting_for_the_phone_is_offered_after_it(status, ticket_factory):
     ticket_factory(sender_id="someone-else", now=NOON)
 
     events, dispatcher = status(
-        "13800000000",
-        "inform",
-        status_asked=True,
-        status_ticket_no="R20260520-0001",
-        ticket_cancel_no="R20260520-0001",
+        PHONE, "inform", status_asked=True, status_ticket_no=TICKET, ticket_cancel_no=TICKET
     )
 
-    assert dispatcher.messages == [
-        detail(),
-        msg("utter_ask_ticket_cancel", ticket_no="R20260520-0001"),
-    ]
+    assert dispatcher.messages == [detail(), msg("utter_ask_ticket_cancel", ticket_no=TICKET)]
     assert events == [
-        *cleared(),
-        SlotSet("verified_phones", [PHONE]),
+        *CLEARED,
         SlotSet("ticket_cancel_pending", True),
-        SlotSet("ticket_cancel_no", "R20260520-0001"),
+        SlotSet("ticket_cancel_no", TICKET),
     ]
 
 
 def test_a_cancellation_waiting_for_the_phone_of_a_received_ticket(status, ticket_factory):
     ticket_factory(sender_id="someone-else", now=NOON)
-    change("R20260520-0001", "received", 1)
+    change(TICKET, "received", 1)
 
     events, dispatcher = status(
-        "13800000000",
-        "inform",
-        status_asked=True,
-        status_ticket_no="R20260520-0001",
-        ticket_cancel_no="R20260520-0001",
+        PHONE, "inform", status_asked=True, status_ticket_no=TICKET, ticket_cancel_no=TICKET
     )
 
     assert [m["response"] for m in dispatcher.messages] == [
@@ -265,98 +297,233 @@ def test_a_cancellation_waiting_for_the_phone_of_a_received_ticket(status, ticke
         "utter_ticket_cannot_cancel",
     ]
     assert dispatcher.messages[1]["status_name"] == "已收到手机"
-    assert events == [*cleared(), SlotSet("verified_phones", [PHONE])]
+    assert events == CLEARED
 
 
-def test_a_wrong_phone_offers_no_cancellation(status, ticket_factory):
+def test_a_wrong_phone_keeps_the_cancellation_waiting(status, ticket_factory):
     ticket_factory(sender_id="someone-else", now=NOON)
 
     events, dispatcher = status(
-        "13900000000",
-        "inform",
-        status_asked=True,
-        status_ticket_no="R20260520-0001",
-        ticket_cancel_no="R20260520-0001",
+        "13900000000", "inform", status_asked=True, status_ticket_no=TICKET, ticket_cancel_no=TICKET
     )
 
-    assert dispatcher.messages == [msg("utter_status_phone_mismatch", ticket_no="R20260520-0001")]
-    assert events == cleared()
+    assert dispatcher.messages == [msg("utter_status_unverified", ticket_no=TICKET)]
+    assert events == [*WAITING, SlotSet("ticket_cancel_no", TICKET)]
 
 
 def test_ticket_number_and_phone_in_one_message(status, ticket_factory):
     ticket_factory(sender_id="someone-else", now=NOON)
 
     events, dispatcher = status(
-        "查R20260520-0001，电话13800000000",
-        entities=[("ticket_no", "R20260520-0001"), ("phone_number", PHONE)],
-        verified_phones=[OTHER_PHONE],
+        f"查{TICKET}，电话{PHONE}", entities=[("ticket_no", TICKET), ("phone_number", PHONE)]
     )
 
     assert dispatcher.messages == [detail()]
-    assert events == [*cleared(), SlotSet("verified_phones", [PHONE, OTHER_PHONE])]
+    assert events == CLEARED
 
 
-def test_a_verified_phone_is_not_asked_again(status, ticket_factory):
+def test_wrong_phone_reveals_nothing_and_waits_for_the_right_one(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+
+    events, dispatcher = status(OTHER_PHONE, "inform", status_asked=True, status_ticket_no=TICKET)
+
+    assert dispatcher.messages == [msg("utter_status_unverified", ticket_no=TICKET)]
+    assert events == WAITING
+    assert checks() == [("test-user", TICKET, False)]
+
+
+def test_unknown_number_and_wrong_phone_get_the_same_answer(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+    unknown = "R20260520-0002"
+
+    wrong = status(OTHER_PHONE, "inform", status_asked=True, status_ticket_no=TICKET)
+    missing = status(OTHER_PHONE, "inform", status_asked=True, status_ticket_no=unknown)
+
+    assert wrong[1].messages == [msg("utter_status_unverified", ticket_no=TICKET)]
+    assert missing[1].messages == [msg("utter_status_unverified", ticket_no=unknown)]
+    assert missing[0] == [
+        *CLEARED,
+        SlotSet("status_asked", True),
+        SlotSet("status_ticket_no", unknown),
+    ]
+
+
+def test_a_forged_verified_phones_slot_opens_nothing(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+    phones = [f"138{n:08d}" for n in range(1000)]
+
+    _events, dispatcher = status(TICKET, entities=[("ticket_no", TICKET)], verified_phones=phones)
+
+    assert dispatcher.messages == [msg("utter_status_need_phone", ticket_no=TICKET)]
+
+
+def test_inside_the_form_another_ticket_is_verified_later(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+
+    events, dispatcher = status(TICKET, entities=[("ticket_no", TICKET)], active_loop="repair_form")
+
+    assert dispatcher.messages == [msg("utter_status_verify_later", ticket_no=TICKET)]
+    assert events == CLEARED
+
+
+# --------------------------------------------------------------------------- a phone alone
+
+
+def test_phone_alone_shows_no_ticket_of_another_conversation(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+
+    events, dispatcher = status(f"我的手机号是{PHONE}", "check_repair_status")
+
+    assert dispatcher.messages == [msg("utter_status_need_ticket_no")]
+    assert events == [*CLEARED, SlotSet("status_asked", True), SlotSet("status_phone", PHONE)]
+
+
+def test_phone_alone_without_tickets_gets_the_same_answer(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+
+    events, dispatcher = status(OTHER_PHONE, "check_repair_status")
+
+    assert dispatcher.messages == [msg("utter_status_need_ticket_no")]
+    assert events == [
+        *CLEARED,
+        SlotSet("status_asked", True),
+        SlotSet("status_phone", OTHER_PHONE),
+    ]
+
+
+def test_phone_alone_shows_the_own_tickets_with_that_phone(status, ticket_factory):
+    ticket_factory(sender_id="test-user", now=NOON)
+    ticket_factory(sender_id="test-user", intake_id="2", contact_phone=OTHER_PHONE, now=NOON)
+    ticket_factory(sender_id="someone-else", intake_id="3", now=NOON)
+
+    events, dispatcher = status(PHONE, "check_repair_status")
+
+    assert dispatcher.messages == [detail()]
+    assert events == CLEARED
+
+
+def test_then_the_ticket_number_is_checked_with_that_phone(status, ticket_factory):
     ticket_factory(sender_id="someone-else", now=NOON)
 
     events, dispatcher = status(
-        "R20260520-0001", entities=[("ticket_no", "R20260520-0001")], verified_phones=[PHONE]
+        TICKET, "inform", entities=[("ticket_no", TICKET)], status_asked=True, status_phone=PHONE
     )
 
     assert dispatcher.messages == [detail()]
-    assert events == cleared()
+    assert events == CLEARED
 
 
-def test_wrong_phone_reveals_nothing(status, ticket_factory):
+def test_a_remembered_phone_counts_only_while_asked(status, ticket_factory):
     ticket_factory(sender_id="someone-else", now=NOON)
 
-    events, dispatcher = status(
-        OTHER_PHONE, "inform", status_asked=True, status_ticket_no="R20260520-0001"
-    )
+    _events, dispatcher = status(TICKET, entities=[("ticket_no", TICKET)], status_phone=PHONE)
 
-    assert dispatcher.messages == [msg("utter_status_phone_mismatch", ticket_no="R20260520-0001")]
-    assert events == cleared()
+    assert dispatcher.messages == [msg("utter_status_need_phone", ticket_no=TICKET)]
 
 
-def test_a_phone_verified_for_another_ticket_does_not_open_this_one(status, ticket_factory):
+# --------------------------------------------------------------------------- attempt limits
+
+
+def test_failed_checks_lock_the_conversation_out(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+    for n in range(5):
+        _e, dispatcher = status(
+            f"1390000000{n}", "inform", status_asked=True, status_ticket_no=TICKET
+        )
+        assert dispatcher.messages == [msg("utter_status_unverified", ticket_no=TICKET)]
+
+    events, dispatcher = status(PHONE, "inform", status_asked=True, status_ticket_no=TICKET)
+
+    assert dispatcher.messages == [msg("utter_status_locked")]
+    assert events == CLEARED
+    assert len(checks()) == 5  # the locked try checked nothing
+
+
+def test_failed_checks_of_a_ticket_lock_it_for_every_conversation(status, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+    for n in range(10):
+        status(OTHER_PHONE, "inform", sender_id=f"s{n}", status_asked=True, status_ticket_no=TICKET)
+
+    _events, dispatcher = status(PHONE, "inform", status_asked=True, status_ticket_no=TICKET)
+
+    assert dispatcher.messages == [msg("utter_status_locked")]
+    # The owner's own conversation still sees it.
+    _events, dispatcher = status(TICKET, entities=[("ticket_no", TICKET)], sender_id="someone-else")
+    assert dispatcher.messages == [detail()]
+
+
+def test_limits_come_from_the_settings(status, ticket_factory, monkeypatch):
+    monkeypatch.setenv("TICKET_VERIFY_MAX_PER_CONVERSATION", "1")
+    get_settings.cache_clear()
+    ticket_factory(sender_id="someone-else", now=NOON)
+    status(OTHER_PHONE, "inform", status_asked=True, status_ticket_no=TICKET)
+
+    _events, dispatcher = status(PHONE, "inform", status_asked=True, status_ticket_no=TICKET)
+
+    assert dispatcher.messages == [msg("utter_status_locked")]
+
+
+# --------------------------------------------------------------------------- SMS code
+
+
+@pytest.fixture
+def sms(monkeypatch):
+    monkeypatch.setenv("PHONE_VERIFIER", VERIFIER_PATH)
+    get_settings.cache_clear()
+    OutboxVerifier.reset()
+    yield OutboxVerifier.outbox
+    OutboxVerifier.reset()
+
+
+def test_with_a_verifier_the_right_phone_sends_a_code(status, ticket_factory, sms):
     ticket_factory(sender_id="someone-else", now=NOON)
 
-    events, dispatcher = status(
-        f"R20260520-0001 {OTHER_PHONE}",
-        entities=[("ticket_no", "R20260520-0001")],
-        verified_phones=[OTHER_PHONE],
-    )
-
-    assert dispatcher.messages == [msg("utter_status_phone_mismatch", ticket_no="R20260520-0001")]
-    assert events == cleared()
-
-
-def test_phone_alone_lists_the_tickets_of_that_phone(status, ticket_factory):
-    ticket_factory(sender_id="someone-else", now=NOON)
-    ticket_factory(
-        sender_id="third-party",
-        intake_id="second",
-        contact_phone=OTHER_PHONE,
-        now=NOON + dt.timedelta(days=1),
-    )
-    ticket_factory(sender_id="another", intake_id="third", now=NOON + dt.timedelta(days=2))
-
-    events, dispatcher = status("我的手机号是13800000000", "inform")
+    events, dispatcher = status(PHONE, "inform", status_asked=True, status_ticket_no=TICKET)
 
     assert dispatcher.messages == [
-        detail("R20260522-0001", timeline="· 2026年5月22日 已提交"),
-        detail(),
+        msg("utter_status_code_sent", ticket_no=TICKET, phone="138****0000")
     ]
-    assert events == [*cleared(), SlotSet("verified_phones", [PHONE])]
+    assert events == [*WAITING, SlotSet("status_code_pending", True)]
+    assert [phone for phone, _code in sms] == [PHONE]
 
 
-def test_phone_without_tickets(status, ticket_factory):
+def test_with_a_verifier_a_wrong_phone_gets_the_same_answer_and_no_sms(status, ticket_factory, sms):
     ticket_factory(sender_id="someone-else", now=NOON)
 
-    events, dispatcher = status(OTHER_PHONE, "inform", status_asked=True)
+    events, dispatcher = status(OTHER_PHONE, "inform", status_asked=True, status_ticket_no=TICKET)
 
-    assert dispatcher.messages == [msg("utter_status_none_for_phone", phone="139****5678")]
-    assert events == cleared()
+    assert dispatcher.messages == [
+        msg("utter_status_code_sent", ticket_no=TICKET, phone="139****5678")
+    ]
+    assert events == [*WAITING, SlotSet("status_code_pending", True)]
+    assert sms == []
+
+
+def test_the_code_shows_the_ticket(status, ticket_factory, sms):
+    ticket_factory(sender_id="someone-else", now=NOON)
+    status(PHONE, "inform", status_asked=True, status_ticket_no=TICKET)
+    code = sms[-1][1]
+    waiting = {"status_asked": True, "status_ticket_no": TICKET, "status_code_pending": True}
+
+    wrong = status("000000" if code != "000000" else "111111", "inform", **waiting)
+    right = status(code, "inform", **waiting)
+
+    assert wrong[1].messages == [msg("utter_status_code_wrong", ticket_no=TICKET)]
+    assert wrong[0] == [*WAITING, SlotSet("status_code_pending", True)]
+    assert right[1].messages == [detail()]
+    assert right[0] == CLEARED
+    assert [ok for _s, _t, ok in checks()] == [False, False, True]
+
+
+def test_a_misconfigured_verifier_is_an_apology(status, ticket_factory, monkeypatch):
+    monkeypatch.setenv("PHONE_VERIFIER", "tests.actions.sms:NoSuchClass")
+    get_settings.cache_clear()
+    ticket_factory(sender_id="someone-else", now=NOON)
+
+    events, dispatcher = status(PHONE, "inform", status_asked=True, status_ticket_no=TICKET)
+
+    assert dispatcher.messages == [msg("utter_store_unavailable")]
+    assert events == []
 
 
 # --------------------------------------------------------------------------- no identifier
@@ -368,32 +535,21 @@ def test_no_identifier_asks_for_one(status, ticket_factory):
     events, dispatcher = status()
 
     assert dispatcher.messages == [msg("utter_status_ask_identifier")]
-    assert events == [*cleared(), SlotSet("status_asked", True)]
+    assert events == [*CLEARED, SlotSet("status_asked", True)]
 
 
 def test_no_identifier_on_the_second_try_is_invalid(status):
     events, dispatcher = status("不记得了", "inform", status_asked=True)
 
     assert dispatcher.messages == [msg("utter_status_identifier_invalid")]
-    assert events == [*cleared(), SlotSet("status_asked", True)]
+    assert events == [*CLEARED, SlotSet("status_asked", True)]
 
 
 def test_inside_the_form_no_question_is_left_pending(status):
     events, dispatcher = status(active_loop="repair_form")
 
     assert dispatcher.messages == [msg("utter_status_ask_identifier")]
-    assert events == cleared()
-
-
-def test_inside_the_form_another_ticket_is_verified_later(status, ticket_factory):
-    ticket_factory(sender_id="someone-else", now=NOON)
-
-    events, dispatcher = status(
-        "R20260520-0001", entities=[("ticket_no", "R20260520-0001")], active_loop="repair_form"
-    )
-
-    assert dispatcher.messages == [msg("utter_status_verify_later", ticket_no="R20260520-0001")]
-    assert events == cleared()
+    assert events == CLEARED
 
 
 # --------------------------------------------------------------------------- privacy, outage
@@ -412,7 +568,6 @@ def test_full_imei_and_phone_never_appear_in_a_message(status, ticket_factory):
         status(OTHER_PHONE, "inform", status_asked=True, status_ticket_no="R20260520-0002"),
         status(PHONE, "inform", status_asked=True, status_ticket_no="R20260520-0002"),
         status(f"我的号码是 {OTHER_PHONE}", "inform", sender_id="stranger"),
-        status(PHONE, "inform", sender_id="stranger"),
     ]
 
     messages = [m for _events, dispatcher in runs for m in dispatcher.messages]
@@ -420,15 +575,13 @@ def test_full_imei_and_phone_never_appear_in_a_message(status, ticket_factory):
         "utter_status_detail",
         "utter_status_need_phone",
         "utter_status_detail",
-        "utter_status_phone_mismatch",
         "utter_status_detail",
-        "utter_status_detail",
-        "utter_status_none_for_phone",
+        "utter_status_need_ticket_no",
     ]
     values = message_values(messages)
     assert not [v for v in values if IMEI in v or OTHER_PHONE in v or PHONE in v]
     assert {m["serial"] for m in messages if "serial" in m} == {"8612*******0127"}
-    assert {m["phone"] for m in messages if "phone" in m} == {"139****5678", "138****0000"}
+    assert {m["phone"] for m in messages if "phone" in m} == {"139****5678"}
 
 
 def test_store_down(status, db_down):

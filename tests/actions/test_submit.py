@@ -15,6 +15,8 @@ from bot.settings import get_settings
 from bot.tickets import add_attachment, list_attachments, session_scope
 from bot.tickets.db import dispose_engines
 from bot.tickets.models import Ticket, TicketStatusHistory
+from bot.tickets.retrier import drain
+from bot.tickets.spool import default_spool
 from tests.actions.helpers import msg
 
 RESET = [SlotSet(slot, None) for slot in INTAKE_SLOTS]
@@ -316,6 +318,65 @@ def test_automatic_retries_back_off_then_stop_and_say_so(submit, db_down):
         SlotSet("ticket_pending", True),
         SlotSet("ticket_retries", float(MAX_AUTOMATIC_RETRIES)),
     ]
+
+
+def test_a_kept_intake_is_in_the_spool_before_the_owner_is_told(submit, db_down, full_intake):
+    db_down()
+
+    _, dispatcher = submit(purchase_date="2025-03-01", warranty_status="in_warranty")
+
+    assert dispatcher.messages == [msg("utter_ticket_deferred")]
+    entry = default_spool().get(full_intake["intake_id"])
+    assert entry is not None and entry.state == "pending"
+    assert entry.ticket.sender_id == "test-user"
+    assert entry.ticket.purchase_date == dt.date(2025, 3, 1)
+    assert entry.ticket.contact_phone == "13912345678"
+
+
+def test_the_reminder_announces_a_ticket_the_retrier_created(
+    submit, db_down, ticket_db, monkeypatch, full_intake
+):
+    from bot.actions.submit import RETRY_INTENT
+
+    db_down()
+    submit()
+    # The store is back; the action server's retrier creates the ticket first.
+    monkeypatch.setenv("DATABASE_URL", ticket_db)
+    get_settings.cache_clear()
+    dispose_engines()
+    assert drain() == 1
+    entry = default_spool().get(full_intake["intake_id"])
+    assert entry is not None and entry.state == "created"
+
+    # Then the conversation's reminder fires: the owner hears the number, as a new ticket.
+    events, dispatcher = submit(text="", intent=RETRY_INTENT, ticket_pending=True)
+
+    ticket_no = first_ticket_no()
+    assert dispatcher.messages == [
+        msg("utter_ticket_created", ticket_no=ticket_no),
+        *CHENGDU_CENTRES,
+        msg("utter_ask_rating"),
+    ]
+    assert events == [*RESET, SlotSet("ticket_no", ticket_no), *ASK_RATING]
+    assert default_spool().get(full_intake["intake_id"]) is None
+    assert len(rows()) == 1 and history_count() == 1
+
+
+def test_an_unwritable_spool_does_not_promise_the_request_is_kept(
+    submit, db_down, tmp_path, monkeypatch
+):
+    db_down()
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    monkeypatch.setenv("VAR_DIR", str(blocked))
+    get_settings.cache_clear()
+
+    events, dispatcher = submit()
+
+    assert dispatcher.messages == [msg("utter_ticket_not_kept")]
+    # The conversation still keeps the intake and retries it.
+    assert events[:-1] == [SlotSet("ticket_pending", True), SlotSet("ticket_retries", 0.0)]
+    assert events[-1]["event"] == "reminder"
 
 
 def test_store_service_in_a_city_without_centre_names_the_nearest(submit):

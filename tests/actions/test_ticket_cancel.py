@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from rasa_sdk.events import SlotSet
 
+from bot.actions.status import ActionCheckRepairStatus
 from bot.actions.ticket_cancel import (
     ActionCancelTicket,
     ActionKeepTicket,
@@ -20,6 +21,8 @@ from tests.actions.helpers import cleared, msg
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOON = dt.datetime(2026, 5, 20, 12, 0, tzinfo=SHANGHAI)
 TICKET = "R20260520-0001"
+#: Every request starts by forgetting the follow-up questions and a check in progress.
+CLEARED = [*cleared(), SlotSet("status_phone", None), SlotSet("status_code_pending", None)]
 
 
 def stored(ticket_no: str = TICKET) -> tuple[str, list[tuple[str, str | None, str]]]:
@@ -74,7 +77,7 @@ def confirm(run, make_tracker):
 
 
 ASKED = [
-    *cleared(),
+    *CLEARED,
     SlotSet("ticket_cancel_pending", True),
     SlotSet("ticket_cancel_no", TICKET),
 ]
@@ -114,7 +117,7 @@ def test_without_any_number_the_latest_open_own_ticket_is_taken(request_cancel, 
 
     assert dispatcher.messages == [msg("utter_ask_ticket_cancel", ticket_no="R20260521-0001")]
     assert events == [
-        *cleared(),
+        *CLEARED,
         SlotSet("ticket_cancel_pending", True),
         SlotSet("ticket_cancel_no", "R20260521-0001"),
     ]
@@ -129,7 +132,7 @@ def test_received_ticket_cannot_be_cancelled(request_cancel, ticket_factory):
     assert dispatcher.messages == [
         msg("utter_ticket_cannot_cancel", ticket_no=TICKET, status_name="已收到手机")
     ]
-    assert events == cleared()
+    assert events == CLEARED
     assert stored()[0] == "received"
 
 
@@ -140,22 +143,39 @@ def test_ticket_of_another_conversation_needs_the_phone(request_cancel, ticket_f
 
     assert dispatcher.messages == [msg("utter_status_need_phone", ticket_no=TICKET)]
     assert events == [
-        *cleared(),
+        *CLEARED,
         SlotSet("status_asked", True),
         SlotSet("status_ticket_no", TICKET),
         SlotSet("ticket_cancel_no", TICKET),
     ]
 
 
-def test_ticket_of_another_conversation_with_a_verified_phone(request_cancel, ticket_factory):
+def test_ticket_of_another_conversation_once_proven(
+    request_cancel, ticket_factory, run, make_tracker
+):
     ticket_factory(sender_id="someone-else", now=NOON)
-
-    events, dispatcher = request_cancel(
-        TICKET, entities=[("ticket_no", TICKET)], verified_phones=["13800000000"]
+    tracker = make_tracker(
+        {"status_asked": True, "status_ticket_no": TICKET},
+        "13800000000",
+        "inform",
+        active_loop=None,
     )
+    run(ActionCheckRepairStatus(), tracker)
+
+    events, dispatcher = request_cancel(TICKET, entities=[("ticket_no", TICKET)])
 
     assert dispatcher.messages == [msg("utter_ask_ticket_cancel", ticket_no=TICKET)]
     assert events == ASKED
+
+
+def test_a_verified_phones_slot_proves_nothing(request_cancel, ticket_factory):
+    ticket_factory(sender_id="someone-else", now=NOON)
+
+    _events, dispatcher = request_cancel(
+        TICKET, entities=[("ticket_no", TICKET)], verified_phones=["13800000000"]
+    )
+
+    assert dispatcher.messages == [msg("utter_status_need_phone", ticket_no=TICKET)]
 
 
 @pytest.mark.parametrize(("closed", "name"), [("cancelled", "已取消"), ("completed", "已完成")])
@@ -169,16 +189,43 @@ def test_a_closed_ticket_needs_no_cancellation(request_cancel, ticket_factory, c
     assert dispatcher.messages == [
         msg("utter_ticket_already_closed", ticket_no=TICKET, status_name=name)
     ]
-    assert events == cleared()
+    assert events == CLEARED
 
 
-def test_unknown_ticket_number(request_cancel):
+def test_unknown_ticket_number_is_answered_like_another_conversations(request_cancel):
     events, dispatcher = request_cancel(
         "取消R20991231-0009", entities=[("ticket_no", "R20991231-0009")]
     )
 
-    assert dispatcher.messages == [msg("utter_status_not_found", ticket_no="R20991231-0009")]
-    assert events == cleared()
+    assert dispatcher.messages == [msg("utter_status_need_phone", ticket_no="R20991231-0009")]
+    assert events == [
+        *CLEARED,
+        SlotSet("status_asked", True),
+        SlotSet("status_ticket_no", "R20991231-0009"),
+        SlotSet("ticket_cancel_no", "R20991231-0009"),
+    ]
+
+
+def test_a_locked_out_conversation_is_told_so(request_cancel, ticket_factory, monkeypatch):
+    from bot.settings import get_settings
+    from bot.tickets import record_verification
+
+    monkeypatch.setenv("TICKET_VERIFY_MAX_PER_CONVERSATION", "1")
+    get_settings.cache_clear()
+    ticket_factory(sender_id="someone-else", now=NOON)
+    with session_scope() as session:
+        record_verification(
+            session,
+            sender_id="test-user",
+            ticket_no="R20991231-0009",
+            succeeded=False,
+            now=dt.datetime.now(dt.timezone.utc),
+        )
+
+    events, dispatcher = request_cancel(TICKET, entities=[("ticket_no", TICKET)])
+
+    assert dispatcher.messages == [msg("utter_status_locked")]
+    assert events == CLEARED
 
 
 def test_no_open_ticket_to_cancel(request_cancel, ticket_factory):
@@ -189,7 +236,7 @@ def test_no_open_ticket_to_cancel(request_cancel, ticket_factory):
     events, dispatcher = request_cancel()
 
     assert dispatcher.messages == [msg("utter_ticket_cancel_none")]
-    assert events == cleared()
+    assert events == CLEARED
 
 
 def test_request_with_the_store_down(request_cancel, db_down):
@@ -210,7 +257,7 @@ def test_confirm_cancels_the_ticket(confirm, ticket_factory):
     events, dispatcher = confirm()
 
     assert dispatcher.messages == [msg("utter_ticket_cancelled", ticket_no=TICKET)]
-    assert events == cleared()
+    assert events == CLEARED
     assert stored() == (
         "cancelled",
         [("submitted", None, "assistant"), ("cancelled", "cancelled by the user", "user")],
@@ -226,7 +273,7 @@ def test_received_between_question_and_confirmation(confirm, ticket_factory):
     assert dispatcher.messages == [
         msg("utter_ticket_cannot_cancel", ticket_no=TICKET, status_name="已收到手机")
     ]
-    assert events == cleared()
+    assert events == CLEARED
     assert stored() == (
         "received",
         [("submitted", None, "assistant"), ("received", None, "engineer")],
@@ -238,8 +285,8 @@ def test_confirm_for_a_ticket_this_conversation_may_not_see(confirm, ticket_fact
 
     events, dispatcher = confirm()
 
-    assert dispatcher.messages == [msg("utter_status_not_found", ticket_no=TICKET)]
-    assert events == cleared()
+    assert dispatcher.messages == [msg("utter_status_unverified", ticket_no=TICKET)]
+    assert events == CLEARED
     assert stored()[0] == "submitted"
 
 
@@ -247,7 +294,7 @@ def test_confirm_without_a_pending_ticket(confirm):
     events, dispatcher = confirm(ticket_cancel_no=None)
 
     assert dispatcher.messages == [msg("utter_ticket_cancel_none")]
-    assert events == cleared()
+    assert events == CLEARED
 
 
 def test_confirm_with_the_store_down(confirm, ticket_factory, db_down):
@@ -257,7 +304,7 @@ def test_confirm_with_the_store_down(confirm, ticket_factory, db_down):
     events, dispatcher = confirm()
 
     assert dispatcher.messages == [msg("utter_ticket_cancel_failed", ticket_no=TICKET)]
-    assert events == cleared()
+    assert events == CLEARED
 
 
 def test_keep_leaves_the_ticket_as_it_is(run, make_tracker, ticket_factory):

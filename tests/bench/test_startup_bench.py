@@ -63,22 +63,26 @@ def test_run_endpoints_move_var_files_and_point_at_the_action_port(tmp_path: Pat
 
 def test_process_tree_and_roles():
     assert stack.parent_of("42 (python -m x) S 7 42 42 0") == 7
-    parent = {10: 1, 11: 10, 12: 10, 13: 12, 14: 13, 20: 1}
+    parent = {10: 1, 11: 10, 12: 10, 13: 12, 14: 13, 15: 11, 16: 10, 20: 1}
     tree = stack.descendants(10, parent)
-    assert tree == [10, 11, 12, 13, 14]
+    assert tree == [10, 11, 12, 16, 15, 13, 14]
     commands = {
         10: "bash ./scripts/run.sh",
-        11: ".venv/bin/python -m rasa_sdk --actions bot.actions",
+        11: "bash ./scripts/run.sh",  # the subshell that restarts the action server
         12: ".venv/bin/python -m bot.serve run --model m",
         13: ".venv/bin/python -c from multiprocessing.spawn import spawn_main",
         14: ".venv/bin/python -c worker",
+        15: ".venv/bin/python -m bot.runtime.action_server --actions bot.actions",
+        16: ".venv/bin/python -m rasa_sdk --actions bot.actions",
     }
     assert stack.roles(tree, parent, commands) == {
         10: "script",
-        11: "actions",
+        11: "script",
         12: "rasa",
         13: "rasa",
         14: "rasa",
+        15: "actions",
+        16: "actions",
     }
 
 

@@ -14,6 +14,7 @@ from bot.channels.web.channel import (
     valid_session_id,
 )
 from bot.intake.photos import PHOTO_METADATA_KEY, photo_from_metadata
+from tests.channels.test_photos import image_bytes
 
 
 @pytest.mark.parametrize(
@@ -70,23 +71,30 @@ def test_from_credentials_keeps_socketio_settings(tmp_path):
     assert channel.metadata_key == "metadata"
 
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+JPEG = image_bytes("JPEG")
 
 
 def test_a_photo_of_this_session_becomes_a_trusted_reference(tmp_path):
-    stored = store_photo(tmp_path, JPEG, session_id="s1")
+    stored = store_photo(tmp_path, JPEG, session_id="s1", channel="socketio")
     metadata = trusted_metadata(
-        {"photo_id": stored.photo_id, "photo_url": "uploads/x"}, sender_id="s1", upload_dir=tmp_path
+        {"photo_id": stored.photo_id, "lang": "zh"}, sender_id="s1", upload_dir=tmp_path
     )
     assert metadata is not None
     photo = photo_from_metadata(metadata)
     assert photo is not None
-    assert (photo.storage_key, photo.size_bytes) == (stored.path.name, len(JPEG))
-    assert metadata["photo_url"] == "uploads/x"
+    assert (photo.storage_key, photo.size_bytes) == (stored.path.name, stored.size)
+    assert metadata["lang"] == "zh"
+
+
+def test_a_photo_of_another_channel_is_never_a_web_sessions(tmp_path):
+    """A WeChat user's photo, even under the same sender id, is not a web session's."""
+    stored = store_photo(tmp_path, JPEG, session_id="s1", channel="wechat")
+    metadata = trusted_metadata({"photo_id": stored.photo_id}, sender_id="s1", upload_dir=tmp_path)
+    assert metadata is not None and photo_from_metadata(metadata) is None
 
 
 def test_a_client_cannot_hand_over_photos_it_did_not_upload(tmp_path):
-    stored = store_photo(tmp_path, JPEG, session_id="s1")
+    stored = store_photo(tmp_path, JPEG, session_id="s1", channel="socketio")
     forged = {"storage_key": "../../etc/passwd", "content_type": "image/jpeg", "size_bytes": 1}
     # a reference made up by the client is dropped
     metadata = trusted_metadata({PHOTO_METADATA_KEY: forged}, sender_id="s1", upload_dir=tmp_path)

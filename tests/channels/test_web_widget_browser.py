@@ -25,6 +25,7 @@ from functools import partial
 import pytest
 import requests
 import socketio
+from PIL import Image
 from sqlalchemy import select
 
 from bot.channels.replies import channel_replies
@@ -91,32 +92,53 @@ def test_widget_routes_and_demo_page(servers):
     assert '<script src="/webhooks/socketio/widget.js"' in demo.text
 
 
+def widget_token(servers: Servers) -> str:
+    """A session token, asked for the way the widget asks (socket.io ``session_request``)."""
+    confirmed = threading.Event()
+    tokens: list[str] = []
+    client = socketio.Client(reconnection=False)
+    client.on("session_confirm", lambda token: (tokens.append(token), confirmed.set()))
+    client.connect(f"http://127.0.0.1:{servers.rasa_port}", transports=["polling"], wait_timeout=20)
+    client.emit("session_request", {"session_id": None})
+    confirmed.wait(20)
+    client.disconnect()
+    return tokens[0]
+
+
 def test_photo_upload_checks_type_size_and_stores_under_a_random_name(servers):
     url = servers.base + "upload"
+    token = widget_token(servers)
     ok = requests.post(
         url, files={"photo": ("fault.png", tiny_png(), "image/png")},
-        data={"session_id": "s-upload"}, timeout=10,
+        data={"session_id": token}, timeout=10,
     )  # fmt: skip
     assert ok.status_code == 201, ok.text
     body = ok.json()
     assert re.fullmatch(r"[0-9a-f]{32}", body["id"]) and body["content_type"] == "image/png"
-    assert (servers.var_dir / "uploads" / f"{body['id']}.png").read_bytes() == tiny_png()
-    served = requests.get(servers.base + body["url"], timeout=10)
-    assert served.status_code == 200 and served.content == tiny_png()
+    stored = servers.var_dir / "uploads" / f"{body['id']}.png"
+    with Image.open(stored) as image:  # written again, without metadata
+        assert (image.format, image.size, image.getpixel((0, 0))) == ("PNG", (2, 2), (235, 0, 40))
+    served = requests.get(servers.base + body["url"], timeout=10)  # the signed link
+    assert served.status_code == 200 and served.content == stored.read_bytes()
     assert served.headers["x-content-type-options"] == "nosniff"
+    assert requests.get(servers.base + f"uploads/{body['id']}", timeout=10).status_code == 401
 
-    def post(content: bytes, mime: str = "image/png", session: str = "s-upload") -> int:
+    def post(content: bytes, mime: str = "image/png", session: str = token) -> int:
         files = {"photo": ("x", content, mime)}
-        return requests.post(url, files=files, data={"session_id": session}, timeout=30).status_code
+        try:
+            reply = requests.post(url, files=files, data={"session_id": session}, timeout=30)
+        except requests.ConnectionError:
+            return 0  # the server answered and closed before the whole body was sent
+        return reply.status_code
 
     assert post(b"<svg onload=alert(1)>", "image/png") == 415  # declared type is not trusted
-    assert post(tiny_png(), session="") == 400
-    assert post(b"\xff\xd8\xff" + b"\x00" * (9 * 1024 * 1024), "image/jpeg") == 413
-    assert requests.post(url, data={"session_id": "s"}, timeout=10).status_code == 400
-    assert (
-        requests.get(servers.base + "uploads/..%2F..%2Fetc%2Fpasswd", timeout=10).status_code == 404
-    )
-    assert requests.get(servers.base + "uploads/" + "0" * 32, timeout=10).status_code == 404
+    assert post(tiny_png(), session="") == 401
+    assert post(b"\xff\xd8\xff" + b"\x00" * (9 * 1024 * 1024), "image/jpeg") in (413, 0)
+    assert requests.post(url, data={"session_id": token}, timeout=10).status_code == 400
+    as_session = {"X-Widget-Session": token}
+    for path in ("uploads/..%2F..%2Fetc%2Fpasswd", "uploads/" + "0" * 32):
+        assert requests.get(servers.base + path, timeout=10).status_code == 401
+        assert requests.get(servers.base + path, headers=as_session, timeout=10).status_code == 404
 
 
 def test_repair_intake_in_the_browser_survives_a_reload(servers, page):
@@ -187,9 +209,10 @@ def test_repair_intake_in_the_browser_survives_a_reload(servers, page):
         """() => [...document.querySelector('#shouhou-chat-widget').shadowRoot
                    .querySelectorAll('.sh-user img.sh-image')].every(i => i.naturalWidth > 0)"""
     )
-    photo_id = re.search(r"uploads/([0-9a-f]{32})$", image.get_attribute("src") or "")
+    photo_id = re.fullmatch(r"[0-9a-f]{32}", image.get_attribute("data-photo-id") or "")
     assert photo_id
-    assert (servers.var_dir / "uploads" / f"{photo_id.group(1)}.json").is_file()
+    assert f"uploads/{photo_id.group()}?exp=" in (image.get_attribute("src") or "")
+    assert (servers.var_dir / "uploads" / f"{photo_id.group()}.json").is_file()
     page.screenshot(path=str(OUT / "4-photo.png"))
     # both photos are the ticket's: the one from the intake and the one sent afterwards
     with session_scope(servers.ticket_url) as session:
@@ -197,7 +220,7 @@ def test_repair_intake_in_the_browser_survives_a_reload(servers, page):
     assert [(p.channel, p.sender_id, p.content_type) for p in photos] == [
         ("socketio", session_id, "image/png")
     ] * 2
-    assert photos[1].storage_key == f"{photo_id.group(1)}.png"
+    assert photos[1].storage_key == f"{photo_id.group()}.png"
     for photo in photos:
         assert (servers.var_dir / "uploads" / photo.storage_key).is_file()
 
@@ -242,10 +265,10 @@ def test_bad_socketio_input_gets_an_answer_or_is_dropped_and_the_server_keeps_se
         await client.connect(
             f"http://127.0.0.1:{servers.rasa_port}", transports=["polling"], wait_timeout=20
         )
-        # A forged or malformed session id is replaced by a fresh one.
+        # A forged or malformed session id is replaced by a fresh one, in a signed token.
         await client.emit("session_request", {"session_id": "x y\n" * 40})
         session_id = await asyncio.wait_for(confirmed, 20)
-        assert re.fullmatch(r"[0-9a-f]{32}", session_id)
+        assert re.fullmatch(r"[0-9a-f]{32}\.[0-9a-f]+\.[A-Za-z0-9_-]{43}", session_id)
 
         async def say(payload: object, wait: float) -> list[str]:
             before = len(replies)

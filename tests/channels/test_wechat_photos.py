@@ -1,13 +1,17 @@
-"""WeChat image messages: the photo is downloaded from WeChat into the upload store and handed
-to the assistant as a trusted reference; when WeChat cannot deliver it, the media id is kept."""
+"""WeChat image messages: the photo is downloaded from WeChat into the upload store (without
+its EXIF) and handed to the assistant as a trusted reference; when WeChat cannot deliver it, the
+media id is kept."""
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from bot.channels.photos import MAX_PHOTO_BYTES
+from bot.channels.photos import MAX_PHOTO_BYTES, owns_photo
 from bot.channels.wechat import WeChatInput
 from bot.intake.photos import photo_from_metadata
 from tests.channels.wechat_fakes import (
@@ -25,7 +29,20 @@ from tests.channels.wechat_fakes import (
 
 pytestmark = pytest.mark.anyio
 
-JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8
+MAKER = "SecretPhoneMaker"
+
+
+def _jpeg_with_gps() -> bytes:
+    """A small JPEG whose EXIF names the camera and holds a GPS position."""
+    exif = Image.Exif()
+    exif[0x010F] = MAKER  # Make
+    exif[0x8825] = {1: "N", 2: (22.0, 32.0, 1.0), 3: "E", 4: (113.0, 56.0, 2.0)}  # GPS IFD
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 10, 10)).save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+JPEG = _jpeg_with_gps()
 
 
 def channel(fake: FakeWeChatApi, upload_dir: Path, *, safe: bool) -> WeChatInput:
@@ -59,14 +76,22 @@ async def test_a_photo_is_downloaded_and_handed_over(
     assert message.text == "/send_photo"
     photo = photo_from_metadata(message.metadata)
     assert photo is not None
+    stored = (tmp_path / photo.storage_key).read_bytes()
     assert (photo.content_type, photo.size_bytes, photo.source_ref) == (
         "image/jpeg",
-        len(JPEG),
+        len(stored),
         "MEDIA_OK",
     )
-    assert (tmp_path / photo.storage_key).read_bytes() == JPEG
-    sidecar = (tmp_path / photo.storage_key).with_suffix(".json").read_text(encoding="utf-8")
-    assert OPENID in sidecar  # the photo belongs to this user's conversation
+    # the same picture, without the EXIF (device, GPS position) WeChat delivered
+    assert MAKER.encode() in JPEG and MAKER.encode() not in stored
+    with Image.open(io.BytesIO(stored)) as picture:
+        assert picture.size == (16, 16) and not picture.getexif()
+    sidecar = json.loads((tmp_path / photo.storage_key).with_suffix(".json").read_text("utf-8"))
+    # the photo belongs to this user's WeChat conversation, never to a web session
+    assert (sidecar["session_id"], sidecar["channel"]) == (OPENID, "wechat")
+    photo_id = photo.storage_key.split(".")[0]
+    assert owns_photo(tmp_path, photo_id, session_id=OPENID, channel="wechat")
+    assert not owns_photo(tmp_path, photo_id, session_id=OPENID, channel="socketio")
     assert wechat.state.media_requests == ["MEDIA_OK"]
 
 
@@ -92,7 +117,8 @@ async def test_an_expired_token_is_renewed_for_the_download(
     async with serve_channel(input_channel, bot, safe=False) as client:
         await client.post(image("MEDIA_OK"))
     photo = photo_from_metadata(bot.received[0].metadata)
-    assert photo is not None and photo.size_bytes == len(JPEG)
+    assert photo is not None and photo.source_ref == "MEDIA_OK"
+    assert photo.size_bytes == (tmp_path / photo.storage_key).stat().st_size > 0
     assert len(wechat.state.token_requests) == 2
     assert wechat.state.media_requests == ["MEDIA_OK", "MEDIA_OK"]
 

@@ -270,11 +270,13 @@ class WeChatClient:
         async with self._session.get(self.url + "?" + urlencode(query)) as response:
             return response.status, await response.text()
 
-    async def post_raw(self, body: bytes | str, query: dict[str, str]) -> Reply:
+    async def post_raw(
+        self, body: bytes | str, query: dict[str, str], *, expect100: bool = False
+    ) -> Reply:
         data = body.encode("utf-8") if isinstance(body, str) else body
         headers = {"Content-Type": "text/xml"}
         async with self._session.post(
-            self.url + "?" + urlencode(query), data=data, headers=headers
+            self.url + "?" + urlencode(query), data=data, headers=headers, expect100=expect100
         ) as response:
             text = await response.text()
             return Reply(response.status, text, self._read_reply(response.status, text))

@@ -149,6 +149,7 @@ async def server(web_channel: FakeLiveChannel) -> AsyncIterator[Server]:
     served = await app.create_server(sock=sock, return_asyncio_server=True)
     assert served is not None
     await served.startup()
+    await served.before_start()  # the console's listener applies the proxy settings
     await served.start_serving()
     try:
         yield Server(f"http://127.0.0.1:{port}/webhooks/console/", agent)

@@ -75,7 +75,7 @@ def test_sign_in_returns_the_agent_and_a_new_token(zhang: accounts.AgentRecord) 
     assert len(token) >= 43
     # Only the token's SHA-256 is stored.
     assert _stored_sessions() == [(hashlib.sha256(token.encode()).hexdigest(), zhang.id)]
-    assert accounts.agent_for_token(token, now=NOW + dt.timedelta(hours=1)) == agent
+    assert accounts.agent_for_token(token, now=NOW + dt.timedelta(minutes=29)) == agent
 
     again = accounts.sign_in("zhang", PASSWORD, now=NOW)
     assert again is not None and again[1] != token
@@ -119,15 +119,39 @@ def test_every_refusal_costs_one_password_verification(
         assert checked[0].startswith("scrypt$16384$8$1$"), username
 
 
-def test_sessions_expire_after_the_ttl(zhang: accounts.AgentRecord) -> None:
+def test_sessions_expire_after_the_ttl_however_active(zhang: accounts.AgentRecord) -> None:
     assert dt.timedelta(hours=8) == accounts.SESSION_TTL
     signed = accounts.sign_in("zhang", PASSWORD, now=NOW)
     assert signed is not None
     _, token = signed
 
+    # Activity every 20 minutes keeps the session alive up to its last second.
+    at = NOW
+    while at + dt.timedelta(minutes=20) < NOW + accounts.SESSION_TTL:
+        at += dt.timedelta(minutes=20)
+        assert accounts.agent_for_token(token, now=at) is not None, at
     last_second = NOW + accounts.SESSION_TTL - dt.timedelta(seconds=1)
     assert accounts.agent_for_token(token, now=last_second) is not None
     assert accounts.agent_for_token(token, now=NOW + accounts.SESSION_TTL) is None
+
+
+def test_sessions_end_after_the_idle_timeout(zhang: accounts.AgentRecord) -> None:
+    assert accounts.idle_timeout() == dt.timedelta(minutes=30)
+    signed = accounts.sign_in("zhang", PASSWORD, now=NOW)
+    assert signed is not None
+    _, token = signed
+
+    # Background requests (active=False) see the session but do not extend it.
+    at = NOW + dt.timedelta(minutes=25)
+    assert accounts.agent_for_token(token, now=at, active=False) is not None
+    assert accounts.agent_for_token(token, now=NOW + dt.timedelta(minutes=30)) is None
+    # Activity slides the end: 30 minutes after the last activity.
+    signed = accounts.sign_in("zhang", PASSWORD, now=NOW)
+    assert signed is not None
+    _, token = signed
+    assert accounts.agent_for_token(token, now=at) is not None
+    assert accounts.agent_for_token(token, now=at + dt.timedelta(minutes=29)) is not None
+    assert accounts.agent_for_token(token, now=at + dt.timedelta(minutes=59, seconds=1)) is None
 
 
 def test_sign_out_ends_the_session(zhang: accounts.AgentRecord) -> None:

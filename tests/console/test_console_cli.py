@@ -260,3 +260,26 @@ def test_callbacks_are_listed_and_completed(
         [done] = list_callbacks(session, status="done")
     assert done.done_by == "zhang"
     assert main(["--url", ticket_db, "callback-done", "999", "--by", "zhang"]) == 2
+
+
+def test_unlock_lifts_a_sign_in_lockout(ticket_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import datetime as dt
+
+    from bot.console.throttle import username_key
+    from bot.tickets import session_scope
+    from bot.tickets import throttle as store
+
+    limits = [store.Limit(username_key("zhang"), 1)]
+    policy = store.Policy(window=dt.timedelta(minutes=15), lockout=dt.timedelta(minutes=15))
+    with session_scope(ticket_db) as session:
+        assert store.reserve(session, limits, policy) is None
+        store.settle(session, limits, policy, failed=True)
+    with session_scope(ticket_db) as session:
+        assert store.reserve(session, limits, policy) is not None  # locked
+
+    assert main(["--url", ticket_db, "unlock", " Zhang"]) == 0
+    assert capsys.readouterr().out == "zhang unlocked\n"
+    with session_scope(ticket_db) as session:
+        assert store.reserve(session, limits, policy) is None
+    assert main(["--url", ticket_db, "unlock", "nobody"]) == 0
+    assert capsys.readouterr().out == "nobody had no failed sign-ins\n"

@@ -15,6 +15,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from bot.channels.rest import rest_sender_id
 from bot.settings import get_settings
 from bot.tickets import session_scope
 from bot.tickets.models import Ticket
@@ -108,7 +109,8 @@ def test_rest_conversation_survives_a_restart_and_writes_the_ticket(servers):
     assert any("工单号" in t for t in done)
 
     with session_scope(servers.ticket_url) as session:
-        rows = list(session.execute(select(Ticket).where(Ticket.sender_id == SENDER)).scalars())
+        query = select(Ticket).where(Ticket.sender_id == rest_sender_id(SENDER))
+        rows = list(session.execute(query).scalars())
         session.expunge_all()
     assert len(rows) == 1
     ticket = rows[0]

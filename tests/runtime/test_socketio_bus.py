@@ -139,7 +139,8 @@ def test_widget_sessions_work_and_pushes_reach_them_from_any_worker(two_workers)
         client = WebsocketClient()
         await client.connect(base)
         await client.emit("session_request", {"session_id": None})
-        session = await client.next("session_confirm")
+        session = await client.next("session_confirm")  # the signed token
+        session_id = str(session).rsplit(".", 2)[0]  # the Rasa sender id (room) inside it
         texts: list[str] = []
         for i in range(5):
             await client.emit("user_uttered", {"message": f"m{i}", "session_id": session})
@@ -149,7 +150,7 @@ def test_widget_sessions_work_and_pushes_reach_them_from_any_worker(two_workers)
         # both have pushed (at least 12 pushes, at most 60); the socket is in one of them.
         for i in range(60):
             answer = await asyncio.to_thread(
-                requests.get, f"{base}/push/{session}", params={"text": f"agent {i}"}, timeout=10
+                requests.get, f"{base}/push/{session_id}", params={"text": f"agent {i}"}, timeout=10
             )
             pushers.add(answer.text)
             texts.append((await client.next("bot_uttered"))["text"])  # type: ignore[index]

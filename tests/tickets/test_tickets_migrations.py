@@ -39,10 +39,18 @@ from bot.tickets.repository import (
 )
 
 Fields = Callable[..., dict[str, Any]]
-HEAD = "0004"
+HEAD = "0006"
 TABLES_0001 = {"tickets", "ticket_status_history", "extended_warranties"}
 TABLES_0004 = {"agents", "agent_sessions", "handoffs", "callback_requests"}
-TABLES = TABLES_0001 | {"complaints", "satisfaction_ratings", "attachments"} | TABLES_0004
+TABLES_0005 = {"ticket_verifications"}
+TABLES_0006 = {"sign_in_throttle"}
+TABLES = (
+    TABLES_0001
+    | {"complaints", "satisfaction_ratings", "attachments"}
+    | TABLES_0004
+    | TABLES_0005
+    | TABLES_0006
+)
 UTC = dt.timezone.utc
 
 

@@ -1,15 +1,29 @@
-"""``WebChatInput``: Rasa's socket.io channel, fixed for session persistence, plus the widget.
+"""``WebChatInput``: Rasa's socket.io channel, fixed and secured, plus the widget.
 
 Rasa 3.6's ``SocketIOInput`` calls python-socketio 5's ``enter_room`` coroutine without
 awaiting it, so with ``session_persistence: true`` the socket never joins the room named after
 its session and the bot's answers (emitted to that room) are lost. This channel registers the
-same socket.io events with that fixed, and serves under ``/webhooks/socketio/``:
+same socket.io events with that fixed, and secures the sessions:
 
-- ``GET widget.js`` / ``widget.css``: the embeddable widget (one ``<script>`` tag);
-- ``GET vendor/socket.io.min.js``: socket.io's official client from ``node_modules``
-  (installed from the npm registry by ``scripts/web_setup.sh``);
-- ``GET demo``: a mock brand support page with the widget;
-- ``POST upload`` and ``GET uploads/<id>``: fault photos (see :mod:`bot.channels.web.uploads`).
+- ``session_request`` answers ``session_confirm`` with a token the server signed
+  (:mod:`bot.channels.web.sessions`): ``<session id>.<issued>.<signature>``. A client resumes
+  its session by sending that token back; an unsigned, forged or expired one gets a fresh
+  session. Clients that store what ``session_confirm`` gives them (Rasa's protocol) need no
+  change.
+- A session is usable only by the sockets that obtained it or resumed it with its token: only
+  they join its room (and so receive the bot's and agents' messages), and ``user_uttered``
+  naming any other session is refused. The grant lives with the socket (in-process: a socket
+  stays with one Sanic worker); resuming checks the signature, so any worker or server agrees.
+- With ``jwt_key`` in the credentials (brands that sign their users in), a socket connects
+  only with a valid JWT in its ``auth`` (``{"token": ...}``, as in Rasa) and the session is
+  the JWT's ``sub`` (or Rasa's ``user.username``).
+- Session ids never reach the logs (a short hash instead, :func:`session_tag`).
+
+Routes under ``/webhooks/socketio/``: ``GET widget.js`` / ``widget.css``, ``GET
+vendor/socket.io.min.js`` (socket.io's official client from ``node_modules``, installed from
+the npm registry by ``scripts/web_setup.sh``), ``GET demo`` (a mock brand support page), and
+the photo routes of :mod:`bot.channels.web.uploads`. They, and socket.io, answer the pages of
+``WIDGET_ALLOWED_ORIGINS`` (:mod:`bot.channels.web.cors`).
 
 With several Rasa workers, emits reach sockets held by any worker (:mod:`bot.runtime.socketio_bus`)
 and only websockets are accepted (:mod:`bot.channels.web.websocket`).
@@ -17,6 +31,8 @@ and only websockets are accepted (:mod:`bot.channels.web.websocket`).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 import uuid
@@ -24,6 +40,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import jwt
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
@@ -32,20 +49,22 @@ from sanic.response import HTTPResponse
 
 from bot.channels.dedup import SeenMessages
 from bot.channels.live import register_live_channel
-from bot.channels.photos import (
-    MAX_PHOTO_BYTES,
-    UploadRejected,
-    find_photo,
-    photo_owner,
-    photo_ref,
-    store_photo,
-)
+from bot.channels.photos import MAX_PHOTO_BYTES, find_photo, owns_photo, photo_ref, purge_old_photos
 from bot.channels.replies import channel_replies
+from bot.channels.web.cors import cors_headers, socketio_origin_check
+from bot.channels.web.sessions import (
+    MAX_SESSION_ID_CHARS,
+    SessionSigner,
+    session_key,
+    session_tag,
+    valid_session_id,
+)
+from bot.channels.web.uploads import CHANNEL, UploadSettings, add_upload_routes
 from bot.channels.web.websocket import fix_sanic_websockets
 from bot.intake.photos import PHOTO_METADATA_KEY
 from bot.runtime import socketio_bus
 from bot.runtime.workers import requested_workers
-from bot.settings import get_settings
+from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -54,15 +73,28 @@ STATIC_DIR = WEB_DIR / "static"
 SOCKET_IO_CLIENT = WEB_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 MAX_MESSAGE_CHARS = 2000
 """Longer user messages are cut to this length before NLU (the widget caps input at 500)."""
-MAX_SESSION_ID_CHARS = 64
 REPLAY_WINDOW_SECONDS = 600.0
 """A message id seen again within this time is a replay and is not processed again."""
+PURGE_INTERVAL_SECONDS = 6 * 3600.0
+"""How often each worker deletes photos past ``PHOTO_RETENTION_DAYS`` (also at start-up)."""
 _MESSAGE_ID = re.compile(r"^[0-9a-f]{16,64}$")
+_GRANTED = "granted_session"
+_JWT_SENDER = "jwt_sender"
 
 _STATIC_TYPES = {
     "widget.js": "application/javascript; charset=utf-8",
     "widget.css": "text/css; charset=utf-8",
 }
+
+__all__ = [
+    "MAX_MESSAGE_CHARS",
+    "MAX_SESSION_ID_CHARS",
+    "WebChatInput",
+    "clean_user_text",
+    "trusted_metadata",
+    "valid_message_id",
+    "valid_session_id",
+]
 
 
 def several_workers() -> bool:
@@ -70,24 +102,12 @@ def several_workers() -> bool:
     return requested_workers() > 1
 
 
-def valid_session_id(value: Any) -> str | None:
-    """A client-sent session id if it is a short printable string without spaces, else None."""
-    if (
-        isinstance(value, str)
-        and 0 < len(value) <= MAX_SESSION_ID_CHARS
-        and value.isprintable()
-        and not any(c.isspace() for c in value)
-    ):
-        return value
-    return None
-
-
 def trusted_metadata(raw: Any, *, sender_id: str, upload_dir: Path) -> dict[str, Any] | None:
     """The client's metadata with the photo it names checked against the upload store.
 
     A client may not hand the assistant a photo reference itself: the ``photo`` key is
-    dropped, and set again only when ``photo_id`` names a stored photo uploaded by this
-    session.
+    dropped, and set again only when ``photo_id`` names a stored photo uploaded through this
+    channel by this session.
     """
     if not isinstance(raw, dict):
         return None
@@ -96,8 +116,10 @@ def trusted_metadata(raw: Any, *, sender_id: str, upload_dir: Path) -> dict[str,
     if photo_id is None:
         return metadata
     stored = find_photo(upload_dir, photo_id) if isinstance(photo_id, str) else None
-    if stored is None or photo_owner(upload_dir, stored.photo_id) != sender_id:
-        logger.warning("session %s named photo %r it did not upload: ignored", sender_id, photo_id)
+    if stored is None or not owns_photo(
+        upload_dir, stored.photo_id, session_id=sender_id, channel=CHANNEL
+    ):
+        logger.warning("%s named a photo it did not upload: ignored", session_tag(sender_id))
         return metadata
     metadata[PHOTO_METADATA_KEY] = photo_ref(stored).as_metadata()
     return metadata
@@ -112,6 +134,43 @@ def clean_user_text(value: Any) -> str:
     """The message text to give Rasa: a string, stripped, at most ``MAX_MESSAGE_CHARS``."""
     text = value.strip() if isinstance(value, str) else ""
     return text[:MAX_MESSAGE_CHARS]
+
+
+def jwt_sender(payload: Any) -> str | None:
+    """The sender id a brand's JWT names: ``sub``, else Rasa's ``user.username``."""
+    if not isinstance(payload, dict):
+        return None
+    user = payload.get("user")
+    subject = payload.get("sub")
+    if subject is None and isinstance(user, dict):
+        subject = user.get("username")
+    return valid_session_id(subject)
+
+
+def widget_origins(settings: Settings) -> tuple[str, ...]:
+    """``WIDGET_ALLOWED_ORIGINS``; any origin (``*``) outside production when unset.
+
+    Raises:
+        RuntimeError: Unset in production.
+    """
+    if settings.widget_origins:
+        return settings.widget_origins
+    if settings.environment == "production":
+        raise RuntimeError(
+            "WIDGET_ALLOWED_ORIGINS must be set when ENVIRONMENT=production: the origins of "
+            "the pages that embed the widget (https://www.brand.com,...), or * for any"
+        )
+    return ("*",)
+
+
+def default_signer(settings: Settings) -> SessionSigner:
+    """The signer of ``WIDGET_SESSION_SECRET`` (or the development key in ``VAR_DIR``)."""
+    key = session_key(
+        settings.widget_session_secret,
+        var_dir=settings.var_dir,
+        production=settings.environment == "production",
+    )
+    return SessionSigner(key, max_age=settings.widget_session_ttl_days * 86400)
 
 
 class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (skipped by mypy)
@@ -140,64 +199,136 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
         *,
         upload_dir: Path | None = None,
         max_upload_bytes: int = MAX_PHOTO_BYTES,
+        signer: SessionSigner | None = None,
         **socketio_settings: Any,
     ) -> None:
         super().__init__(**socketio_settings)
         self.upload_dir = upload_dir or get_settings().var_dir / "uploads"
         self.max_upload_bytes = max_upload_bytes
+        self._signer = signer
         # A socket.io connection stays with one worker, so the replay check can be in-process
         # (a client that reconnects to another worker and replays an id is not caught).
         self.seen = SeenMessages(ttl=REPLAY_WINDOW_SECONDS)
 
+    @property
+    def signer(self) -> SessionSigner:
+        """The session token signer (made from the settings on first use)."""
+        if self._signer is None:
+            self._signer = default_signer(get_settings())
+        return self._signer
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Rasa's socket.io blueprint with the fixed events and the widget routes."""
+        """Rasa's socket.io blueprint with the secured events and the widget routes.
+
+        Raises:
+            RuntimeError: In production without ``WIDGET_SESSION_SECRET`` or
+                ``WIDGET_ALLOWED_ORIGINS`` (Rasa then does not start).
+        """
+        settings = get_settings()
+        origins = widget_origins(settings)
+        signer = self.signer
         fix_sanic_websockets()
         bp = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by SocketIOInput.blueprint
+        sio.eio.cors_allowed_origins = socketio_origin_check(origins)
+        sio.eio.cors_credentials = False  # the widget sends no cookies
         # Emits reach sockets held by the other Sanic workers of this machine too (agents'
         # replies from the console, a session open in two tabs).
-        socketio_bus.install(sio, socketio_bus.bus_directory(get_settings().var_dir))
+        socketio_bus.install(sio, socketio_bus.bus_directory(settings.var_dir))
         if several_workers():
             # Long-polling is a series of requests that the workers would share, and each
             # keeps its Engine.IO sessions in memory: refuse it rather than lose messages.
             sio.eio.transports = ["websocket"]
             logger.info("several Rasa workers: the widget's socket.io accepts websockets only")
+        namespace = self.namespace
+
+        async def socket_state(sid: str) -> dict[str, Any]:
+            with contextlib.suppress(KeyError):
+                state = await sio.get_session(sid, namespace=namespace)
+                if isinstance(state, dict):
+                    return state
+            return {}
+
+        async def connect(sid: str, environ: Any, auth: Any = None) -> bool:
+            if not self.jwt_key:
+                return True
+            token = auth.get("token") if isinstance(auth, dict) else None
+            sender = None
+            if isinstance(token, str) and token:
+                try:
+                    payload = jwt.decode(
+                        token.removeprefix("Bearer "),
+                        self.jwt_key,
+                        algorithms=[self.jwt_algorithm],
+                    )
+                except jwt.PyJWTError as error:
+                    logger.info(
+                        "socket.io connection with an invalid JWT: %s", type(error).__name__
+                    )
+                else:
+                    sender = jwt_sender(payload)
+            if sender is None:
+                logger.info("socket.io connection without a valid JWT: refused")
+                return False
+            await sio.save_session(sid, {_JWT_SENDER: sender}, namespace=namespace)
+            return True
 
         async def session_request(sid: str, data: Any) -> None:
-            asked = valid_session_id(data.get("session_id")) if isinstance(data, dict) else None
-            session_id = asked or uuid.uuid4().hex
+            state = await socket_state(sid)
+            asked = data.get("session_id") if isinstance(data, dict) else None
+            session_id = state.get(_JWT_SENDER) or signer.verify(asked)
+            if session_id is None:
+                if asked:
+                    logger.info("session_request with an unsigned or expired token: new session")
+                session_id = uuid.uuid4().hex
+            previous = state.get(_GRANTED)
+            if previous and previous != session_id:
+                await sio.leave_room(sid, previous, namespace=namespace)
+            state[_GRANTED] = session_id
+            await sio.save_session(sid, state, namespace=namespace)
             if self.session_persistence:
-                await sio.enter_room(sid, session_id, namespace=self.namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+                await sio.enter_room(sid, session_id, namespace=namespace)
+            await sio.emit(
+                "session_confirm", signer.issue(session_id), room=sid, namespace=namespace
+            )
+
+        async def sender_of(sid: str, data: dict[str, Any]) -> str | None:
+            state = await socket_state(sid)
+            if state.get(_JWT_SENDER):
+                return str(state[_JWT_SENDER])
+            if not self.session_persistence:
+                return sid
+            granted = state.get(_GRANTED)
+            claimed = data.get("session_id")
+            if granted and (claimed == granted or signer.verify(claimed) == granted):
+                return str(granted)
+            logger.warning("socket.io message for a session this socket was not granted: refused")
+            return None
 
         async def handle_message(sid: str, data: Any) -> None:
             if not isinstance(data, dict):
-                logger.warning("socket.io message that is not an object from %s: ignored", sid)
+                logger.warning("socket.io message that is not an object: ignored")
                 return
-            if self.session_persistence:
-                sender_id = valid_session_id(data.get("session_id"))
-                if sender_id is None:
-                    logger.warning("socket.io message without a valid session_id: ignored")
-                    return
-            else:
-                sender_id = sid
+            sender_id = await sender_of(sid, data)
+            if sender_id is None:
+                return
             metadata = trusted_metadata(
                 data.get(self.metadata_key), sender_id=sender_id, upload_dir=self.upload_dir
             )
             text = clean_user_text(data.get("message"))
             if not text:
-                logger.info("empty socket.io message from %s: answered by the channel", sender_id)
+                logger.info("empty socket.io message: answered by the channel")
                 await sio.emit(
                     self.bot_message_evt,
                     {"text": channel_replies()["utter_channel_empty"]},
                     room=sid,
-                    namespace=self.namespace,
+                    namespace=namespace,
                 )
                 return
             message_id = valid_message_id(data.get("message_id"))
             if message_id and not self.seen.first_time(f"{sender_id}:{message_id}"):
-                logger.info("replayed message %s from %s: ignored", message_id, sender_id)
+                logger.info("replayed message from %s: ignored", session_tag(sender_id))
                 return
             await on_new_message(
                 UserMessage(
@@ -210,69 +341,77 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
                 )
             )
 
-        sio.on("session_request", session_request, namespace=self.namespace)
-        sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
-        self._add_widget_routes(bp)
+        sio.on("connect", connect, namespace=namespace)
+        sio.on("session_request", session_request, namespace=namespace)
+        sio.on(self.user_message_evt, handle_message, namespace=namespace)
+        self._add_widget_routes(bp, origins)
+        add_upload_routes(
+            bp,
+            UploadSettings(
+                upload_dir=self.upload_dir,
+                max_bytes=self.max_upload_bytes,
+                signer=signer,
+                origins=origins,
+            ),
+        )
+        self._purge_photos_periodically(bp, settings.photo_retention_days)
         register_live_channel(self)  # agents' replies reach widget users through it
         return bp
 
-    def _add_widget_routes(self, bp: Blueprint) -> None:
-        upload_dir, max_bytes = self.upload_dir, self.max_upload_bytes
+    def _purge_photos_periodically(self, bp: Blueprint, days: int) -> None:
+        """Delete photos past the retention time at start-up, then every few hours."""
+        if days <= 0:
+            return
+        upload_dir = self.upload_dir
 
-        async def widget_js(_: Request) -> HTTPResponse:
-            return await _static("widget.js")
+        async def purge_loop() -> None:
+            while True:
+                try:
+                    await asyncio.to_thread(purge_old_photos, upload_dir, days=days)
+                except Exception:  # keep purging later; say why now
+                    logger.exception("photo retention: purge failed")
+                await asyncio.sleep(PURGE_INTERVAL_SECONDS)
 
-        async def widget_css(_: Request) -> HTTPResponse:
-            return await _static("widget.css")
+        async def start(app: Any, _: Any) -> None:
+            app.ctx.photo_purge = asyncio.ensure_future(purge_loop())
 
-        async def socketio_client(_: Request) -> HTTPResponse:
+        async def stop(app: Any, _: Any) -> None:
+            task = getattr(app.ctx, "photo_purge", None)
+            if task is not None:
+                task.cancel()
+
+        bp.listener("after_server_start")(start)
+        bp.listener("before_server_stop")(stop)
+
+    def _add_widget_routes(self, bp: Blueprint, origins: tuple[str, ...]) -> None:
+        async def static(request: Request, name: str, mime: str) -> HTTPResponse:
+            headers = cors_headers(request.headers.get("origin"), origins)
+            return await response.file(
+                name, mime_type=mime, headers={**headers, "Cache-Control": "no-cache"}
+            )
+
+        async def widget_js(request: Request) -> HTTPResponse:
+            return await static(request, str(STATIC_DIR / "widget.js"), _STATIC_TYPES["widget.js"])
+
+        async def widget_css(request: Request) -> HTTPResponse:
+            return await static(
+                request, str(STATIC_DIR / "widget.css"), _STATIC_TYPES["widget.css"]
+            )
+
+        async def socketio_client(request: Request) -> HTTPResponse:
             if not SOCKET_IO_CLIENT.is_file():
                 logger.error("%s is missing: run scripts/web_setup.sh", SOCKET_IO_CLIENT)
                 return response.text("socket.io client not installed", status=503)
+            headers = cors_headers(request.headers.get("origin"), origins)
             return await response.file(
                 SOCKET_IO_CLIENT,
                 mime_type="application/javascript; charset=utf-8",
-                headers={"Cache-Control": "public, max-age=3600"},
+                headers={**headers, "Cache-Control": "public, max-age=3600"},
             )
 
         async def demo(_: Request) -> HTTPResponse:
             return await response.file(
                 STATIC_DIR / "demo.html", mime_type="text/html; charset=utf-8"
-            )
-
-        async def upload(request: Request) -> HTTPResponse:
-            declared = int(request.headers.get("content-length") or 0)
-            if declared > max_bytes + 64 * 1024:
-                return response.json({"error": "too_large"}, status=413)
-            photo = request.files.get("photo") if request.files else None
-            session_id = valid_session_id(request.form.get("session_id") if request.form else None)
-            if photo is None:
-                return response.json({"error": "no_photo"}, status=400)
-            try:
-                stored = store_photo(
-                    upload_dir, photo.body, session_id=session_id or "", max_bytes=max_bytes
-                )
-            except UploadRejected as rejected:
-                return response.json({"error": rejected.reason}, status=rejected.status)
-            logger.info("photo %s stored for session %s", stored.photo_id, session_id)
-            return response.json(
-                {
-                    "id": stored.photo_id,
-                    "url": f"uploads/{stored.photo_id}",
-                    "content_type": stored.content_type,
-                    "size": stored.size,
-                },
-                status=201,
-            )
-
-        async def stored_photo(_: Request, photo_id: str) -> HTTPResponse:
-            stored = find_photo(upload_dir, photo_id)
-            if stored is None:
-                return response.json({"error": "not_found"}, status=404)
-            return await response.file(
-                stored.path,
-                mime_type=stored.content_type,
-                headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private"},
             )
 
         bp.add_route(widget_js, "/widget.js", methods=["GET"], name="web_widget_js")
@@ -281,13 +420,3 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
             socketio_client, "/vendor/socket.io.min.js", methods=["GET"], name="web_socketio_client"
         )
         bp.add_route(demo, "/demo", methods=["GET"], name="web_demo_page")
-        bp.add_route(upload, "/upload", methods=["POST"], name="web_photo_upload")
-        bp.add_route(stored_photo, "/uploads/<photo_id:str>", methods=["GET"], name="web_photo")
-
-
-async def _static(name: str) -> HTTPResponse:
-    return await response.file(
-        STATIC_DIR / name,
-        mime_type=_STATIC_TYPES[name],
-        headers={"Cache-Control": "no-cache"},
-    )

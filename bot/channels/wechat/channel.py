@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,16 @@ from bot.channels.dedup import SeenMessages
 from bot.channels.live import register_live_channel
 from bot.channels.photos import MAX_PHOTO_BYTES, UploadRejected, photo_ref, store_photo
 from bot.channels.wechat.api import TokenCache, WeChatApi, WeChatApiError
+from bot.channels.wechat.body import BodyTooLarge, limit_body, read_limited, refuse_unread
 from bot.channels.wechat.inbound import Inbound, parse_inbound
 from bot.channels.wechat.output import WeChatOutput
 from bot.channels.wechat.render import ChoiceMemory
-from bot.channels.wechat.security import SafeMode, UndecryptableBody, is_valid_signature
+from bot.channels.wechat.security import (
+    SafeMode,
+    UndecryptableBody,
+    is_fresh,
+    is_valid_signature,
+)
 from bot.channels.wechat.shared_state import build_state
 from bot.channels.wechat.texts import WeChatData, load_wechat_data
 from bot.channels.wechat.xmlio import MalformedXml, render_text_reply
@@ -31,7 +38,7 @@ from bot.settings import get_settings
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 128 * 1024
-"""Larger bodies are refused (WeChat's own messages are a few kilobytes at most)."""
+"""Larger bodies are refused before they are read (WeChat's messages are a few kilobytes)."""
 
 REST_DELAY = 0.5
 """Seconds between a passive reply and the customer-service messages that follow it, so
@@ -85,6 +92,7 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
                 reply_deadline=settings.wechat_reply_deadline,
                 http_timeout=settings.wechat_http_timeout,
                 dedup_ttl=settings.wechat_dedup_ttl,
+                signature_max_age=settings.wechat_signature_max_age,
                 choice_ttl=settings.wechat_choice_ttl,
                 max_input_chars=settings.wechat_max_input_chars,
                 seen=state.seen,
@@ -105,6 +113,7 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
         reply_deadline: float = 4.0,
         http_timeout: float = 5.0,
         dedup_ttl: float = 300.0,
+        signature_max_age: float = 300.0,
         choice_ttl: float = 3600.0,
         max_input_chars: int = 2000,
         data: WeChatData | None = None,
@@ -124,6 +133,7 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
             token_cache=token_cache,
         )
         self.reply_deadline = reply_deadline
+        self.signature_max_age = signature_max_age
         self.max_input_chars = max_input_chars
         self.data = data or load_wechat_data()
         self.upload_dir = upload_dir or get_settings().var_dir / "uploads"
@@ -143,7 +153,11 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
     # --- the webhook --------------------------------------------------------------------
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        """``GET /`` health, ``GET /webhook`` server verification, ``POST /webhook`` messages."""
+        """``GET /`` health, ``GET /webhook`` server verification, ``POST /webhook`` messages.
+
+        ``POST /webhook`` streams its body: Sanic reads nothing before the signature is
+        checked, and stops at :data:`MAX_BODY_BYTES`.
+        """
         webhook = Blueprint("wechat_webhook", __name__)
 
         async def health(_: Request) -> HTTPResponse:
@@ -151,7 +165,6 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
 
         async def verify(request: Request) -> HTTPResponse:
             if not self._signed(request):
-                logger.warning("wechat: verification with a bad signature from %s", request.ip)
                 return response.text("forbidden", status=403)
             return response.text(request.args.get("echostr", ""))
 
@@ -161,23 +174,42 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
         # add_route rather than decorators: Sanic is untyped, and mypy is strict here.
         webhook.add_route(health, "/", methods=["GET"], name="health")
         webhook.add_route(verify, "/webhook", methods=["GET"], name="verify")
-        webhook.add_route(receive, "/webhook", methods=["POST"], name="receive")
+        webhook.add_route(receive, "/webhook", methods=["POST"], name="receive", stream=True)
         register_live_channel(self)  # agents' replies go out as customer-service messages
         return webhook
 
     def _signed(self, request: Request) -> bool:
-        args = request.args
-        return is_valid_signature(
-            self.token,
-            args.get("signature", ""),
-            args.get("timestamp", ""),
-            args.get("nonce", ""),
-        )
+        """Whether WeChat signed the query, within ``signature_max_age`` of now (logged if not).
 
-    def _plain_body(self, request: Request) -> bytes | str | HTTPResponse:
-        """The message XML, decrypted in safe mode, or the 4xx response that refuses it."""
-        body: bytes = request.body or b""
+        The ``timestamp`` checked here is also the one ``msg_signature`` signs in safe mode.
+        """
+        args = request.args
+        timestamp = args.get("timestamp", "")
+        if not is_valid_signature(
+            self.token, args.get("signature", ""), timestamp, args.get("nonce", "")
+        ):
+            logger.warning("wechat: bad signature from %s, refused", request.ip)
+            return False
+        if not is_fresh(timestamp, now=time.time(), max_age=self.signature_max_age):
+            logger.warning(
+                "wechat: signature with a timestamp more than %d s off (%s) from %s, refused",
+                self.signature_max_age,
+                timestamp,
+                request.ip,
+            )
+            return False
+        return True
+
+    def _plain_body(self, request: Request, body: bytes) -> bytes | str | HTTPResponse:
+        """The message XML, decrypted in safe mode, or the 4xx response that refuses it.
+
+        In safe mode only encrypted messages are read: WeChat's query signature does not
+        cover the body, so a plain body there would be anyone's.
+        """
         encrypt_type = request.args.get("encrypt_type", "raw")
+        if self.safe_mode is not None and encrypt_type != "aes":
+            logger.warning("wechat: unencrypted message (%r) in safe mode refused", encrypt_type)
+            return response.text("encrypted messages only", status=403)
         if encrypt_type == "raw":
             return body
         if encrypt_type != "aes" or self.safe_mode is None:
@@ -201,13 +233,18 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
             return response.text("undecryptable body", status=400)
 
     async def _receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+        # the smaller of this limit and Sanic's REQUEST_MAX_SIZE, which stream routes lift
+        limit = min(MAX_BODY_BYTES, int(request.app.config.REQUEST_MAX_SIZE))
+        limit_body(request, limit)
         if not self._signed(request):
-            logger.warning("wechat: message with a bad signature from %s, refused", request.ip)
+            refuse_unread(request)
             return response.text("forbidden", status=403)
-        if len(request.body or b"") > MAX_BODY_BYTES:
-            logger.warning("wechat: %d-byte body refused", len(request.body))
+        try:
+            raw = await read_limited(request, limit)
+        except BodyTooLarge as error:
+            logger.warning("wechat: body refused from %s: %s", request.ip, error)
             return response.text("body too large", status=413)
-        plain = self._plain_body(request)
+        plain = self._plain_body(request, raw)
         if isinstance(plain, HTTPResponse):
             return plain
         try:
@@ -287,8 +324,9 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
         return True
 
     async def _fetch_photo(self, openid: str, attachment: dict[str, Any]) -> PhotoRef:
-        """Download a user's photo into the upload store.
+        """Download a user's photo into the upload store, without its EXIF metadata.
 
+        The photo is stored for the ``wechat`` channel, so no web session is ever served it.
         When WeChat cannot deliver it (or it is not a JPEG/PNG/WebP within the size limit),
         the media id is kept instead: WeChat holds the file for three days.
         """
@@ -306,7 +344,10 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
             data, _ = await asyncio.to_thread(
                 self.api.get_media, media_id, max_bytes=MAX_PHOTO_BYTES
             )
-            stored = store_photo(self.upload_dir, data, session_id=openid)
+            # decoding to strip the metadata takes CPU time: off the event loop
+            stored = await asyncio.to_thread(
+                store_photo, self.upload_dir, data, session_id=openid, channel=self.name()
+            )
         except (WeChatApiError, UploadRejected, OSError) as error:
             logger.warning("wechat: photo %s not downloaded (%s); media id kept", media_id, error)
             return fallback

@@ -4,6 +4,9 @@ WeChat signs every request with ``sha1(sorted(token, timestamp, nonce))`` in the
 string; in safe mode the body is ``<xml><Encrypt>...</Encrypt></xml>`` and the query also
 carries ``msg_signature = sha1(sorted(token, timestamp, nonce, Encrypt))``. Signatures are
 computed with wechatpy and compared in constant time (wechatpy's own checks use ``!=``).
+
+A signature proves only that WeChat made the URL at ``timestamp``: :func:`is_fresh` refuses
+old (replayed) and future timestamps, so a URL seen in a log cannot be used again later.
 """
 
 from __future__ import annotations
@@ -38,6 +41,16 @@ def is_valid_signature(token: str, signature: str, timestamp: str, nonce: str, *
         return False
     expected = sign(token, timestamp, nonce, *extra)
     return hmac.compare_digest(expected.encode(), signature.encode())
+
+
+def is_fresh(timestamp: str, *, now: float, max_age: float) -> bool:
+    """Whether WeChat's ``timestamp`` (Unix seconds) is at most ``max_age`` seconds from ``now``.
+
+    Anything but plain ASCII digits is not fresh.
+    """
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
+        return False
+    return abs(int(timestamp) - now) <= max_age
 
 
 class SafeMode:

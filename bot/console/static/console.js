@@ -9,6 +9,8 @@
  *
  * Polling: one request in flight per poller (the next one is scheduled when the answer is in),
  * exponential back-off on failures, and every poller stopped on sign-out or on any 401.
+ * Polls are marked as background requests: the server's idle timeout counts only the agent's
+ * own activity (keys, clicks, pointer), reported at most once a minute.
  */
 (function () {
   "use strict";
@@ -16,10 +18,13 @@
   var script = document.currentScript;
   var BASE = new URL(".", script ? script.src : window.location.href).href;
   var QUEUE_INTERVAL = 2000, TRANSCRIPT_INTERVAL = 1500, MAX_BACKOFF = 30000, TOAST_MS = 4000;
+  var ACTIVITY_INTERVAL = 60000;
   var TITLE = "售后客服工作台";
   var SHIPPED_BACK = "shipped_back";
   var MSG = {
     badLogin: "用户名或密码不正确", needLogin: "请先登录", network: "网络错误，请重试",
+    expired: "登录已过期（长时间未操作），请重新登录",
+    locked: "登录失败次数过多，请 {minutes} 分钟后再试",
     taken: "该会话已被其他客服接入", notHeld: "该会话已不在你名下", failed: "操作失败，请稍后重试",
   };
   var CHANNELS = { socketio: "网页", web: "网页", wechat: "微信" };
@@ -38,7 +43,7 @@
     selected: null, // the last H seen for the selected chat
     convStatus: "", lastIndex: -1, seen: {}, drafts: {}, sending: false,
     summarySig: "", ticketDirty: false,
-    ticketNo: null, searchToken: 0, detailToken: 0,
+    ticketNo: null, searchToken: 0, detailToken: 0, lastActivity: 0,
   };
 
   // ---------------------------------------------------------------- helpers
@@ -103,11 +108,6 @@
 
   function channelName(channel) { return CHANNELS[channel] || str(channel) || "未知渠道"; }
   function reasonOf(h) { return str(h.reason_label || h.reason) || "转人工"; }
-
-  function tail(text, n) {
-    text = str(text);
-    return text.length > n ? "…" + text.slice(-n) : text;
-  }
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
@@ -174,9 +174,13 @@
   /** A 401 on these is an answer for the caller, not an expired session. */
   var OWN_401 = { "api/login": true, "api/me": true };
 
-  /** Resolves {status, data} for any HTTP answer but a 401; rejects with an ApiError. */
-  function api(method, path, body, signal) {
+  /**
+   * Resolves {status, data} for any HTTP answer but a 401; rejects with an ApiError. A
+   * background request (polling) does not keep the session alive.
+   */
+  function api(method, path, body, signal, background) {
     var headers = { Accept: "application/json", "X-Requested-With": "shouhou-console" };
+    if (background) headers["X-Console-Background"] = "1";
     var init = { method: method, credentials: "same-origin", headers: headers, cache: "no-store" };
     if (signal) init.signal = signal;
     if (method === "POST") {
@@ -187,7 +191,7 @@
       .then(function (response) {
         return response.text().then(function (text) {
           if (response.status === 401 && !OWN_401[path]) {
-            signedOut(MSG.needLogin, "error");
+            signedOut(MSG.expired, "error");
             throw new ApiError("unauthorized", 401);
           }
           return { status: response.status, data: obj(parseJson(text)) };
@@ -306,6 +310,7 @@
 
   function signedIn(agent) {
     state.agent = obj(agent);
+    state.lastActivity = Date.now();
     $("agent-name").textContent = str(state.agent.display_name || state.agent.username);
     $("login-password").value = "";
     setMessage($("login-message"), "");
@@ -367,10 +372,24 @@
       function (res) {
         if (res.status === 200) return signedIn(res.data.agent);
         $("login-password").value = "";
+        if (res.status === 429) return showLogin(lockedText(res.data.retry_after), "error");
         showLogin(res.status === 401 ? MSG.badLogin : "登录失败，请稍后重试", "error");
       },
       function () { showLogin(MSG.network, "error"); }
     );
+  }
+
+  /** The lockout message, in whole minutes (at least one). */
+  function lockedText(seconds) {
+    var minutes = Math.max(1, Math.ceil((typeof seconds === "number" ? seconds : 60) / 60));
+    return MSG.locked.replace("{minutes}", String(minutes));
+  }
+
+  /** The agent did something: keep the session alive (at most once a minute). */
+  function activity() {
+    if (!state.agent || Date.now() - state.lastActivity < ACTIVITY_INTERVAL) return;
+    state.lastActivity = Date.now();
+    api("GET", "api/me").then(function () {}, function () {});
   }
 
   function logout() {
@@ -398,7 +417,7 @@
 
   // ---------------------------------------------------------------- queue
   function fetchQueue(signal) {
-    return api("GET", "api/queue", null, signal).then(function (res) {
+    return api("GET", "api/queue", null, signal, true).then(function (res) {
       var data = expect(res, 200);
       state.queued = list(data.queued);
       state.mine = list(data.mine);
@@ -428,7 +447,7 @@
   function renderQueue() {
     var rows = function (items) {
       return items.map(function (h) {
-        return [h.id, h.channel, h.reason_label, h.reason, h.position, h.created_at, h.claimed_at, h.sender_id];
+        return [h.id, h.channel, h.reason_label, h.reason, h.position, h.created_at, h.claimed_at, h.user_label];
       });
     };
     var sig = JSON.stringify([rows(state.queued), rows(state.mine), state.selectedId]);
@@ -464,14 +483,14 @@
     var open = item.appendChild(button("", "chat-open", function () { selectChat(h); }));
     open.setAttribute("data-key", "open:" + id);
     if (selected) open.setAttribute("aria-current", "true");
-    open.title = "用户 " + str(h.sender_id);
+    open.title = "用户 " + str(h.user_label);
     var top = open.appendChild(el("span", "chat-top"));
     top.appendChild(el("span", "badge badge-" + (h.channel === "wechat" ? "wechat" : "web"), channel));
     top.appendChild(el("span", "chat-reason", reasonOf(h)));
     var meta = open.appendChild(el("span", "chat-meta"));
     if (!queued) {
       meta.appendChild(el("span", null, "接入于 " + fmtTime(h.claimed_at)));
-      meta.appendChild(el("span", "sender", "用户 " + tail(h.sender_id, 6)));
+      meta.appendChild(el("span", "sender", "用户 " + str(h.user_label)));
       return item;
     }
     meta.appendChild(el("span", "wait", "已等待 " + fmtWait(h.created_at))).setAttribute("data-since", str(h.created_at));
@@ -605,8 +624,8 @@
     var agent = obj(h.agent);
     if (!held && agent.display_name) parts.push("接待客服：" + str(agent.display_name));
     if (h.created_at) parts.push("发起于 " + fmtTime(h.created_at));
-    $("conv-title").textContent = channelName(h.channel) + "用户 · " + tail(h.sender_id, 12);
-    $("conv-title").title = str(h.sender_id);
+    $("conv-title").textContent = channelName(h.channel) + "用户 · " + str(h.user_label);
+    $("conv-title").title = "";
     $("conv-meta").textContent = parts.join(" · ");
     $("conv-claim").hidden = !queued;
     $("conv-return").hidden = $("conv-close").hidden = !held;
@@ -626,7 +645,7 @@
     var id = state.selectedId;
     if (id === null) return Promise.resolve();
     var path = handoffPath(id, "transcript") + "?after=" + encodeURIComponent(state.lastIndex);
-    return api("GET", path, null, signal).then(function (res) {
+    return api("GET", path, null, signal, true).then(function (res) {
       if (id !== state.selectedId) return;
       var data = expect(res, 200);
       var log = $("transcript");
@@ -1085,6 +1104,9 @@
       ["status-form", "submit", submitStatus],
     ];
     handlers.forEach(function (h) { $(h[0]).addEventListener(h[1], h[2]); });
+    each(["keydown", "pointerdown", "pointermove", "wheel", "touchstart"], function (name) {
+      document.addEventListener(name, activity, { capture: true, passive: true });
+    });
   }
 
   wire();

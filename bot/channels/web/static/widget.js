@@ -8,10 +8,14 @@
  * data-transports (socket.io transports in order of preference, default "websocket,polling").
  *
  * Transport: socket.io's official client (npm socket.io-client, served by the channel from
- * node_modules) talking to Rasa's socket.io channel with session persistence. The session id and
- * a transcript of the conversation are kept in localStorage, so a reload continues the same
- * Rasa conversation and shows it again. Every text is rendered with textContent / createTextNode:
- * no user or bot text ever reaches innerHTML.
+ * node_modules) talking to Rasa's socket.io channel with session persistence. The server answers
+ * session_request with a session token it signed ("<session id>.<issued>.<signature>"): the widget
+ * keeps it and a transcript of the conversation in localStorage, sends it back to resume the same
+ * Rasa conversation after a reload, with every message, and in the form of photo uploads. Photos
+ * are shown through short-lived signed links the server gives the session (the token itself never
+ * sits in a URL). Cross-origin requests are "simple" (form bodies, no custom header): Rasa's CORS
+ * layer answers preflights before the widget's routes could. Every text is rendered with
+ * textContent / createTextNode: no user or bot text ever reaches innerHTML.
  */
 (function () {
   "use strict";
@@ -40,6 +44,7 @@
   var MAX_PHOTO_BYTES = 8 * 1024 * 1024;
   var MAX_TRANSCRIPT = 300;
   var PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
+  var PHOTO_ID_RE = /^[0-9a-f]{32}$/;
   var URL_RE = /(https?:\/\/[^\s<>"'，。！？；、（）]+)/g;
 
   // ---------------------------------------------------------------- storage
@@ -60,9 +65,18 @@
       }
     },
   };
-  var sessionId = store.get("session", null);
+  var sessionToken = store.get("token", null);
+  if (typeof sessionToken !== "string") sessionToken = null;
+  // an older widget kept an unsigned id under "session": its history goes with it
+  var sessionId = sessionToken ? sessionOf(sessionToken) : store.get("session", null);
   var transcript = store.get("transcript", []);
   if (!Array.isArray(transcript)) transcript = [];
+
+  /** The session id inside a signed token "<session id>.<issued>.<signature>". */
+  function sessionOf(token) {
+    var parts = String(token).split(".");
+    return parts.length >= 3 ? parts.slice(0, -2).join(".") : null;
+  }
 
   function saveTranscript() {
     if (transcript.length > MAX_TRANSCRIPT) transcript = transcript.slice(-MAX_TRANSCRIPT);
@@ -202,7 +216,9 @@
     var bubble = el("div", "sh-msg sh-" + entry.from);
     if (entry.text) bubble.appendChild(richText(entry.text));
     var src = entry.image ? safeUrl(entry.image) : null;
-    if (src) {
+    if (entry.photo && PHOTO_ID_RE.test(entry.photo)) {
+      bubble.appendChild(ownPhoto(entry.photo));
+    } else if (src) {
       var link = el("a", "sh-image-link");
       link.href = src;
       link.target = "_blank";
@@ -231,6 +247,44 @@
       row.appendChild(group);
     }
     return row;
+  }
+
+  // The user's own photos, through signed links that expire: a fresh one on each rendering.
+  var photoLinks = {};
+  function ownPhoto(photoId) {
+    var link = el("a", "sh-image-link");
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    var img = el("img", "sh-image");
+    img.alt = "您上传的照片";
+    img.setAttribute("data-photo-id", photoId);
+    img.addEventListener("load", scrollDown);
+    link.appendChild(img);
+    function show(url) {
+      var src = safeUrl(url);
+      if (!src) return;
+      img.src = src;
+      link.href = src;
+    }
+    if (photoLinks[photoId]) {
+      show(photoLinks[photoId]);
+      delete photoLinks[photoId]; // used once: the next rendering asks again
+      return link;
+    }
+    var body = new URLSearchParams();
+    body.append("session_id", sessionToken || "");
+    fetch(base + "uploads/" + photoId + "/link", { method: "POST", body: body })
+      .then(function (response) {
+        if (!response.ok) throw new Error("photo " + response.status);
+        return response.json();
+      })
+      .then(function (json) {
+        show(json.url);
+      })
+      .catch(function () {
+        link.replaceWith(el("span", "sh-image-missing", "（照片已无法显示）"));
+      });
+    return link;
   }
 
   function renderAll() {
@@ -297,9 +351,9 @@
   }
 
   function emit(text, metadata) {
-    if (!socket || !sessionId) return false;
+    if (!socket || !sessionToken) return false;
     // A fresh id per message: the server processes a replayed message only once.
-    var payload = { message: text, session_id: sessionId, message_id: newMessageId() };
+    var payload = { message: text, session_id: sessionToken, message_id: newMessageId() };
     if (metadata) payload.metadata = metadata;
     socket.emit("user_uttered", payload);
     setTyping(true);
@@ -356,8 +410,8 @@
       return;
     }
     var body = new FormData();
+    body.append("session_id", sessionToken || ""); // before the photo: checked first
     body.append("photo", file);
-    body.append("session_id", sessionId || "");
     photoBtn.disabled = true;
     fetch(base + "upload", { method: "POST", body: body })
       .then(function (response) {
@@ -367,9 +421,10 @@
         });
       })
       .then(function (json) {
-        var url = safeUrl(json.url);
-        add({ from: "user", text: "[故障照片]", image: url });
-        emit(cfg.photoMessage, { photo_id: json.id, photo_url: url });
+        if (!PHOTO_ID_RE.test(String(json.id))) throw new Error("bad answer");
+        photoLinks[json.id] = base + json.url;
+        add({ from: "user", text: "[故障照片]", photo: json.id });
+        emit(cfg.photoMessage, { photo_id: json.id });
       })
       .catch(function () {
         notice("照片上传失败，请稍后再试。");
@@ -388,16 +443,19 @@
       tryAllTransports: true, // fall back to the next transport when one cannot connect
     });
     socket.on("connect", function () {
-      socket.emit("session_request", { session_id: sessionId });
+      socket.emit("session_request", { session_id: sessionToken });
     });
-    socket.on("session_confirm", function (id) {
-      if (typeof id !== "string") return;
+    socket.on("session_confirm", function (token) {
+      var id = typeof token === "string" ? sessionOf(token) : null;
+      if (!id) return;
       if (sessionId && id !== sessionId) {
         transcript = []; // the server started a new conversation
         saveTranscript();
         renderAll();
       }
       sessionId = id;
+      sessionToken = token; // signed anew at every connection
+      store.set("token", token);
       store.set("session", id);
       setStatus("online");
     });
@@ -432,7 +490,9 @@
     transcript = [];
     saveTranscript();
     sessionId = null;
+    sessionToken = null;
     store.set("session", null);
+    store.set("token", null);
     renderAll();
     // A new socket leaves the old session's room, then asks for a fresh session id.
     if (socket) {
