@@ -44,8 +44,34 @@ def limit_app(app: Sanic, limit: int) -> None:
     app.exception(PayloadTooLarge)(payload_too_large)
 
 
+def limit_body(request: Request, limit: int) -> None:
+    """Tell Sanic to read at most ``limit`` body bytes of a ``stream=True`` route's request.
+
+    Sanic checks it against ``Content-Length`` and each chunk *before* reading, also when it
+    drains what a handler left unread after answering.
+    """
+    stream = request.stream
+    if stream is not None:
+        stream.request_max_size = limit
+
+
+def refuse_unread(request: Request) -> None:
+    """Answer without reading the body: no ``100 Continue``, nothing drained, then close."""
+    stream = request.stream
+    if stream is None:
+        return
+    stream.request_max_size = 0
+    if hasattr(stream, "expecting_continue"):
+        stream.expecting_continue = False
+    stream.keep_alive = False
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """The body of a request to a ``stream=True`` route, read only up to ``limit`` bytes.
+
+    A declared ``Content-Length`` over the limit is refused before a byte is read; a chunked
+    body once its chunks pass the limit. Either way the rest is not read and the connection
+    closes after the answer.
 
     Raises:
         sanic.exceptions.PayloadTooLarge: The body (declared or received) is larger.
@@ -53,8 +79,16 @@ async def read_body(request: Request, limit: int) -> bytes:
     stream = request.stream
     if stream is None:  # no body
         return b""
-    stream.request_max_size = limit  # checked by Sanic on every read
-    await request.receive_body()
+    limit_body(request, limit)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        refuse_unread(request)
+        raise PayloadTooLarge(f"Content-Length {declared} over {limit} bytes")
+    try:
+        await request.receive_body()
+    except PayloadTooLarge:
+        refuse_unread(request)
+        raise
     return bytes(request.body or b"")
 
 

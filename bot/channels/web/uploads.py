@@ -35,7 +35,7 @@ from bot.channels.web.cors import SESSION_HEADER, cors_headers
 from bot.channels.web.sessions import SessionSigner, session_tag
 from bot.console import accounts
 from bot.console.channel import COOKIE
-from bot.runtime.request_limits import read_body
+from bot.runtime.request_limits import read_body, refuse_unread
 from bot.tickets import TicketStoreUnavailable
 
 logger = logging.getLogger(__name__)
@@ -81,22 +81,12 @@ def add_upload_routes(bp: Blueprint, config: UploadSettings) -> None:
         headers = cors_headers(request.headers.get("origin"), config.origins)
         in_header = request.headers.get(SESSION_HEADER)
         session_id = config.signer.verify(in_header) if in_header else None
-        stream = request.stream
-        assert stream is not None  # Sanic's HTTP/1.1 stream, body or not
         if in_header and session_id is None:
             # Sanic lifts its size limit for streamed routes and reads what the handler left
             # of the body after it answered: read none of it, and close the connection.
-            stream.request_max_size = 0
-            stream.keep_alive = False
+            refuse_unread(request)
             return _json({"error": "bad_session"}, 403, headers)
         limit = config.max_bytes + FORM_OVERHEAD_BYTES
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            # A declared size is trusted only to refuse early (a client that sent
-            # "Expect: 100-continue" then sends nothing); the count below is what holds.
-            stream.request_max_size = 0
-            stream.keep_alive = False
-            return _json({"error": "too_large"}, 413, headers)
         try:
             await read_body(request, limit)
         except PayloadTooLarge:

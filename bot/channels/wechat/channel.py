@@ -12,6 +12,7 @@ from typing import Any
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
+from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -19,7 +20,6 @@ from bot.channels.dedup import SeenMessages
 from bot.channels.live import register_live_channel
 from bot.channels.photos import MAX_PHOTO_BYTES, UploadRejected, photo_ref, store_photo
 from bot.channels.wechat.api import TokenCache, WeChatApi, WeChatApiError
-from bot.channels.wechat.body import BodyTooLarge, limit_body, read_limited, refuse_unread
 from bot.channels.wechat.inbound import Inbound, parse_inbound
 from bot.channels.wechat.output import WeChatOutput
 from bot.channels.wechat.render import ChoiceMemory
@@ -33,6 +33,7 @@ from bot.channels.wechat.shared_state import build_state
 from bot.channels.wechat.texts import WeChatData, load_wechat_data
 from bot.channels.wechat.xmlio import MalformedXml, render_text_reply
 from bot.intake.photos import PHOTO_METADATA_KEY, PhotoRef
+from bot.runtime.request_limits import limit_body, read_body, refuse_unread
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -240,8 +241,8 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
             refuse_unread(request)
             return response.text("forbidden", status=403)
         try:
-            raw = await read_limited(request, limit)
-        except BodyTooLarge as error:
+            raw = await read_body(request, limit)
+        except PayloadTooLarge as error:
             logger.warning("wechat: body refused from %s: %s", request.ip, error)
             return response.text("body too large", status=413)
         plain = self._plain_body(request, raw)
