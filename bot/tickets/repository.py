@@ -13,6 +13,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass
+from dataclasses import fields as dc_fields
 from typing import Any
 
 from sqlalchemy import func, select
@@ -83,11 +84,9 @@ class TicketNotCancellable(RuntimeError):
 
 
 @dataclass(frozen=True)
-class TicketRecord:
-    """A ticket as stored (all datetimes are aware, in UTC)."""
+class TicketFields:
+    """What a confirmed intake gives its ticket: the arguments of :func:`create_ticket`."""
 
-    id: int
-    ticket_no: str
     intake_id: str
     sender_id: str
     channel: str
@@ -100,6 +99,18 @@ class TicketRecord:
     service_type: str
     city: str | None
     contact_phone: str
+
+    def fields(self) -> dict[str, Any]:
+        """The intake's fields by name (keyword arguments of :func:`create_ticket`)."""
+        return {field.name: getattr(self, field.name) for field in dc_fields(TicketFields)}
+
+
+@dataclass(frozen=True)
+class TicketRecord(TicketFields):
+    """A ticket as stored (all datetimes are aware, in UTC)."""
+
+    id: int
+    ticket_no: str
     status: str
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -36,21 +36,7 @@ def create_kept_ticket(ticket: KeptTicket) -> tuple[TicketRecord, bool]:
         ValueError: The store refuses the values.
     """
     with session_scope() as session:
-        record, created = create_ticket(
-            session,
-            intake_id=ticket.intake_id,
-            sender_id=ticket.sender_id,
-            channel=ticket.channel,
-            device_model_id=ticket.device_model_id,
-            serial_number=ticket.serial_number,
-            purchase_date=ticket.purchase_date,
-            warranty_status=ticket.warranty_status,
-            fault_category=ticket.fault_category,
-            fault_description=ticket.fault_description,
-            service_type=ticket.service_type,
-            city=ticket.city,
-            contact_phone=ticket.contact_phone,
-        )
+        record, created = create_ticket(session, **ticket.fields())
         link_intake_attachments(
             session,
             sender_id=ticket.sender_id,

@@ -27,11 +27,12 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.settings import get_settings
+from bot.tickets.repository import TicketFields
 
 FILE_NAME = "ticket_spool.db"
 #: Seconds a statement waits for another process's write before failing.
@@ -64,25 +65,12 @@ class SpoolUnavailable(RuntimeError):
 
 
 @dataclass(frozen=True)
-class KeptTicket:
-    """The ``create_ticket`` arguments of one confirmed intake."""
-
-    intake_id: str
-    sender_id: str
-    channel: str
-    device_model_id: str
-    serial_number: str | None
-    purchase_date: dt.date | None
-    warranty_status: str
-    fault_category: str
-    fault_description: str
-    service_type: str
-    city: str | None
-    contact_phone: str
+class KeptTicket(TicketFields):
+    """The ``create_ticket`` arguments of one confirmed intake, as kept in the spool."""
 
     def to_json(self) -> str:
         """The fields as JSON (the date in ISO format)."""
-        fields = asdict(self)
+        fields = self.fields()
         fields["purchase_date"] = self.purchase_date.isoformat() if self.purchase_date else None
         return json.dumps(fields, ensure_ascii=False, sort_keys=True)
 
