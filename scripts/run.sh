@@ -14,6 +14,12 @@ RUN_DIR="${VAR_DIR:-var}"
 export RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
 mkdir -p "$RUN_DIR"
 
+# endpoints.yml names the action server on port 5055; another ACTION_PORT gets a copy naming it.
+if [[ "$ACTION_PORT" != 5055 ]] && grep -q '127.0.0.1:5055/webhook' "$ENDPOINTS"; then
+  sed "s#127.0.0.1:5055/webhook#127.0.0.1:$ACTION_PORT/webhook#" "$ENDPOINTS" > "$RUN_DIR/endpoints.run.yml"
+  ENDPOINTS="$RUN_DIR/endpoints.run.yml"
+fi
+
 # The WeChat channel joins when its token is set (credentials.wechat.yml, values from the env).
 if [[ -n "${WECHAT_TOKEN:-}" ]]; then
   missing=()
