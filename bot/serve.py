@@ -47,12 +47,14 @@ def install_engine_speedups() -> None:
 def install_server_guards() -> None:
     """Body limits, the action server's secret, and an apology when an action cannot run.
 
+    - :mod:`bot.runtime.accept_header`: error pages survive a malformed ``Accept`` header;
     - :mod:`bot.runtime.request_limits`: Rasa's app reads bodies up to ``MAX_REQUEST_BYTES``;
     - :mod:`bot.runtime.action_auth`: calls to the action server carry ``ACTION_SERVER_TOKEN``;
     - :mod:`bot.runtime.action_outage`: the owner hears ``utter_action_unavailable``.
     """
-    from bot.runtime import action_auth, action_outage, request_limits
+    from bot.runtime import accept_header, action_auth, action_outage, request_limits
 
+    accept_header.install()
     request_limits.install()
     action_auth.install()
     action_outage.install()

@@ -60,6 +60,8 @@ CSRF_VALUE = "shouhou-console"
 #: Header of the console's background polling, which does not count as activity.
 BACKGROUND_HEADER = "x-console-background"
 MAX_MESSAGE_CHARS = 2000
+MAX_ROW_ID = 2**63 - 1
+"""Largest row id a database integer key holds (SQLite and PostgreSQL ``bigint``)."""
 _STATIC = {
     "console.js": "application/javascript; charset=utf-8",
     "console.css": "text/css; charset=utf-8",
@@ -167,6 +169,9 @@ class ConsoleInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
                 return _error("store_unavailable", 503)
             if agent is None:
                 return _error("not_signed_in", 401)
+            handoff_id = kwargs.get("handoff_id")
+            if handoff_id is not None and not 0 < handoff_id <= MAX_ROW_ID:
+                return _error("not_found", 404)  # no such row (and no 64-bit overflow)
             try:
                 return await handler(request, agent, **kwargs)
             except TicketStoreUnavailable:

@@ -38,7 +38,8 @@ class Locked:
 
 
 def _digest(kind: str, text: str) -> str:
-    return hashlib.sha256(f"{kind}\0{text}".encode()).hexdigest()
+    # surrogatepass: a lone surrogate (valid in JSON, not in UTF-8) is hashed, not refused
+    return hashlib.sha256(f"{kind}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def username_key(username: str) -> str:

@@ -52,6 +52,7 @@ from bot.channels.live import register_live_channel
 from bot.channels.photos import MAX_PHOTO_BYTES, find_photo, owns_photo, photo_ref, purge_old_photos
 from bot.channels.replies import channel_replies
 from bot.channels.web.cors import cors_headers, socketio_origin_check
+from bot.channels.web.packets import disconnect_on_malformed_packets
 from bot.channels.web.sessions import (
     MAX_SESSION_ID_CHARS,
     SessionSigner,
@@ -60,7 +61,7 @@ from bot.channels.web.sessions import (
     valid_session_id,
 )
 from bot.channels.web.uploads import CHANNEL, UploadSettings, add_upload_routes
-from bot.channels.web.websocket import fix_sanic_websockets
+from bot.channels.web.websocket import fix_sanic_websockets, refuse_undecodable_frames
 from bot.intake.photos import PHOTO_METADATA_KEY
 from bot.runtime import socketio_bus
 from bot.runtime.workers import requested_workers
@@ -228,9 +229,11 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
         origins = widget_origins(settings)
         signer = self.signer
         fix_sanic_websockets()
+        refuse_undecodable_frames()
         bp = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by SocketIOInput.blueprint
+        disconnect_on_malformed_packets(sio)
         sio.eio.cors_allowed_origins = socketio_origin_check(origins)
         sio.eio.cors_credentials = False  # the widget sends no cookies
         # Emits reach sockets held by the other Sanic workers of this machine too (agents'

@@ -24,10 +24,12 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from sanic import Blueprint, response
 from sanic.exceptions import PayloadTooLarge
-from sanic.request import Request
+from sanic.headers import parse_content_header
+from sanic.request import Request, RequestParameters, parse_multipart_form
 from sanic.response import HTTPResponse
 
 from bot.channels.photos import UploadRejected, find_photo, owns_photo, store_photo
@@ -74,6 +76,32 @@ async def _is_signed_in_agent(request: Request) -> bool:
         return False
 
 
+def parse_form(request: Request) -> bool:
+    """Parse the request's form (``request.form`` / ``request.files``); False if malformed.
+
+    Sanic's own parsing logs a malformed form (no multipart boundary, undecodable part
+    names or headers) at ERROR with its traceback, which any client could repeat; here it
+    is a one-line warning and the caller answers 400.
+    """
+    content_type, parameters = parse_content_header(
+        request.headers.getone("content-type", "application/octet-stream")
+    )
+    form, files = RequestParameters(), RequestParameters()
+    try:
+        if content_type == "application/x-www-form-urlencoded":
+            form = RequestParameters(parse_qs(request.body.decode("utf-8")))
+        elif content_type == "multipart/form-data":
+            boundary = parameters.get("boundary")
+            if not isinstance(boundary, str) or not boundary:
+                raise ValueError("no multipart boundary")
+            form, files = parse_multipart_form(request.body, boundary.encode("utf-8"))
+    except (ValueError, KeyError, IndexError, UnicodeError) as error:
+        logger.warning("malformed upload form (%s): refused", type(error).__name__)
+        return False
+    request.parsed_form, request.parsed_files = form, files
+    return True
+
+
 def add_upload_routes(bp: Blueprint, config: UploadSettings) -> None:
     """Add ``POST upload``, ``GET uploads/<id>`` and ``POST uploads/<id>/link`` to ``bp``."""
 
@@ -91,6 +119,8 @@ def add_upload_routes(bp: Blueprint, config: UploadSettings) -> None:
             await read_body(request, limit)
         except PayloadTooLarge:
             return _json({"error": "too_large"}, 413, headers)
+        if request.body and not parse_form(request):
+            return _json({"error": "bad_form"}, 400, headers)
         form = request.form if request.body else None
         if session_id is None:
             in_form = form.get("session_id") if form else None
@@ -125,6 +155,8 @@ def add_upload_routes(bp: Blueprint, config: UploadSettings) -> None:
 
     async def photo_link(request: Request, photo_id: str) -> HTTPResponse:
         headers = cors_headers(request.headers.get("origin"), config.origins)
+        if request.body and not parse_form(request):
+            return _json({"error": "bad_form"}, 400, headers)
         token = request.headers.get(SESSION_HEADER) or (
             request.form.get("session_id") if request.form else None
         )
