@@ -296,21 +296,3 @@ async def test_photos_are_for_signed_in_agents_only(server: Server, agents) -> N
         for bad in ("f" * 32 + ".png", "x.png", "..%2F..%2Fetc%2Fpasswd"):
             async with agent.session.get(server.base + "api/photos/" + bad) as reply:
                 assert reply.status == 404, bad
-
-
-async def test_agents_see_a_label_not_the_users_session_id(server: Server, agents) -> None:
-    from bot.console.channel import STATIC_DIR
-    from bot.console.labels import user_label
-
-    session_id = "f3b1c2d4e5f60718293a4b5c6d7e8f90"
-    await queue_chat(server, session_id)
-    async with server.client() as agent:
-        await agent.login("zhang", PASSWORD)
-        status, body = await agent.get("api/queue")
-    assert status == 200
-    [queued] = body["queued"]
-    assert queued["user_label"] == user_label(session_id) and len(queued["user_label"]) == 6
-    assert queued["user_label"] not in session_id.upper()
-    script = (STATIC_DIR / "console.js").read_text(encoding="utf-8")
-    shown = [line for line in script.splitlines() if "sender_id" in line]
-    assert shown == [], shown  # the page never renders (or titles) the raw sender id
