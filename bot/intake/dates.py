@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from bot.intake.months import add_months, month_start
-from bot.intake.normalize import to_arabic_with_map, to_halfwidth_with_map
+from bot.intake.normalize import lower_same_length, to_arabic_with_map, to_halfwidth_with_map
 
 __all__ = [
     "SPRING_FESTIVAL",
@@ -367,7 +367,7 @@ class _Normalised:
 
     def __init__(self, text: str) -> None:
         halfwidth, halfwidth_spans = to_halfwidth_with_map(text)
-        arabic, arabic_spans = to_arabic_with_map(halfwidth.lower())
+        arabic, arabic_spans = to_arabic_with_map(lower_same_length(halfwidth))
         self.original = text
         self.text = arabic
         self._spans = [

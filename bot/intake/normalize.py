@@ -83,6 +83,15 @@ def to_halfwidth_with_map(text: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(out), spans
 
 
+def lower_same_length(text: str) -> str:
+    """Lower-case ``text`` character by character, keeping its length (and so its offsets).
+
+    ``str.lower`` turns a few characters into two (``"İ"`` becomes ``"i̇"``); those stay as
+    they are, so a position in the result is the same position in ``text``.
+    """
+    return "".join(low if len(low := char.lower()) == 1 else char for char in text)
+
+
 def compact(text: str) -> str:
     """Half-width the text and drop spaces and separators (dashes, dots, slashes, underscores).
 

@@ -311,3 +311,18 @@ def test_check_purchase_date_accepts_precision_strings(
 def test_check_purchase_date_age_limit_can_be_disabled() -> None:
     old = D(2000, 1, 1)
     assert check_purchase_date(old, today=TODAY, launch_date=None, max_age_years=None) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\r\n静安区6294980668682654V5CJ1M2DVBAGİ",  # found by make bench-fuzz
+        "İ2025年3月15日",
+        "2025年3月İ",
+    ],
+)
+def test_characters_that_lower_case_to_two_do_not_break_parsing(text: str) -> None:
+    parse_date_expression(text, TODAY)
+    found = find_date_expression(text, TODAY)
+    if "2025年3月" in text:
+        assert found is not None and found.date.year == 2025

@@ -3,6 +3,7 @@ import pytest
 from bot.intake.normalize import (
     chinese_number,
     compact,
+    lower_same_length,
     to_arabic,
     to_arabic_with_map,
     to_halfwidth,
@@ -123,3 +124,10 @@ def test_to_halfwidth_with_map_keeps_one_span_per_character() -> None:
     text, spans = to_halfwidth_with_map("ａ１")
     assert text == "a1"
     assert spans == [(0, 1), (1, 2)]
+
+
+def test_lower_same_length_keeps_offsets() -> None:
+    assert lower_same_length("ABC 一加 Pro") == "abc 一加 pro"
+    # "İ".lower() is two characters: it stays as it is, so offsets still match the input
+    assert lower_same_length("İ2025年") == "İ2025年"
+    assert len(lower_same_length("XİY" * 5)) == 15
