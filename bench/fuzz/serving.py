@@ -293,10 +293,15 @@ class SocketClient:
         """Send one raw websocket frame."""
         if self.ws is None or self.ws.closed:
             raise SocketClosed("not connected")
-        if isinstance(frame, bytes):
-            await self.ws.send_bytes(frame)
-        else:
-            await self.ws.send_str(frame)
+        try:
+            if isinstance(frame, bytes):
+                await self.ws.send_bytes(frame)
+            else:
+                await self.ws.send_str(frame)
+        except ConnectionResetError as error:
+            # The server closed the socket while it was idle (no pong to its Engine.IO pings
+            # while other targets ran); aiohttp reports it only when writing.
+            raise SocketClosed("the connection was closed") from error
 
     async def emit(self, event: str, data: Any) -> None:
         """A socket.io EVENT packet, as the widget's client sends it."""
