@@ -109,6 +109,9 @@ MALFORMED_FRAMES: list[str | bytes] = [
     '42["user_uttered", {',
     "44",  # CONNECT_ERROR sent by a client
     "49",  # unknown socket.io packet type
+    '42[{"a": 1}, "x"]',  # event name that is not a string (failed in a task of its own)
+    "42[7]",
+    '451-[{"a": 1}, {"_placeholder": true, "num": 0}]',  # the same, as a binary event
 ]
 
 

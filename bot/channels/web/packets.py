@@ -4,9 +4,10 @@ python-socketio decodes a client's packets (and dispatches them) without error h
 its own: a binary frame where text is expected, an event without data, a ``CONNECT_ERROR``
 sent by a client, JSON that does not parse ... raise inside Engine.IO's receive loop, which
 logs each with its traceback. Any visitor could repeat that to flood the logs. A client that
-sends one is disconnected instead, with a one-line warning. The project's event handlers run
-in their own tasks (python-socketio's ``async_handlers``), so their errors are not caught
-here.
+sends one is disconnected instead, with a one-line warning; so is an event whose name is
+not a string, which python-socketio would otherwise fail on in a task of its own. The
+project's event handlers run in their own tasks (python-socketio's ``async_handlers``), so
+their errors are not caught here.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ def disconnect_on_malformed_packets(sio: Any) -> None:
 
     async def guarded(eio_sid: str, data: Any) -> None:
         try:
+            if isinstance(data, str) and eio_sid not in sio._binary_packet:
+                _check_event(sio.packet_class(encoded_packet=data))
             await handle(eio_sid, data)
         except MALFORMED as error:
             logger.warning(
@@ -35,3 +38,21 @@ def disconnect_on_malformed_packets(sio: Any) -> None:
             await sio.eio.disconnect(eio_sid)
 
     sio.eio.on("message", guarded)
+
+
+def _check_event(packet: Any) -> None:
+    """Refuse an event whose name is not a string.
+
+    python-socketio dispatches events in tasks of their own, where a name that is not a
+    string (``42[{"a":1}]``) fails as "Task exception was never retrieved".
+
+    Raises:
+        TypeError: The packet is an event without a string name.
+    """
+    from socketio import packet as socketio_packet
+
+    events = (socketio_packet.EVENT, socketio_packet.BINARY_EVENT)
+    if packet.packet_type in events and not (
+        isinstance(packet.data, list) and packet.data and isinstance(packet.data[0], str)
+    ):
+        raise TypeError("socket.io event without a string name")

@@ -59,6 +59,36 @@ def fix_sanic_websockets() -> None:
     shim.wait = _wait  # type: ignore[attr-defined]
     setattr(shim, _MARK, True)
     impl.asyncio = shim
+    _keep_data_tasks(impl.WebsocketImplProtocol)
+
+
+def _keep_data_tasks(protocol: Any) -> None:
+    """Hold the tasks Sanic starts per received frame; cancel those left when the peer goes.
+
+    Sanic 21.12's ``data_received`` starts a task per frame and keeps no reference to it;
+    when the peer drops the connection while that task waits to write, the task is
+    garbage-collected pending ("Task was destroyed but it is pending!").
+    """
+    connection_lost = protocol.connection_lost
+
+    def tracked_data_received(self: Any, data: Any) -> None:
+        # Sanic's data_received, with the task kept (the same three calls, then the task)
+        self.connection.receive_data(data)
+        data_to_send = self.connection.data_to_send()
+        events_to_process = self.connection.events_received()
+        if data_to_send or events_to_process:
+            tasks: set[asyncio.Task[Any]] = self.__dict__.setdefault("_shouhou_tasks", set())
+            task = asyncio.create_task(self.async_data_received(data_to_send, events_to_process))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+    def cancelling_connection_lost(self: Any, exc: Any) -> None:
+        connection_lost(self, exc)
+        for task in list(self.__dict__.get("_shouhou_tasks", ())):
+            task.cancel()
+
+    protocol.data_received = tracked_data_received
+    protocol.connection_lost = cancelling_connection_lost
 
 
 def refuse_undecodable_frames() -> None:
