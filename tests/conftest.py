@@ -51,6 +51,27 @@ def trained_model() -> Path:
     return paths.MODEL_FILE
 
 
+def migrated_ticket_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated SQLite ticket store (and VAR_DIR) in ``tmp_path``; yields its URL.
+
+    For a test's fixture (``yield from``): settings are re-read and engines disposed before
+    and after.
+    """
+    from bot.settings import get_settings
+    from bot.tickets.db import dispose_engines
+    from bot.tickets.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'tickets.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    dispose_engines()
+    upgrade(url)
+    yield url
+    dispose_engines()
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def session_ticket_db(tmp_path_factory) -> str:
     """A migrated SQLite ticket database shared by the servers of one test session."""

@@ -22,10 +22,7 @@ from sanic import Sanic
 
 from bot.channels import live
 from bot.console.channel import CSRF_VALUE, ConsoleInput
-from bot.settings import get_settings
-from bot.tickets import upgrade
-from bot.tickets.db import dispose_engines
-from tests.conftest import ROOT
+from tests.conftest import ROOT, migrated_ticket_store
 
 
 @pytest.fixture
@@ -36,15 +33,7 @@ def anyio_backend() -> str:
 @pytest.fixture(autouse=True)
 def ticket_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated SQLite store for each test."""
-    url = f"sqlite:///{tmp_path / 'tickets.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
-    get_settings.cache_clear()
-    dispose_engines()
-    upgrade(url)
-    yield url
-    dispose_engines()
-    get_settings.cache_clear()
+    yield from migrated_ticket_store(monkeypatch, tmp_path)
 
 
 @dataclass

@@ -20,9 +20,7 @@ import rasa.core.run
 from sanic import Sanic
 
 from bot.console.channel import CSRF_VALUE, ConsoleInput
-from bot.settings import get_settings
-from bot.tickets import upgrade
-from bot.tickets.db import dispose_engines
+from tests.conftest import migrated_ticket_store
 from tests.console.conftest import FakeRasaAgent
 
 PASSWORD = "correct horse battery"
@@ -36,15 +34,7 @@ def anyio_backend() -> str:
 @pytest.fixture
 def console_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated SQLite store; settings re-read after each test's env changes."""
-    url = f"sqlite:///{tmp_path / 'tickets.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
-    get_settings.cache_clear()
-    dispose_engines()
-    upgrade(url)
-    yield url
-    dispose_engines()
-    get_settings.cache_clear()
+    yield from migrated_ticket_store(monkeypatch, tmp_path)
 
 
 @dataclass

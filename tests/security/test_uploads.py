@@ -27,8 +27,7 @@ from bot.channels.web.sessions import SessionSigner
 from bot.console import accounts
 from bot.console.channel import COOKIE
 from bot.settings import get_settings
-from bot.tickets import upgrade
-from bot.tickets.db import dispose_engines
+from tests.conftest import migrated_ticket_store
 from tests.security.widget_server import WidgetServer, widget_server
 
 pytestmark = pytest.mark.anyio
@@ -45,16 +44,8 @@ def anyio_backend() -> str:
 @pytest.fixture(autouse=True)
 def ticket_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
     """VAR_DIR and a migrated ticket store (agents sign in against it)."""
-    url = f"sqlite:///{tmp_path / 'tickets.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("WIDGET_ALLOWED_ORIGINS", raising=False)
-    get_settings.cache_clear()
-    dispose_engines()
-    upgrade(url)
-    yield url
-    dispose_engines()
-    get_settings.cache_clear()
+    yield from migrated_ticket_store(monkeypatch, tmp_path)
 
 
 def channel(upload_dir: Path) -> WebChatInput:
