@@ -63,11 +63,17 @@ fi
 export ACTION_SERVER_TOKEN ACTION_HOST="${ACTION_HOST:-127.0.0.1}"
 
 pids=()
+# Set while stopping, so that the action server's supervisor does not restart it: Ctrl-C (or a
+# group SIGINT) reaches the action server too, and its supervisor, a background job, ignores it.
+STOPPING="$RUN_DIR/run.$$.stopping"
+rm -f "$STOPPING"
 stop() {
   trap - INT TERM EXIT
+  touch "$STOPPING"
   echo "stopping..."
   kill "${pids[@]}" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
+  rm -f "$STOPPING"
 }
 trap stop INT TERM EXIT
 
@@ -96,11 +102,13 @@ run_action_server() {
     child=$!
     code=0
     wait "$child" || code=$?
+    [[ -e "$STOPPING" ]] && exit 0
     ((SECONDS - started < 60)) || delay=1
     echo "action server exited (code $code), restarting in $delay s" >&2
     sleep "$delay" &
     child=$!
     wait "$child" || true
+    [[ -e "$STOPPING" ]] && exit 0
     delay=$((delay * 2 > 30 ? 30 : delay * 2))
   done
 }
