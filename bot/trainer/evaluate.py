@@ -5,6 +5,13 @@ merging and synonym mapping) and writes ``reports/heldout/``: Rasa's intent repo
 confusion matrix from ``rasa test nlu``, plus ``heldout_summary.json``, its copy in
 ``history/<time>.json`` and ``report.html`` (``bot.trainer.report``), which compares the run
 with the previous summary (the one this run replaces, or ``--previous``).
+
+The paraphrases (``bot/data/heldout/paraphrases.yml``, examples that share no wording with the
+training examples of their label: ``bot.trainer.paraphrases``) are scored apart, under
+``"paraphrases"`` in the summary (``split_scores``): they measure meaning over wording, and
+mixed into the held-out split they would hide it. Their intent macro-F1 averages over the
+labels they have (``label_scores``), as the intent + FAQ key scores do; Rasa's report behind
+the split's ``intent_macro_f1`` also averages in labels only predicted.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 
 from bot.settings import get_settings
 from bot.trainer import paths
+from bot.trainer.paraphrases import PARAPHRASES
 from bot.trainer.report import render_report
 
 SUMMARY_FILE = "heldout_summary.json"
@@ -103,6 +111,59 @@ def label_scores(gold: list[str], predicted: list[str]) -> dict[str, Any]:
     return {"labels": rows, "macro_f1": macro}
 
 
+def gold_label(message: Any) -> str:
+    """A gold example's intent with its FAQ key (``faq/hotline``) when it is a retrieval one."""
+    return str(message.get("intent_response_key") or message.get("intent"))
+
+
+def split_scores(examples: list[Any], parsed: list[dict[str, Any]]) -> dict[str, Any]:
+    """Intent, FAQ key and intent + FAQ key scores of ``parsed`` against the gold ``examples``.
+
+    Args:
+        examples: Rasa messages with their gold ``intent`` (and ``intent_response_key``).
+        parsed: The model's parse of each example's text, in the same order.
+
+    Returns:
+        Macro-F1s and accuracies, the per-label rows, and the misclassified examples (by
+        intent + FAQ key, so a wrong FAQ answer is an error too) sorted by expected label.
+    """
+    intent_gold = [str(m.get("intent")) for m in examples]
+    intent_predicted = [str((p.get("intent") or {}).get("name") or "") for p in parsed]
+    full_gold = [gold_label(m) for m in examples]
+    full_predicted = [full_intent(p) for p in parsed]
+    intents = label_scores(intent_gold, intent_predicted)
+    full = label_scores(full_gold, full_predicted)
+    faq = [
+        (gold, predicted)
+        for m, gold, predicted in zip(examples, full_gold, full_predicted, strict=True)
+        if m.get("intent_response_key")
+    ]
+    faq_keys = label_scores([g for g, _ in faq], [p for _, p in faq])
+    errors = [
+        {
+            "text": str(m.get("text")),
+            "intent": gold,
+            "predicted": predicted,
+            "confidence": float((p.get("intent") or {}).get("confidence") or 0.0),
+        }
+        for m, p, gold, predicted in zip(examples, parsed, full_gold, full_predicted, strict=True)
+        if gold != predicted
+    ]
+    n = len(examples)
+    intent_right = sum(g == p for g, p in zip(intent_gold, intent_predicted, strict=True))
+    return {
+        "examples": n,
+        "intent_macro_f1": intents["macro_f1"],
+        "intent_accuracy": intent_right / n if n else 0.0,
+        "faq_key_macro_f1": faq_keys["macro_f1"],
+        "intent_and_faq_macro_f1": full["macro_f1"],
+        "intent_and_faq_accuracy": (n - len(errors)) / n if n else 0.0,
+        "intents": intents["labels"],
+        "intents_and_faq_keys": full["labels"],
+        "errors": sorted(errors, key=lambda e: (e["intent"], e["text"])),
+    }
+
+
 def intent_errors(path: Path) -> list[dict[str, Any]]:
     """The misclassified examples of Rasa's ``intent_errors.json``, by expected intent.
 
@@ -168,10 +229,18 @@ def write_reports(summary: dict[str, Any], out: Path, previous: Path | None = No
     return report
 
 
-def evaluate(model: Path, heldout: Path, out: Path, previous: Path | None = None) -> dict[str, Any]:
+def evaluate(
+    model: Path,
+    heldout: Path,
+    out: Path,
+    previous: Path | None = None,
+    paraphrases: Path | None = None,
+) -> dict[str, Any]:
     """Score ``model`` on ``heldout``; write reports to ``out``; return the summary.
 
     ``previous``: the summary to compare with instead of the one already in ``out``.
+    ``paraphrases``: held-out paraphrases, scored apart under ``"paraphrases"`` (``None``
+    there when not given).
     """
     from rasa.shared.nlu.training_data.loading import load_data
 
@@ -188,14 +257,19 @@ def evaluate(model: Path, heldout: Path, out: Path, previous: Path | None = None
     confusion_matrix = out / "intent_confusion_matrix.png"
     if not confusion_matrix.exists():
         raise RuntimeError(f"rasa test nlu wrote no confusion matrix at {confusion_matrix}")
-    data = load_data(str(heldout))
-    examples = [m for m in data.intent_examples if m.get("text")]
-    parsed = asyncio.run(_parse_all(model, [m.get("text") for m in examples]))
+    examples = [m for m in load_data(str(heldout)).intent_examples if m.get("text")]
+    reworded = (
+        [m for m in load_data(str(paraphrases)).intent_examples if m.get("text")]
+        if paraphrases is not None
+        else []
+    )
+    # One model load for both: the paraphrases' parses follow the held-out ones.
+    parses = asyncio.run(_parse_all(model, [m.get("text") for m in examples + reworded]))
+    parsed = parses[: len(examples)]
     gold = [entity_spans(m.get("entities") or []) for m in examples]
     predicted = [entity_spans(p.get("entities") or []) for p in parsed]
     entities = entity_f1(gold, predicted)
-    full_gold = [str(m.get("intent_response_key") or m.get("intent")) for m in examples]
-    full = label_scores(full_gold, [full_intent(p) for p in parsed])
+    scores = split_scores(examples, parsed)
     summary = {
         "generated_at": started.isoformat(timespec="seconds"),
         "model": str(model),
@@ -213,44 +287,66 @@ def evaluate(model: Path, heldout: Path, out: Path, previous: Path | None = None
             and "support" in row
             and name not in {"macro avg", "weighted avg", "micro avg"}
         },
-        "intent_and_faq_macro_f1": full["macro_f1"],
-        "intents_and_faq_keys": full["labels"],
+        "intent_and_faq_macro_f1": scores["intent_and_faq_macro_f1"],
+        "faq_key_macro_f1": scores["faq_key_macro_f1"],
+        "intents_and_faq_keys": scores["intents_and_faq_keys"],
         "examples": len(examples),
         "confusion_matrix": str(confusion_matrix),
         # Rasa's misclassified examples: the same predictions as the "intents" table.
         "errors": intent_errors(out / "intent_errors.json"),
+        "paraphrases": (
+            {"file": str(paraphrases), **split_scores(reworded, parses[len(examples) :])}
+            if paraphrases is not None
+            else None
+        ),
     }
     write_reports(summary, out, previous)
     return summary
 
 
+def _print_rows(title: str, rows: dict[str, Any], width: int, f1_key: str = "f1-score") -> None:
+    print(f"{title:<{width}}{'precision':>10}{'recall':>8}{'f1':>8}{'n':>5}")
+    for name, row in sorted(rows.items()):
+        print(
+            f"{name:<{width}}{row['precision']:>10.3f}{row['recall']:>8.3f}"
+            f"{row[f1_key]:>8.3f}{int(row['support']):>5}"
+        )
+
+
+def print_paraphrases(scores: dict[str, Any]) -> None:
+    """The paraphrases' table, scores and misclassified examples."""
+    print(f"\nparaphrases ({scores['file']}): {scores['examples']} examples")
+    _print_rows("intent or FAQ key", scores["intents_and_faq_keys"], 26)
+    for error in scores["errors"]:
+        print(
+            f"  {error['text']}: {error['intent']} → {error['predicted']}"
+            f" ({error['confidence']:.2f})"
+        )
+    print(f"paraphrase intent macro-F1:           {scores['intent_macro_f1']:.3f}")
+    print(f"paraphrase intent accuracy:           {scores['intent_accuracy']:.3f}")
+    print(f"paraphrase FAQ key macro-F1:          {scores['faq_key_macro_f1']:.3f}")
+    print(f"paraphrase intent + FAQ key macro-F1: {scores['intent_and_faq_macro_f1']:.3f}")
+    print(f"paraphrase intent + FAQ key accuracy: {scores['intent_and_faq_accuracy']:.3f}")
+    print(f"paraphrases misclassified: {len(scores['errors'])}")
+
+
 def print_summary(summary: dict[str, Any]) -> None:
     """Human-readable tables."""
     print(f"\nheld-out examples: {summary['examples']}")
-    print(f"{'intent':<22}{'precision':>10}{'recall':>8}{'f1':>8}{'n':>5}")
-    for name, row in sorted(summary["intents"].items()):
-        print(
-            f"{name:<22}{row['precision']:>10.3f}{row['recall']:>8.3f}"
-            f"{row['f1-score']:>8.3f}{int(row['support']):>5}"
-        )
-    print(f"\n{'intent or FAQ key':<26}{'precision':>10}{'recall':>8}{'f1':>8}{'n':>5}")
-    for name, row in sorted(summary["intents_and_faq_keys"].items()):
-        print(
-            f"{name:<26}{row['precision']:>10.3f}{row['recall']:>8.3f}"
-            f"{row['f1-score']:>8.3f}{int(row['support']):>5}"
-        )
-    print(f"\n{'entity':<22}{'precision':>10}{'recall':>8}{'f1':>8}{'n':>5}")
-    for name, row in summary["entities"].items():
-        print(
-            f"{name:<22}{row['precision']:>10.3f}{row['recall']:>8.3f}"
-            f"{row['f1']:>8.3f}{int(row['support']):>5}"
-        )
+    _print_rows("intent", summary["intents"], 22)
+    print()
+    _print_rows("intent or FAQ key", summary["intents_and_faq_keys"], 26)
+    print()
+    _print_rows("entity", summary["entities"], 22, f1_key="f1")
     print(f"\nintent macro-F1: {summary['intent_macro_f1']:.3f}")
     print(f"intent accuracy: {summary['intent_accuracy']:.3f}")
+    print(f"FAQ key macro-F1: {summary['faq_key_macro_f1']:.3f}")
     print(f"intent + FAQ key macro-F1: {summary['intent_and_faq_macro_f1']:.3f}")
     print(f"entity F1:       {summary['entity_f1']:.3f}")
     print(f"confusion matrix: {summary['confusion_matrix']}")
     print(f"misclassified examples: {len(summary['errors'])}")
+    if summary.get("paraphrases"):
+        print_paraphrases(summary["paraphrases"])
 
 
 def shown(path: Path) -> str:
@@ -264,6 +360,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", type=Path, default=paths.MODEL_FILE)
     parser.add_argument("--heldout", type=Path, default=paths.HELDOUT)
+    parser.add_argument(
+        "--paraphrases",
+        type=Path,
+        default=PARAPHRASES,
+        help="held-out paraphrases, scored apart from --heldout",
+    )
     parser.add_argument("--out", type=Path, default=paths.REPORTS_DIR / "heldout")
     parser.add_argument(
         "--previous",
@@ -275,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.model.exists():
         print(f"no model at {args.model}: run `make train` first", file=sys.stderr)
         return 2
-    summary = evaluate(args.model, args.heldout, args.out, args.previous)
+    summary = evaluate(args.model, args.heldout, args.out, args.previous, args.paraphrases)
     print_summary(summary)
     print(f"\nreports: {args.out}")
     print(f"report: {shown(args.out / REPORT_FILE)}")

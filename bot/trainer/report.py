@@ -4,7 +4,8 @@ Pure: renders the summaries ``bot.trainer.evaluate`` writes (this run and, when 
 the previous run) and the confusion matrix PNG, embedded as a data URL so the page opens alone
 in a browser. Headings are Chinese: the readers are the trainers who write the NLU data.
 Every value from a summary is escaped; values of the wrong type in an old or hand-edited
-previous summary are shown as missing instead of failing.
+previous summary are shown as missing instead of failing. The paraphrases, scored apart, have
+a section of their own, compared with the previous run's paraphrases.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ def render_report(
             faq,
             "<h2>实体得分</h2>",
             _entity_table(summary, previous),
+            _paraphrases(summary, previous),
             '<p class="meta">由 <code>make eval</code>（bot/trainer/evaluate.py）生成。</p>',
         ]
     )
@@ -128,24 +130,44 @@ def _text(value: object) -> str:
     return "—" if value is None or value == "" else _e(value)
 
 
-def _overview(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) -> str:
+def _metric_rows(
+    summary: Mapping[str, Any],
+    previous: Mapping[str, Any] | None,
+    metrics: list[tuple[str, str, int]],
+) -> list[str]:
+    """One row per ``(label, key, digits)``: this run, the previous one and the change."""
     compared = previous is not None
     before = previous or {}
-    scores = [
-        ("意图 macro-F1", "intent_macro_f1", 3),
-        ("意图准确率", "intent_accuracy", 3),
-        ("意图 + FAQ 子类 macro-F1", "intent_and_faq_macro_f1", 3),
-        ("实体 F1", "entity_f1", 3),
-        ("例句数", "examples", 0),
-    ]
     rows = []
-    for label, key, digits in scores:
+    for label, key, digits in metrics:
         now, then = _number(summary.get(key)), _number(before.get(key))
         rows.append(
             f'<tr><th scope="row">{label}</th><td class="num">{_fmt(now, digits)}</td>'
             f'<td class="num">{_fmt(then, digits) if compared else "—"}</td>'
             f'<td class="num">{_delta(now, then, compared=compared, digits=digits)}</td></tr>'
         )
+    return rows
+
+
+def _metric_table(table_id: str, rows: list[str]) -> str:
+    return (
+        f'<table id="{table_id}">\n<thead><tr><th>指标</th><th>本次</th><th>上次</th>'
+        "<th>变化</th></tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
+    )
+
+
+def _overview(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) -> str:
+    compared = previous is not None
+    before = previous or {}
+    metrics = [
+        ("意图 macro-F1", "intent_macro_f1", 3),
+        ("意图准确率", "intent_accuracy", 3),
+        ("FAQ 子类 macro-F1", "faq_key_macro_f1", 3),
+        ("意图 + FAQ 子类 macro-F1", "intent_and_faq_macro_f1", 3),
+        ("实体 F1", "entity_f1", 3),
+        ("例句数", "examples", 0),
+    ]
+    rows = _metric_rows(summary, previous, metrics)
     for label, key in [
         ("评估时间", "generated_at"),
         ("模型", "model"),
@@ -156,10 +178,7 @@ def _overview(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) ->
             f'<tr><th scope="row">{label}</th><td>{_text(summary.get(key))}</td>'
             f"<td>{then_text}</td><td></td></tr>"
         )
-    return (
-        '<table id="overview">\n<thead><tr><th>指标</th><th>本次</th><th>上次</th><th>变化</th>'
-        "</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
-    )
+    return _metric_table("overview", rows)
 
 
 def _score_cells(row: Mapping[str, Any], f1_key: str) -> tuple[str, float | None]:
@@ -233,11 +252,16 @@ def _confusion(png: bytes | None) -> str:
     )
 
 
-def _errors(summary: Mapping[str, Any]) -> str:
+def _errors(
+    summary: Mapping[str, Any],
+    table_id: str = "errors",
+    level: str = "h2",
+    label: str = "意图",
+) -> str:
     raw = summary.get("errors")
     errors = [e for e in raw if isinstance(e, Mapping)] if isinstance(raw, list) else []
     if not errors:
-        return '<h2>分错的例句</h2>\n<p class="none">没有分错的例句。</p>'
+        return f'<{level}>分错的例句</{level}>\n<p class="none">没有分错的例句。</p>'
     errors.sort(key=lambda e: (str(e.get("intent", "")), str(e.get("text", ""))))
     body = [
         f"<tr><td>{_text(e.get('text'))}</td><td>{_text(e.get('intent'))}</td>"
@@ -246,10 +270,47 @@ def _errors(summary: Mapping[str, Any]) -> str:
         for e in errors
     ]
     return (
-        f"<h2>分错的例句（{len(errors)} 句）</h2>\n"
-        '<table id="errors">\n<thead><tr><th>例句</th><th>标注的意图</th><th>预测的意图</th>'
-        "<th>置信度</th></tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>"
+        f"<{level}>分错的例句（{len(errors)} 句）</{level}>\n"
+        f'<table id="{table_id}">\n<thead><tr><th>例句</th><th>标注的{label}</th>'
+        f"<th>预测的{label}</th><th>置信度</th></tr></thead>\n<tbody>\n"
+        + "\n".join(body)
+        + "\n</tbody>\n</table>"
     )
+
+
+def _paraphrases(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) -> str:
+    """The paraphrases' scores, per label and misclassified, compared with the last run's."""
+    head = '<section id="paraphrases">\n<h2>换一种说法的例句</h2>\n'
+    scores = summary.get("paraphrases")
+    if not isinstance(scores, Mapping):
+        return head + '<p class="none">本次没有评估换一种说法的例句。</p>\n</section>'
+    before = previous.get("paraphrases") if previous is not None else None
+    if not isinstance(before, Mapping):
+        before = None
+    metrics = [
+        ("意图 macro-F1", "intent_macro_f1", 3),
+        ("意图准确率", "intent_accuracy", 3),
+        ("FAQ 子类 macro-F1", "faq_key_macro_f1", 3),
+        ("意图 + FAQ 子类 macro-F1", "intent_and_faq_macro_f1", 3),
+        ("意图 + FAQ 子类准确率", "intent_and_faq_accuracy", 3),
+        ("例句数", "examples", 0),
+    ]
+    key = "intents_and_faq_keys"
+    labels = _score_table(
+        "paraphrase-labels",
+        "意图或 FAQ 子类",
+        _rows(scores, key),
+        _rows(before, key),
+        before is not None,
+    )
+    parts = [
+        f'<p class="meta">{_text(scores.get("file"))}：与同一意图（或 FAQ 子类）的训练例句'
+        "没有共同的实词和实词二字组，单独计分；macro-F1 按这些例句标注的标签平均。</p>",
+        _metric_table("paraphrase-overview", _metric_rows(scores, before, metrics)),
+        labels,
+        _errors(scores, "paraphrase-errors", "h3", "意图或 FAQ 子类"),
+    ]
+    return head + "\n".join(parts) + "\n</section>"
 
 
 def _comparison(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) -> str:

@@ -9,12 +9,17 @@ from bot.trainer.evaluate import (
     entity_f1,
     entity_spans,
     full_intent,
+    gold_label,
     intent_errors,
     label_scores,
     load_summary,
     main,
+    print_summary,
+    split_scores,
     write_reports,
 )
+from bot.trainer.nlu_files import read_examples
+from bot.trainer.paraphrases import PARAPHRASES
 
 
 def test_entity_f1_counts_exact_spans_per_type():
@@ -55,6 +60,97 @@ def test_label_scores_macro_f1_over_gold_labels():
     assert scores["labels"]["faq/x"]["f1-score"] == 0.0
     assert "faq/y" not in scores["labels"]
     assert round(scores["macro_f1"], 4) == round((2 / 3 + 2 / 3 + 0.0) / 3, 4)
+
+
+def gold(text: str, intent: str, key: str | None = None) -> dict:
+    """A gold example as Rasa loads it: a retrieval intent keeps its key apart."""
+    return {"text": text, "intent": intent, "intent_response_key": key}
+
+
+def parse(intent: str, confidence: float = 0.9, key: str | None = None) -> dict:
+    selector = {intent: {"response": {"intent_response_key": key}}} if key else {}
+    return {"intent": {"name": intent, "confidence": confidence}, "response_selector": selector}
+
+
+def test_gold_label_names_the_faq_key():
+    assert gold_label(gold("热线多少", "faq", "faq/hotline")) == "faq/hotline"
+    assert gold_label(gold("你好", "greet")) == "greet"
+
+
+def test_split_scores_counts_a_wrong_faq_key_as_an_error_of_the_full_label():
+    examples = [
+        gold("午安", "greet"),
+        gold("各位早安", "greet"),
+        gold("拨哪个号能找到你们", "faq", "faq/hotline"),
+        gold("厂家出的皮套从哪儿弄", "faq", "faq/accessories"),
+    ]
+    parsed = [
+        parse("greet"),
+        parse("goodbye", 0.55),
+        parse("faq", key="faq/hotline"),
+        parse("faq", 0.7, key="faq/hotline"),  # right intent, wrong answer
+    ]
+    scores = split_scores(examples, parsed)
+    assert scores["examples"] == 4
+    assert set(scores["intents"]) == {"greet", "faq"}
+    assert scores["intents"]["greet"]["recall"] == 0.5
+    assert scores["intents"]["faq"]["f1-score"] == 1.0
+    assert scores["intent_accuracy"] == 0.75
+    assert scores["intent_macro_f1"] == pytest.approx((2 / 3 + 1.0) / 2)  # gold labels only
+    assert set(scores["intents_and_faq_keys"]) == {"greet", "faq/hotline", "faq/accessories"}
+    assert scores["faq_key_macro_f1"] == pytest.approx((2 / 3 + 0.0) / 2)
+    assert scores["intent_and_faq_macro_f1"] == pytest.approx((2 / 3 + 2 / 3 + 0.0) / 3)
+    assert scores["intent_and_faq_accuracy"] == 0.5
+    assert scores["errors"] == [
+        {
+            "text": "厂家出的皮套从哪儿弄",
+            "intent": "faq/accessories",
+            "predicted": "faq/hotline",
+            "confidence": 0.7,
+        },
+        {"text": "各位早安", "intent": "greet", "predicted": "goodbye", "confidence": 0.55},
+    ]
+
+
+def test_split_scores_without_faq_examples_or_examples():
+    scores = split_scores([gold("午安", "greet")], [parse("greet")])
+    assert scores["faq_key_macro_f1"] == 0.0 and scores["errors"] == []
+    assert scores["intent_accuracy"] == scores["intent_and_faq_accuracy"] == 1.0
+    empty = split_scores([], [])
+    assert empty["examples"] == 0 and empty["intent_accuracy"] == 0.0
+
+
+def test_print_summary_shows_the_paraphrases_apart(capsys):
+    summary = small_summary("2024-06-02T10:00:00+08:00", 0.9)
+    summary.update(
+        examples=10,
+        intent_accuracy=0.9,
+        faq_key_macro_f1=0.8,
+        intent_and_faq_macro_f1=0.85,
+        intents_and_faq_keys=summary["intents"],
+        entity_f1=1.0,
+        entities={"overall": {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 3}},
+        confusion_matrix="cm.png",
+        paraphrases={
+            "file": "bot/data/heldout/paraphrases.yml",
+            **split_scores(
+                [gold("午安", "greet"), gold("后会有期", "goodbye")],
+                [parse("greet"), parse("thank", 0.4)],
+            ),
+        },
+    )
+    print_summary(summary)
+    out = capsys.readouterr().out
+    main_part, paraphrase_part = out.split("paraphrases (bot/data/heldout/paraphrases.yml)")
+    assert "FAQ key macro-F1: 0.800" in main_part
+    assert ": 2 examples" in paraphrase_part
+    assert "  后会有期: goodbye → thank (0.40)" in paraphrase_part
+    assert "paraphrase intent macro-F1:           0.500" in paraphrase_part
+    assert "paraphrase intent + FAQ key accuracy: 0.500" in paraphrase_part
+    assert paraphrase_part.rstrip().endswith("paraphrases misclassified: 1")
+    summary["paraphrases"] = None
+    print_summary(summary)
+    assert "paraphrase" not in capsys.readouterr().out
 
 
 def small_summary(generated_at: str, greet_f1: float) -> dict:
@@ -159,8 +255,27 @@ def test_make_eval_writes_reports_and_meets_the_f1_targets(trained_model, tmp_pa
     missed = sum(row["support"] * (1 - row["recall"]) for row in summary["intents"].values())
     assert len(summary["errors"]) == round(missed)
     assert all(e["intent"] != e["predicted"] for e in summary["errors"])
+    assert 0.0 <= summary["faq_key_macro_f1"] <= 1.0
+
+    # The paraphrases are scored apart, every one of them, by the same definitions.
+    reworded = summary["paraphrases"]
+    assert reworded["file"] == str(PARAPHRASES)
+    assert reworded["examples"] == len(read_examples(PARAPHRASES))
+    assert reworded["examples"] == sum(
+        r["support"] for r in reworded["intents_and_faq_keys"].values()
+    )
+    assert set(reworded["intents_and_faq_keys"]) == {e.intent for e in read_examples(PARAPHRASES)}
+    for key in ("intent_macro_f1", "faq_key_macro_f1", "intent_and_faq_macro_f1"):
+        assert 0.0 <= reworded[key] <= 1.0
+    assert len(reworded["errors"]) == round(
+        reworded["examples"] * (1 - reworded["intent_and_faq_accuracy"])
+    )
+    assert all(e["intent"] != e["predicted"] for e in reworded["errors"])
+    assert "paraphrase intent macro-F1" in out
 
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    labels = report.split('<table id="paraphrase-labels">')[1].split("</table>")[0]
+    assert labels.count("<tr data-name=") == len(reworded["intents_and_faq_keys"])
     intents = report.split('<table id="intents">')[1].split("</table>")[0]
     assert intents.count("<tr data-name=") == len(summary["intents"])
     for name, row in summary["intents"].items():

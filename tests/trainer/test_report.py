@@ -46,6 +46,23 @@ def make_summary(**intent_f1: float) -> dict[str, Any]:
             error("屏幕碎了", "greet", "fault_screen", 0.61),
             error("<script>alert(1)</script>", "ask_price", "rate", 0.5),
         ],
+        "paraphrases": paraphrase_scores(greet=0.8, **{"faq/hotline": 0.5}),
+    }
+
+
+def paraphrase_scores(**label_f1: float) -> dict[str, Any]:
+    labels = {name: scores(f1, 4) for name, f1 in label_f1.items()}
+    return {
+        "file": "bot/data/heldout/paraphrases.yml",
+        "examples": 4 * len(labels),
+        "intent_macro_f1": 0.75,
+        "intent_accuracy": 0.8,
+        "faq_key_macro_f1": 0.5,
+        "intent_and_faq_macro_f1": sum(label_f1.values()) / len(label_f1),
+        "intent_and_faq_accuracy": 0.7,
+        "intents": {"greet": scores(0.8, 4), "faq": scores(0.7, 4)},
+        "intents_and_faq_keys": labels,
+        "errors": [error("拨哪个号<能>找到你们", "faq/hotline", "faq/accessories", 0.42)],
     }
 
 
@@ -159,6 +176,52 @@ def test_errors_are_sorted_by_expected_intent(current):
     assert "分错的例句（2 句）" in page
 
 
+def test_paraphrases_have_a_section_of_their_own(current, previous):
+    previous["paraphrases"] = paraphrase_scores(greet=0.6, **{"faq/accessories": 1.0})
+    previous["paraphrases"]["intent_macro_f1"] = 0.7
+    page = render_report(current, previous, None)
+    part = section(page, "paraphrases")
+    assert "换一种说法的例句" in part and "bot/data/heldout/paraphrases.yml" in part
+    overview = part.split('<table id="paraphrase-overview">')[1].split("</table>")[0]
+    assert '<span class="up">▲ 0.050</span>' in overview  # intent macro-F1 0.70 → 0.75
+    assert "意图 + FAQ 子类准确率" in overview and "0.700" in overview
+    assert '<span class="up">▲ 0.200</span>' in row_of(part, "paraphrase-labels", "greet")
+    assert '<span class="new">新</span>' in row_of(part, "paraphrase-labels", "faq/hotline")
+    assert 'data-name="faq/accessories"' not in part
+    errors = part.split('<table id="paraphrase-errors">')[1].split("</table>")[0]
+    assert "<th>标注的意图或 FAQ 子类</th>" in errors
+    assert "拨哪个号&lt;能&gt;找到你们" in errors and "faq/accessories" in errors
+    assert "分错的例句（1 句）" in part
+    # The held-out split's tables are not the paraphrases'.
+    intents = page.split('<table id="intents">')[1].split("</table>")[0]
+    assert 'data-name="faq/hotline"' not in intents
+
+
+def test_paraphrases_missing_now_or_before(current, previous):
+    del previous["paraphrases"]  # a summary written before paraphrases were scored
+    page = render_report(current, previous, None)
+    part = section(page, "paraphrases")
+    assert "▲" not in part and "▼" not in part and "新" not in part
+    assert '<td class="num f1">0.800</td>' in row_of(part, "paraphrase-labels", "greet")
+    current["paraphrases"]["errors"] = []
+    assert "没有分错的例句" in section(render_report(current, None, None), "paraphrases")
+    current["paraphrases"] = None
+    assert "本次没有评估换一种说法的例句" in section(
+        render_report(current, None, None), "paraphrases"
+    )
+    previous["paraphrases"] = "broken"
+    del current["paraphrases"]
+    assert "本次没有评估" in section(render_report(current, previous, None), "paraphrases")
+
+
+def test_faq_key_macro_f1_is_in_the_overview(current, previous):
+    current["faq_key_macro_f1"] = 0.91
+    previous["faq_key_macro_f1"] = 0.88
+    overview = render_report(current, previous, None).split('<table id="overview">')[1]
+    row = overview.split("FAQ 子类 macro-F1</th>")[1].split("</tr>")[0]
+    assert "0.910" in row and '<span class="up">▲ 0.030</span>' in row
+
+
 @pytest.mark.slow
 def test_the_report_in_a_browser(current, previous, tmp_path):
     report = tmp_path / "report.html"
@@ -205,6 +268,12 @@ def test_the_report_in_a_browser(current, previous, tmp_path):
         ]
         assert page.locator("#added li").all_inner_texts() == ["send_photo"]
         assert page.locator("#removed li").all_inner_texts() == ["cancel"]
+
+        reworded = page.locator("#paraphrase-labels tbody tr td:first-child").all_inner_texts()
+        assert reworded == ["faq/hotline", "greet"]
+        assert page.locator("#paraphrase-errors tbody tr").nth(0).locator(
+            "td"
+        ).all_inner_texts() == ["拨哪个号<能>找到你们", "faq/hotline", "faq/accessories", "0.420"]
 
         confusion = page.locator("img#confusion")
         assert confusion.evaluate("img => img.complete && img.naturalWidth") == 2
