@@ -11,7 +11,7 @@ TRAIN_DATA := bot/data/nlu bot/data/rules bot/data/stories
 
 .PHONY: help setup run train train-force shell lint format types validate test purge-photos \
         test-fast test-stories eval lock migrate clean new-fault inbox inbox-import bench-training \
-        bench-nlu bench-load bench-startup bench-validation bench-tracker bench-pipeline bench-fuzz
+        bench-nlu bench-intent-cv bench-load bench-startup bench-validation bench-tracker bench-pipeline bench-fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -94,6 +94,10 @@ bench-pipeline: $(STAMP) ## Pipeline variants on a dev split of the training dat
 # make bench-nlu EVAL=develop CONFIGS=project,bench/smp2017/ngram14_c100.yml: choose on develop.
 bench-nlu: $(STAMP) ## Intent benchmark SMP2017-ECDT: project vs stock Rasa on the test split (bench/)
 	$(PY) bench/nlu_benchmark.py $(if $(EVAL),--eval $(EVAL)) $(if $(CONFIGS),--configs $(CONFIGS))
+
+# make bench-intent-cv ARGS="--datasets product": see bench/intent_cv.py --help.
+bench-intent-cv: $(STAMP) ## Intent model settings by 5-fold CV (SMP2017 train+develop, product data); test scored too (bench/)
+	$(PY) bench/intent_cv.py $(ARGS)
 
 # make bench-load CONFIGS=project ARGS="--owners 16 --duration 120": see bench/load.py --help.
 bench-load: train ## Simulated owners doing intakes over REST: project vs stock Rasa (bench/)

@@ -93,7 +93,7 @@ def main() -> int:
         without_fallback(p.get(DIET_RANKING_KEY) or p["intent_ranking"]) for p in parsed
     ]
     full_probs = [
-        ngram.ngram_probabilities(m.get("text"), p.get("entities"))
+        ngram.label_probabilities(m.get("text"), p.get("entities"))
         for m, p in zip(examples, parsed, strict=True)
     ]
     ngram_probs = [by_intent(p) for p in full_probs]
@@ -105,7 +105,7 @@ def main() -> int:
             None,  # type: ignore[arg-type]
         )
         plain.fit(train.intent_examples)
-        unmasked = [by_intent(plain.ngram_probabilities(m.get("text"))) for m in examples]
+        unmasked = [by_intent(plain.label_probabilities(m.get("text"))) for m in examples]
     print(f"dev examples: {len(examples)} ({len(set(gold))} intents)")
     print(f"{'':<28}{'macro-F1':>8}  below {args.threshold} (would fall back)")
 

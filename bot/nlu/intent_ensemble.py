@@ -1,24 +1,31 @@
-"""The intent classifier: a character n-gram logistic regression, optionally averaged with DIET.
+"""The intent classifier: n-grams and sentence meaning, optionally averaged with DIET.
 
-The logistic regression sees only TF-IDF character n-grams of the (half-width, lower-cased)
-text, which is robust on very short messages such as "好滴" or "拜拜啦". When DIET is in the
-pipeline, the two probability distributions are averaged with a configurable weight; without
-it (the project's pipeline), the n-gram model decides alone.
+The intent model (``bot.nlu.intent_model``) is a logistic regression on TF-IDF character
+n-grams of the (half-width, lower-cased, entity-masked) text, robust on very short messages
+such as "好滴" or "拜拜啦". With the sentence encoder in the pipeline
+(``SentenceEncoderFeaturizer`` before this component) it also reads the message's meaning:
+the embedding appended to the n-grams, a regression on the embedding alone, and the nearest
+training examples, averaged at the configured shares. When DIET is in the pipeline, the
+distributions are averaged with a configurable weight; without it (the project's pipeline),
+the intent model decides alone.
 
-The logistic regression learns retrieval intents by their keys (``faq/hotline``): summed, they
-give the intent ``faq``; within it, they choose the answer. With a ``ResponseSelector`` in the
-pipeline its ranking is averaged in (``selector_weight``); without one, the ensemble writes the
-``response_selector`` output that Rasa's ``utter_faq`` action reads by itself.
+The intent model learns retrieval intents by their keys (``faq/hotline``): summed, they give
+the intent ``faq``; within it, they choose the answer, so the answer is chosen by meaning as
+well as wording. With a ``ResponseSelector`` in the pipeline its ranking is averaged in
+(``selector_weight``); without one, the ensemble writes the ``response_selector`` output that
+Rasa's ``utter_faq`` action reads by itself.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -42,11 +49,11 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from bot.nlu.fingerprint import CatalogueFingerprint
+from bot.nlu.intent_model import IntentModel, IntentModelSettings
 from bot.nlu.segmenter import normalize_chars
+from bot.nlu.sentence_encoder import FEATURIZER, embed, sentence_embedding
 
 MODEL_FILE = "intent_ensemble.json"
 ARRAYS_FILE = "intent_ensemble.npz"
@@ -156,20 +163,18 @@ def combine(
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class IntentEnsemble(CatalogueFingerprint, GraphComponent, IntentClassifier):
-    """Averages DIET's intent distribution with a char n-gram logistic regression."""
+    """The intent model's distribution (n-grams and meaning), averaged with DIET's if any."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """Default configuration."""
+        """Default configuration: the intent model's settings and how its output is combined."""
         return {
             "diet_weight": 0.5,  # share of DIET in the average
-            "analyzer": "char_wb",
-            "min_ngram": 1,
-            "max_ngram": 3,
-            "C": 200.0,  # inverse regularisation of the logistic regression
             "ranking_length": 10,
             "selector_weight": 0.5,  # share of the ResponseSelector in choosing a retrieval key
             "mask_entities": [],  # entity types replaced by a placeholder before the n-grams
+            # n-grams, C, and the sentence encoder's parts (bot/nlu/intent_model.py).
+            **asdict(IntentModelSettings()),
         }
 
     def __init__(
@@ -177,14 +182,12 @@ class IntentEnsemble(CatalogueFingerprint, GraphComponent, IntentClassifier):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        vectorizer: TfidfVectorizer | None = None,
-        classifier: LogisticRegression | None = None,
+        model: IntentModel | None = None,
     ) -> None:
         self.config = config
         self._model_storage = model_storage
         self._resource = resource
-        self.vectorizer = vectorizer
-        self.classifier = classifier
+        self.model = model
 
     @classmethod
     def create(
@@ -197,50 +200,53 @@ class IntentEnsemble(CatalogueFingerprint, GraphComponent, IntentClassifier):
         """Create an untrained ensemble."""
         return cls({**cls.get_default_config(), **config}, model_storage, resource)
 
-    def _new_vectorizer(self) -> TfidfVectorizer:
-        return TfidfVectorizer(
-            analyzer=str(self.config["analyzer"]),
-            ngram_range=(int(self.config["min_ngram"]), int(self.config["max_ngram"])),
-            sublinear_tf=True,
-        )
+    @property
+    def settings(self) -> IntentModelSettings:
+        """The n-gram and encoder settings of the intent model."""
+        return IntentModelSettings.from_config(self.config)
 
     def fit(self, messages: list[Message]) -> bool:
-        """Fit the n-gram model on intent examples; ``False`` when there is too little data."""
+        """Fit the intent model on intent examples; ``False`` when there is too little data."""
         examples = [m for m in messages if m.get(TEXT) and m.get(INTENT)]
-        labels = [label_of(m) for m in examples]
+        labels = [str(label_of(m)) for m in examples]
         if len(set(labels)) < 2:
             return False
-        self.vectorizer = self._new_vectorizer()
         types = self.config["mask_entities"]
-        features = self.vectorizer.fit_transform(
-            [prepare(m.get(TEXT), m.get(ENTITIES), types) for m in examples]
+        model = IntentModel(self.settings)
+        model.fit(
+            [prepare(m.get(TEXT), m.get(ENTITIES), types) for m in examples],
+            labels,
+            self._embeddings(examples),
         )
-        self.classifier = LogisticRegression(C=float(self.config["C"]), max_iter=2000)
-        self.classifier.fit(features, labels)
+        self.model = model
         return True
 
+    def _embeddings(self, messages: list[Message]) -> NDArray[Any] | None:
+        """The messages' sentence embeddings when the settings use them."""
+        if not self.settings.uses_embeddings:
+            return None
+        vectors = [sentence_embedding(m) for m in messages]
+        if any(v is None for v in vectors):
+            raise ValueError(
+                "IntentEnsemble: these encoder settings need "
+                f"{FEATURIZER} before it in the pipeline"
+            )
+        return np.asarray(np.stack([v for v in vectors if v is not None]))
+
     def train(self, training_data: TrainingData) -> Resource:
-        """Fit the n-gram model on the intent examples and persist it."""
+        """Fit the intent model on the intent examples and persist it."""
         if self.fit(training_data.intent_examples):
             self.persist()
         return self._resource
 
     def persist(self) -> None:
         """Write vocabulary and weights as JSON and NumPy arrays (no pickles)."""
-        if self.vectorizer is None or self.classifier is None:
+        if self.model is None:
             return
+        meta, arrays = self.model.to_arrays()
         with self._model_storage.write_to(self._resource) as directory:
-            meta = {
-                "vocabulary": {k: int(v) for k, v in self.vectorizer.vocabulary_.items()},
-                "classes": [str(c) for c in self.classifier.classes_],
-            }
             (Path(directory) / MODEL_FILE).write_text(json.dumps(meta, ensure_ascii=False))
-            np.savez(
-                Path(directory) / ARRAYS_FILE,
-                idf=self.vectorizer.idf_,
-                coef=self.classifier.coef_,
-                intercept=self.classifier.intercept_,
-            )
+            np.savez(Path(directory) / ARRAYS_FILE, **arrays)
 
     @classmethod
     def load(
@@ -251,37 +257,37 @@ class IntentEnsemble(CatalogueFingerprint, GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> IntentEnsemble:
-        """Rebuild the n-gram model from its vocabulary and weights."""
+        """Rebuild the intent model from its vocabulary and weights."""
         config = {**cls.get_default_config(), **config}
         component = cls(config, model_storage, resource)
         try:
             with model_storage.read_from(resource) as directory:
                 meta = json.loads((Path(directory) / MODEL_FILE).read_text("utf-8"))
-                arrays = np.load(Path(directory) / ARRAYS_FILE)
-                vectorizer = component._new_vectorizer()
-                vectorizer.vocabulary_ = meta["vocabulary"]
-                vectorizer.idf_ = arrays["idf"]
-                classifier = LogisticRegression()
-                classifier.classes_ = np.array(meta["classes"])
-                classifier.coef_ = arrays["coef"]
-                classifier.intercept_ = arrays["intercept"]
+                with np.load(Path(directory) / ARRAYS_FILE) as stored:
+                    arrays = {name: stored[name] for name in stored.files}
         except (ValueError, FileNotFoundError):
             return component
-        component.vectorizer, component.classifier = vectorizer, classifier
+        component.model = IntentModel.from_arrays(component.settings, meta, arrays)
         return component
 
-    def ngram_probabilities(
-        self, text: str, entities: list[dict[str, Any]] | None = None
+    def label_probabilities(
+        self,
+        text: str,
+        entities: list[dict[str, Any]] | None = None,
+        message: Message | None = None,
     ) -> dict[str, float]:
-        """The n-gram model's distribution over intents for ``text`` and its entities."""
-        if self.vectorizer is None or self.classifier is None:
+        """The intent model's distribution over labels for ``text`` and its entities.
+
+        ``message`` carries the sentence embedding when the settings use one.
+        """
+        if self.model is None:
             return {}
         prepared = prepare(text, entities, self.config["mask_entities"])
-        probabilities = self.classifier.predict_proba(self.vectorizer.transform([prepared]))
-        return {
-            str(c): float(p)
-            for c, p in zip(self.classifier.classes_, probabilities[0], strict=True)
-        }
+        vectors = self._embeddings([message]) if message is not None else None
+        if vectors is None and self.settings.uses_embeddings:
+            vectors = embed([text])
+        probabilities = self.model.predict_proba([prepared], vectors)
+        return {c: float(p) for c, p in zip(self.model.classes, probabilities[0], strict=True)}
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Replace DIET's intent and ranking by the averaged distribution."""
@@ -289,10 +295,10 @@ class IntentEnsemble(CatalogueFingerprint, GraphComponent, IntentClassifier):
         for message in messages:
             text = message.get(TEXT)
             ranking = message.get(INTENT_RANKING_KEY) or []
-            if not text or self.classifier is None:
+            if not text or self.model is None:
                 continue
             diet = {r["name"]: float(r["confidence"]) for r in ranking}
-            probabilities = self.ngram_probabilities(text, message.get(ENTITIES))
+            probabilities = self.label_probabilities(text, message.get(ENTITIES), message)
             self._choose_responses(message, probabilities)
             # Without DIET in the pipeline (no ranking), the n-gram model decides alone.
             mixed = combine(diet, by_intent(probabilities), weight if diet else 0.0)

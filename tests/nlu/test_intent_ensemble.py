@@ -1,4 +1,5 @@
 import pytest
+from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -15,6 +16,7 @@ from bot.nlu.intent_ensemble import (
     retrieval_intents,
     within,
 )
+from bot.nlu.sentence_encoder import SentenceEncoderFeaturizer
 
 EXAMPLES = {
     "greet": ["你好", "您好", "哈喽", "在吗", "你好呀"],
@@ -46,7 +48,7 @@ def test_trained_model_round_trips_and_overrides_a_wrong_diet_guess(
     )
     component.train(_training_data())
     loaded = IntentEnsemble.load({"diet_weight": 0.3}, model_storage, resource, execution_context)
-    assert loaded.ngram_probabilities("拜拜") == component.ngram_probabilities("拜拜")
+    assert loaded.label_probabilities("拜拜") == component.label_probabilities("拜拜")
 
     diet_ranking = [
         {"name": "greet", "confidence": 0.55},
@@ -70,7 +72,7 @@ def test_without_diet_the_ngram_model_decides_alone(model_storage, resource, exe
     component.train(_training_data())
     message = Message(data={TEXT: "拜拜啦"})
     component.process([message])
-    ngram = by_intent(component.ngram_probabilities("拜拜啦"))
+    ngram = by_intent(component.label_probabilities("拜拜啦"))
     assert message.get(INTENT)["name"] == "goodbye"
     assert message.get(INTENT)["confidence"] == pytest.approx(max(ngram.values()))
     assert message.get(DIET_RANKING_KEY) == []
@@ -114,7 +116,7 @@ def test_the_faq_key_is_averaged_with_the_response_selector(
     config = {"diet_weight": 0.0, "selector_weight": 0.3}
     component = IntentEnsemble.create(config, model_storage, resource, execution_context)
     component.train(_faq_training_data())
-    assert "faq/hotline" in component.ngram_probabilities("客服电话")
+    assert "faq/hotline" in component.label_probabilities("客服电话")
 
     message = Message(data={TEXT: "客服热线号码多少", INTENT: {"name": "greet", "confidence": 0.6}})
     message.set(INTENT_RANKING_KEY, [{"name": "greet", "confidence": 0.6}])
@@ -237,5 +239,50 @@ def test_masking_makes_an_unseen_model_name_irrelevant(model_storage, resource, 
     component = IntentEnsemble.create(config, model_storage, resource, execution_context)
     component.train(TrainingData(training_examples=messages))
     unseen = [{"entity": "device_model", "start": 0, "end": 8}]
-    masked = component.ngram_probabilities("一加Ace 2V充电很慢", unseen)
+    masked = component.label_probabilities("一加Ace 2V充电很慢", unseen)
     assert max(masked, key=lambda k: masked[k]) == "fault_charging"
+
+
+ENCODER_CONFIG = {
+    "diet_weight": 0.0,
+    "encoder_weight": 1.0,
+    "encoder_classifier_weight": 0.3,
+    "neighbour_weight": 0.3,
+}
+
+
+def test_with_the_encoder_a_paraphrase_finds_its_faq_answer(
+    model_storage, resource, execution_context
+):
+    """No hotline example shares a word with the question: its meaning finds the answer."""
+    featurizer = SentenceEncoderFeaturizer.create({}, model_storage, resource, execution_context)
+    data = featurizer.process_training_data(_faq_training_data())
+    component = IntentEnsemble.create(ENCODER_CONFIG, model_storage, resource, execution_context)
+    component.train(data)
+    loaded = IntentEnsemble.load(ENCODER_CONFIG, model_storage, resource, execution_context)
+
+    message = Message(data={TEXT: "有没有能直接通话咨询的方式"})
+    featurizer.process([message])
+    loaded.process([message])
+    assert message.get(INTENT)["name"] == "faq"
+    answer = message.get("response_selector")["faq"]["response"]
+    assert answer["intent_response_key"] == "faq/hotline"
+    # Without the encoder, the n-grams pick another answer.
+    plain = IntentEnsemble.create(
+        {"diet_weight": 0.0}, model_storage, Resource("plain"), execution_context
+    )
+    plain.train(_faq_training_data())
+    words_only = plain.label_probabilities("有没有能直接通话咨询的方式")
+    assert max(words_only, key=words_only.__getitem__) != "faq/hotline"
+    # The same probabilities without a featurized message (the encoder embeds the text).
+    assert loaded.label_probabilities("有没有能直接通话咨询的方式") == pytest.approx(
+        loaded.label_probabilities("有没有能直接通话咨询的方式", None, message)
+    )
+
+
+def test_encoder_settings_without_the_featurizer_are_refused(
+    model_storage, resource, execution_context
+):
+    component = IntentEnsemble.create(ENCODER_CONFIG, model_storage, resource, execution_context)
+    with pytest.raises(ValueError, match="SentenceEncoderFeaturizer"):
+        component.train(_faq_training_data())
