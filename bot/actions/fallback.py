@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.common import action_names, catalogue, latest_intent, user_turns
 from bot.actions.handoff import hand_over, policy
+from bot.actions.intake_form import refused_question
 from bot.catalog.labels import load_intent_labels
 
 #: Suggestions offered at most.
@@ -85,10 +86,12 @@ class ActionFallback(Action):
 
         Run by the dialogue policies (an intent that fits nowhere, not ``nlu_fallback``), the
         message is also taken back, as Rasa's own default fallback does, so that the bot
-        listens again instead of predicting this action once more.
+        listens again instead of predicting this action once more. A question the intake
+        refused (intent ``inform`` or ``deny``) is not taken back: an intake rule sent it here
+        and resumes the form afterwards, as for ``nlu_fallback``.
         """
         events: list[EventType] = []
-        if latest_intent(tracker) != NLU_FALLBACK:
+        if latest_intent(tracker) != NLU_FALLBACK and not refused_question(tracker):
             events.append(UserUtteranceReverted())
         if consecutive_misses(tracker) < policy().fallbacks_in_a_row:
             events.append(SlotSet("callback_step", None))  # as the rules say

@@ -17,6 +17,7 @@ from bot.actions.common import (
     FORM_SLOTS,
     catalogue,
     events_after_latest_user,
+    in_form,
     latest_intent,
     latest_text,
     parse_iso_date,
@@ -27,6 +28,7 @@ from bot.catalog import Fault
 from bot.intake import fields
 from bot.intake.dates import check_purchase_date, find_date_expression, find_purchase_date
 from bot.intake.devices import MatchKind, match_device
+from bot.intake.questions import is_question
 from bot.tickets import TicketStoreUnavailable, find_open_tickets_by_serial, session_scope
 
 logger = logging.getLogger(__name__)
@@ -59,6 +61,13 @@ _NEVER_VALUES = frozenset(
         "send_photo",
     }
 )
+# Intents whose messages are read as the answer to the form's question. A question among
+# them is refused instead (``asks_instead_of_answering``): the form rejects the message and
+# the intake rules answer it with action_fallback ("您是想问…"), then ask again.
+VALUE_INTENTS = frozenset({"inform", "nlu_fallback", "deny"})
+# A fault intent at least this likely in the ranking makes a question a fault description
+# ("为什么充不进电？"); lower than the category's threshold, it only has to name a fault.
+_FAULT_SIGNAL = 0.1
 
 
 def message_is_fresh(tracker: Tracker) -> bool:
@@ -83,6 +92,45 @@ def looks_like_value(slot: str, text: str) -> bool:
     if slot == "device_model":
         return match_device(text, catalogue()).kind is not MatchKind.NOT_FOUND
     return False
+
+
+def looks_like_answer(slot: str, tracker: Tracker) -> bool:
+    """Whether the latest message holds a value for ``slot`` (a fault, for the description)."""
+    text = latest_text(tracker)
+    if slot == "fault_description":
+        return fault_category_from_ranking(tracker, _FAULT_SIGNAL) != "other"
+    if slot == "service_type":
+        # "寄修可以吗？" names a service; "有哪些方式？" does not.
+        return fields.check_service_type(text, catalogue().service_types).error is None
+    return looks_like_value(slot, text)
+
+
+def asks_instead_of_answering(slot: str, tracker: Tracker) -> bool:
+    """Whether the latest message asks something instead of answering the question for ``slot``.
+
+    A question that holds a value of the slot is an answer: "是去年三月买的吗" or
+    "去年三月？" offers the date the owner remembers, unsure of it, and asking again would
+    not help them; the confirmation summary shows it for a correction. (A value the entity
+    extractors find fills its slot whatever the wording, too.) A question without a value
+    ("保修期一般是多久？") is not read as one: the rules answer it and the form asks again.
+    """
+    text = latest_text(tracker)
+    return bool(text) and is_question(text) and not looks_like_answer(slot, tracker)
+
+
+def refused_question(tracker: Tracker) -> bool:
+    """Whether the intake refused the latest message as a question it would otherwise read.
+
+    The intake rules answer such a message with action_fallback and then resume the form,
+    so that action must not take the message back.
+    """
+    slot = tracker.get_slot("requested_slot")
+    return (
+        in_form(tracker)
+        and bool(slot)
+        and latest_intent(tracker) in VALUE_INTENTS
+        and asks_instead_of_answering(str(slot), tracker)
+    )
 
 
 def fault_category_from_ranking(tracker: Tracker, threshold: float = 0.2) -> str:
@@ -153,6 +201,7 @@ class ValidateRepairForm(FormValidationAction):
         The text is taken when the intent is an answer-like one, or when the text looks like a
         value of this slot (digits for an IMEI, a date, a phone model) whatever the intent
         classifier thought: short answers such as "8612345678" are easily misclassified.
+        A question without such a value is never taken, whatever the intent.
         """
         if tracker.get_slot("requested_slot") != slot or not message_is_fresh(tracker):
             return None
@@ -163,14 +212,15 @@ class ValidateRepairForm(FormValidationAction):
         if slot in already_set or already_set & (set(FORM_SLOTS) - {slot}):
             # An entity filled this or another slot: the message is that, not free text.
             return None
+        if asks_instead_of_answering(slot, tracker):
+            # "保修期一般是多久？" is no purchase date: the form rejects it, a rule answers.
+            return None
         intent = latest_intent(tracker)
         if intent in allowed_intents:
             return text
         if intent not in _NEVER_VALUES and looks_like_value(slot, text):
             return text
         return None
-
-    _VALUE_INTENTS = frozenset({"inform", "nlu_fallback", "deny"})
 
     async def extract_fault_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -186,6 +236,7 @@ class ValidateRepairForm(FormValidationAction):
             and tracker.get_slot("fault_brief")
             and tracker.get_slot("requested_slot") == "fault_description"
             and latest_intent(tracker) not in _NEVER_VALUES
+            and not asks_instead_of_answering("fault_description", tracker)
         ):
             # The answer to the fault's follow-up question, whatever intent it looks like.
             return {"fault_description": text}
@@ -197,7 +248,7 @@ class ValidateRepairForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The answer to "which model?" when no device entity was recognised."""
-        value = self._text_for("device_model", tracker, self._VALUE_INTENTS)
+        value = self._text_for("device_model", tracker, VALUE_INTENTS)
         return {"device_model": value} if value else {}
 
     async def extract_purchase_date(
@@ -208,7 +259,7 @@ class ValidateRepairForm(FormValidationAction):
             return {}
         if self._wants_to_skip("purchase_date", tracker):
             return {"purchase_date": SKIP}
-        value = self._text_for("purchase_date", tracker, self._VALUE_INTENTS)
+        value = self._text_for("purchase_date", tracker, VALUE_INTENTS)
         if value:
             return {"purchase_date": value}
         text = latest_text(tracker)
@@ -225,28 +276,28 @@ class ValidateRepairForm(FormValidationAction):
         """The answer to the IMEI / SN question."""
         if self._wants_to_skip("serial_number", tracker) and message_is_fresh(tracker):
             return {"serial_number": SKIP}
-        value = self._text_for("serial_number", tracker, self._VALUE_INTENTS)
+        value = self._text_for("serial_number", tracker, VALUE_INTENTS)
         return {"serial_number": value} if value else {}
 
     async def extract_service_type(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The answer to the service-type question."""
-        value = self._text_for("service_type", tracker, self._VALUE_INTENTS)
+        value = self._text_for("service_type", tracker, VALUE_INTENTS)
         return {"service_type": value} if value else {}
 
     async def extract_city(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The answer to the city question."""
-        value = self._text_for("city", tracker, self._VALUE_INTENTS)
+        value = self._text_for("city", tracker, VALUE_INTENTS)
         return {"city": value} if value else {}
 
     async def extract_contact_phone(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The answer to the phone question."""
-        value = self._text_for("contact_phone", tracker, self._VALUE_INTENTS)
+        value = self._text_for("contact_phone", tracker, VALUE_INTENTS)
         return {"contact_phone": value} if value else {}
 
     async def extract_duplicate_confirmed(

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from rasa_sdk.events import (
     ActionExecuted,
+    ActiveLoop,
     ConversationPaused,
     SessionStarted,
     SlotSet,
@@ -247,3 +248,100 @@ def test_a_second_policy_miss_in_a_row_hands_over(run, make_tracker):
 
     assert dispatcher.messages == HANDED_OVER
     assert events == [UserUtteranceReverted(), *PAUSED]
+
+
+# --- inside the intake ------------------------------------------------------------------------
+# The intake refuses a question it would otherwise read as the answer (bot/actions/intake_form.py
+# refused_question); an intake rule answers it with this action, then resumes the form.
+
+DATE_ASKED = {
+    "intake_id": "0123456789abcdef0123456789abcdef",
+    "fault_description": "屏幕有绿线",
+    "fault_category": "screen",
+    "device_model": "oneplus-12",
+}
+
+
+@pytest.mark.parametrize("intent", ["inform", "deny", "nlu_fallback"])
+def test_a_question_the_intake_refused_is_not_taken_back(run, make_tracker, intent):
+    tracker = make_tracker(
+        DATE_ASKED,
+        "保修期一般是多久？",
+        intent,
+        requested_slot="purchase_date",
+        intent_ranking=ranked(intent, "ask_warranty", "request_human"),
+    )
+
+    events, dispatcher = run(ActionFallback(), tracker)
+
+    assert dispatcher.messages == [
+        msg(
+            "utter_fallback_suggest",
+            buttons=[
+                {"title": "查询保修期", "payload": "/ask_warranty"},
+                {"title": "转人工客服", "payload": "/request_human"},
+            ],
+        )
+    ]
+    # The rule goes on with repair_form, which asks for the purchase date again.
+    assert events == FIRST_MISS
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("阿巴阿巴", "inform"),  # not a question: the form read it
+        ("是去年三月买的吗", "inform"),  # a question with the value: the form read it
+        ("可以不填吗", "affirm"),  # not an intent the intake reads: the policies' fallback
+    ],
+)
+def test_in_the_intake_other_messages_are_still_taken_back(run, make_tracker, text, intent):
+    tracker = make_tracker(
+        DATE_ASKED,
+        text,
+        intent,
+        requested_slot="purchase_date",
+        intent_ranking=ranked(intent, "request_human"),
+    )
+
+    events, _ = run(ActionFallback(), tracker)
+
+    assert events == [UserUtteranceReverted(), *FIRST_MISS]
+
+
+def test_a_question_in_the_intake_after_an_answer_is_a_first_miss(run, make_tracker):
+    # The owner answered the previous question (no miss): this question is the first miss.
+    before = turn("一加12", "inform", "action_extract_slots", "repair_form")
+    tracker = make_tracker(
+        DATE_ASKED,
+        "这个要紧吗？",
+        "nlu_fallback",
+        requested_slot="purchase_date",
+        intent_ranking=ranked("nlu_fallback", "request_human"),
+        events_before_user=before,
+    )
+
+    events, dispatcher = run(ActionFallback(), tracker)
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_fallback_suggest"]
+    assert events == FIRST_MISS
+
+
+def test_a_second_unclear_question_in_the_intake_hands_over_and_stops_it(run, make_tracker, queued):
+    before = turn("为什么要问这个？", "nlu_fallback", "action_fallback", "repair_form")
+    tracker = make_tracker(
+        DATE_ASKED,
+        "这个要紧吗？",
+        "nlu_fallback",
+        requested_slot="purchase_date",
+        intent_ranking=ranked("nlu_fallback", "request_human"),
+        events_before_user=before,
+    )
+
+    events, dispatcher = run(ActionFallback(), tracker)
+
+    assert dispatcher.messages == HANDED_OVER
+    assert events == [ActiveLoop(None), *PAUSED]
+    assert [h.reason for h in queued()] == ["fallback"]
+    # What the intake collected goes to the agent.
+    assert queued()[0].summary["slots"]["device_model"] == "oneplus-12"
