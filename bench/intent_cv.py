@@ -232,10 +232,21 @@ NEAREST_SHARES = (0.15, 0.3)
 TEMPS = (0.02, 0.05)
 
 
-def heavy_settings(quick: bool) -> list[IntentModelSettings]:
-    """The settings that need the n-gram regression fitted again: the appended weight."""
-    weights = (0.0, 1.0, 2.0) if not quick else (0.0, 1.0)
-    return [IntentModelSettings(encoder_weight=w) for w in weights]
+def heavy_settings(
+    quick: bool, appends: Sequence[float] | None = None, cs: Sequence[float] | None = None
+) -> list[IntentModelSettings]:
+    """The settings that need the n-gram regression fitted again: appended weight and C."""
+    weights = appends or ((0.0, 1.0, 2.0) if not quick else (0.0, 1.0))
+    return [
+        IntentModelSettings(encoder_weight=w, C=c)
+        for c in cs or (IntentModelSettings().C,)
+        for w in weights
+    ]
+
+
+def floats(text: str) -> list[float]:
+    """``"0.5,1"`` → ``[0.5, 1.0]``."""
+    return [float(item) for item in text.split(",") if item.strip()]
 
 
 def label(settings: IntentModelSettings) -> str:
@@ -257,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--datasets", default="smp2017,product", help="comma-separated: smp2017, product"
     )
+    parser.add_argument("--appends", type=floats, help="appended weights, e.g. 0.7,1.4")
+    parser.add_argument("--cs", type=floats, help="C of the n-gram regression, e.g. 100,200")
     parser.add_argument("--limit", type=int, help="SMP2017: first N utterances per label")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
@@ -273,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"embedded in {time.perf_counter() - started:.0f} s", flush=True)
 
     merged: dict[str, dict[str, Any]] = {}
-    for heavy in heavy_settings(args.quick):
+    for heavy in heavy_settings(args.quick, args.appends, args.cs):
         for data in datasets:
             fitted = time.perf_counter()
             for row in evaluate(data, heavy):

@@ -42,33 +42,45 @@ def consecutive_misses(tracker: Tracker) -> int:
     return misses
 
 
-def suggestions(parse: dict[str, Any]) -> list[dict[str, str]]:
-    """Buttons for the likeliest intents of a parse result, best first."""
+def suggested(parse: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    """The "您是想问…" suggestions of a parse result, best first: (label, button) pairs.
+
+    The label is the intent, or the FAQ key (``faq/hotline``) whose answer the button asks
+    for. The ranking is the intent model's, which reads the meaning of the message as well
+    as its words (``bot/nlu/intent_model.py``), so a paraphrase is suggested its answer too.
+    """
     labels = load_intent_labels()
-    buttons: list[dict[str, str]] = []
+    found: list[tuple[str, dict[str, str]]] = []
     for ranked in parse.get("intent_ranking") or []:
         name = str(ranked.get("name") or "")
-        button = _button(name, parse, labels)
-        if button and button not in buttons:
-            buttons.append(button)
-        if len(buttons) == MAX_SUGGESTIONS:
+        pair = _suggestion(name, parse, labels)
+        if pair and pair[1] not in [button for _, button in found]:
+            found.append(pair)
+        if len(found) == MAX_SUGGESTIONS:
             break
-    return buttons
+    return found
 
 
-def _button(name: str, parse: dict[str, Any], labels: Any) -> dict[str, str] | None:
+def suggestions(parse: dict[str, Any]) -> list[dict[str, str]]:
+    """Buttons for the likeliest intents of a parse result, best first."""
+    return [button for _, button in suggested(parse)]
+
+
+def _suggestion(name: str, parse: dict[str, Any], labels: Any) -> tuple[str, dict[str, str]] | None:
     if name in labels.intents:
-        return {"title": labels.intents[name], "payload": f"/{name}"}
+        return name, {"title": labels.intents[name], "payload": f"/{name}"}
     fault = catalogue().fault_for_intent(name)
     if fault is not None:
-        return {"title": labels.fault_format.format(name=fault.name), "payload": f"/{name}"}
+        title = labels.fault_format.format(name=fault.name)
+        return name, {"title": title, "payload": f"/{name}"}
     if name == "faq":
         selector = ((parse.get("response_selector") or {}).get("faq") or {}).get("ranking") or []
         for candidate in selector:
-            key = str(candidate.get("intent_response_key") or "").partition("/")[2]
+            full = str(candidate.get("intent_response_key") or "")
+            key = full.partition("/")[2]
             if key in labels.faq:
                 faq = labels.faq[key]
-                return {"title": faq.title, "payload": faq.question}
+                return full, {"title": faq.title, "payload": faq.question}
     return None
 
 

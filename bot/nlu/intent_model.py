@@ -108,7 +108,7 @@ class IntentModel:
         self.classifier: LogisticRegression | None = None
         # A second regression on the embeddings alone (encoder_classifier_weight > 0).
         self.encoder_classifier: LogisticRegression | None = None
-        # Neighbours: the training examples' embeddings (float16) and label indices.
+        # Neighbours: the training examples' embeddings and label indices (float16 on disk).
         self.example_vectors: NDArray[Any] | None = None
         self.example_labels: NDArray[Any] | None = None
 
@@ -153,7 +153,7 @@ class IntentModel:
         if settings.neighbour_weight > 0:
             vectors = self._require(embeddings, len(texts))
             index = {label: i for i, label in enumerate(self.classes)}
-            self.example_vectors = vectors.astype(np.float16)
+            self.example_vectors = vectors.astype(np.float32)
             self.example_labels = np.array([index[label] for label in labels], dtype=np.int32)
 
     def fit_encoder_classifier(self, embeddings: NDArray[Any], labels: Sequence[str]) -> None:
@@ -164,7 +164,7 @@ class IntentModel:
     def nearest_similarities(self, embeddings: NDArray[Any]) -> NDArray[Any]:
         """Each text's best cosine similarity to each label's examples, ``(n, k)``."""
         assert self.example_vectors is not None and self.example_labels is not None
-        similarity = embeddings.astype(np.float32) @ self.example_vectors.astype(np.float32).T
+        similarity = embeddings.astype(np.float32) @ self.example_vectors.T
         best = np.full((embeddings.shape[0], len(self.classes)), -1.0, dtype=np.float32)
         for label in range(len(self.classes)):
             columns = self.example_labels == label
@@ -209,7 +209,7 @@ class IntentModel:
             arrays["encoder_coef"] = self.encoder_classifier.coef_
             arrays["encoder_intercept"] = self.encoder_classifier.intercept_
         if self.example_vectors is not None and self.example_labels is not None:
-            arrays["example_vectors"] = self.example_vectors
+            arrays["example_vectors"] = self.example_vectors.astype(np.float16)
             arrays["example_labels"] = self.example_labels
         return meta, arrays
 
@@ -232,6 +232,6 @@ class IntentModel:
             model.encoder_classifier.coef_ = arrays["encoder_coef"]
             model.encoder_classifier.intercept_ = arrays["encoder_intercept"]
         if "example_vectors" in arrays:
-            model.example_vectors = arrays["example_vectors"]
+            model.example_vectors = np.asarray(arrays["example_vectors"], dtype=np.float32)
             model.example_labels = arrays["example_labels"]
         return model

@@ -116,6 +116,13 @@ def gold_label(message: Any) -> str:
     return str(message.get("intent_response_key") or message.get("intent"))
 
 
+def in_suggestions(label: str, parse: dict[str, Any]) -> bool:
+    """Whether the fallback's "您是想问…" buttons for ``parse`` include ``label``."""
+    from bot.actions.fallback import suggested
+
+    return label in {name for name, _ in suggested(parse)}
+
+
 def split_scores(examples: list[Any], parsed: list[dict[str, Any]]) -> dict[str, Any]:
     """Intent, FAQ key and intent + FAQ key scores of ``parsed`` against the gold ``examples``.
 
@@ -151,7 +158,13 @@ def split_scores(examples: list[Any], parsed: list[dict[str, Any]]) -> dict[str,
     ]
     n = len(examples)
     intent_right = sum(g == p for g, p in zip(intent_gold, intent_predicted, strict=True))
+    missed = [
+        (g, p) for g, p, guess in zip(full_gold, parsed, full_predicted, strict=True) if g != guess
+    ]
     return {
+        # Of the misclassified examples, how many would find their answer among the
+        # "您是想问…" buttons the fallback offers (bot/actions/fallback.py).
+        "errors_with_answer_suggested": sum(in_suggestions(g, p) for g, p in missed),
         "examples": n,
         "intent_macro_f1": intents["macro_f1"],
         "intent_accuracy": intent_right / n if n else 0.0,
@@ -294,6 +307,7 @@ def evaluate(
         "confusion_matrix": str(confusion_matrix),
         # Rasa's misclassified examples: the same predictions as the "intents" table.
         "errors": intent_errors(out / "intent_errors.json"),
+        "errors_with_answer_suggested": scores["errors_with_answer_suggested"],
         "paraphrases": (
             {"file": str(paraphrases), **split_scores(reworded, parses[len(examples) :])}
             if paraphrases is not None
@@ -327,7 +341,10 @@ def print_paraphrases(scores: dict[str, Any]) -> None:
     print(f"paraphrase FAQ key macro-F1:          {scores['faq_key_macro_f1']:.3f}")
     print(f"paraphrase intent + FAQ key macro-F1: {scores['intent_and_faq_macro_f1']:.3f}")
     print(f"paraphrase intent + FAQ key accuracy: {scores['intent_and_faq_accuracy']:.3f}")
-    print(f"paraphrases misclassified: {len(scores['errors'])}")
+    print(
+        f"paraphrases misclassified: {len(scores['errors'])}, of which the "
+        f'"您是想问…" buttons offer the right answer: {scores["errors_with_answer_suggested"]}'
+    )
 
 
 def print_summary(summary: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from bot.trainer.evaluate import (
     entity_spans,
     full_intent,
     gold_label,
+    in_suggestions,
     intent_errors,
     label_scores,
     load_summary,
@@ -112,6 +113,27 @@ def test_split_scores_counts_a_wrong_faq_key_as_an_error_of_the_full_label():
     ]
 
 
+def test_split_scores_count_the_errors_whose_answer_the_fallback_suggests():
+    examples = [gold("机器罢工了", "request_repair"), gold("拨哪个号", "faq", "faq/hotline")]
+    ranking = [{"name": "nlu_fallback"}, {"name": "cancel"}, {"name": "request_repair"}]
+    suggested = {"intent": {"name": "nlu_fallback", "confidence": 0.3}, "intent_ranking": ranking}
+    not_suggested = {
+        "intent": {"name": "faq", "confidence": 0.6},
+        "intent_ranking": [{"name": "faq"}],
+        "response_selector": {
+            "faq": {
+                "response": {"intent_response_key": "faq/accessories"},
+                "ranking": [{"intent_response_key": "faq/accessories"}],
+            }
+        },
+    }
+    scores = split_scores(examples, [suggested, not_suggested])
+    assert len(scores["errors"]) == 2
+    assert scores["errors_with_answer_suggested"] == 1
+    assert in_suggestions("faq/accessories", not_suggested)
+    assert not in_suggestions("faq/hotline", not_suggested)
+
+
 def test_split_scores_without_faq_examples_or_examples():
     scores = split_scores([gold("午安", "greet")], [parse("greet")])
     assert scores["faq_key_macro_f1"] == 0.0 and scores["errors"] == []
@@ -147,7 +169,9 @@ def test_print_summary_shows_the_paraphrases_apart(capsys):
     assert "  后会有期: goodbye → thank (0.40)" in paraphrase_part
     assert "paraphrase intent macro-F1:           0.500" in paraphrase_part
     assert "paraphrase intent + FAQ key accuracy: 0.500" in paraphrase_part
-    assert paraphrase_part.rstrip().endswith("paraphrases misclassified: 1")
+    assert paraphrase_part.rstrip().endswith(
+        'paraphrases misclassified: 1, of which the "您是想问…" buttons offer the right answer: 0'
+    )
     summary["paraphrases"] = None
     print_summary(summary)
     assert "paraphrase" not in capsys.readouterr().out
