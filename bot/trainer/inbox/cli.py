@@ -20,7 +20,7 @@ from bot.trainer.inbox.build import build_inbox, known_keys
 from bot.trainer.inbox.csvfile import COL_LABEL, InboxFileError, read_inbox, write_inbox
 from bot.trainer.inbox.events import DEFAULT_BELOW, Message, Reason, messages_from_events
 from bot.trainer.inbox.importer import apply_plan, load_vocabulary, plan_import, relative
-from bot.trainer.nlu_files import load_examples, read_examples
+from bot.trainer.nlu_files import load_examples
 
 
 def _keep_annotated(out: Path) -> Path | None:
@@ -69,8 +69,7 @@ def export(args: argparse.Namespace) -> int:
     except SourceError as error:
         print(f"导出失败：{error}", file=sys.stderr)
         return 1
-    heldout = read_examples(args.heldout) if args.heldout.exists() else []
-    known = known_keys(load_examples([args.nlu])) | known_keys(heldout)
+    known = known_keys(load_examples([args.nlu])) | known_keys(load_examples([args.heldout]))
     rows = build_inbox(messages, known=known, tz=tz)
     if args.out.exists() and (backup := _keep_annotated(args.out)) is not None:
         print(f"旧的收件箱里有标注，已改名保存为 {relative(backup)}（还没导入的话请先导入它）。")
@@ -102,7 +101,7 @@ def import_(args: argparse.Namespace) -> int:
         rows,
         vocabulary=vocabulary,
         examples=load_examples([args.nlu]),
-        heldout=read_examples(args.heldout) if args.heldout.exists() else [],
+        heldout=load_examples([args.heldout]),
     )
     if plan.problems:
         print(f"有 {len(plan.problems)} 个问题，没有修改任何文件：", file=sys.stderr)
@@ -135,14 +134,14 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--below", type=float, default=DEFAULT_BELOW, help="low confidence limit")
     ex.add_argument("--since", type=dt.date.fromisoformat, help="YYYY-MM-DD")
     ex.add_argument("--nlu", type=Path, default=nlu, help=argparse.SUPPRESS)
-    ex.add_argument("--heldout", type=Path, default=paths.HELDOUT, help=argparse.SUPPRESS)
+    ex.add_argument("--heldout", type=Path, default=paths.HELDOUT.parent, help=argparse.SUPPRESS)
     ex.set_defaults(run=export)
 
     im = commands.add_parser("import", help="add the annotated rows to the NLU files")
     im.add_argument("file", type=Path, nargs="?", default=out)
     im.add_argument("--nlu", type=Path, default=nlu, help=argparse.SUPPRESS)
     im.add_argument("--domain", type=Path, default=paths.DOMAIN, help=argparse.SUPPRESS)
-    im.add_argument("--heldout", type=Path, default=paths.HELDOUT, help=argparse.SUPPRESS)
+    im.add_argument("--heldout", type=Path, default=paths.HELDOUT.parent, help=argparse.SUPPRESS)
     im.set_defaults(run=import_)
     return parser
 

@@ -151,7 +151,7 @@ def plan_import(
         key = group_key(raw)
         intents = existing.get(key, {})
         if problem is None and key in held:
-            problem = "这句话在留出集 bot/data/heldout/nlu.yml 里，加入训练数据会让评估失真"
+            problem = "这句话在留出集 bot/data/heldout/ 里，加入训练数据会让评估失真"
         elif problem is None and label not in intents and intents:
             other, path = next(iter(intents.items()))
             problem = f"这句话已经是意图 {other} 的例句（{relative(path)}），不能再标成 {label}"
