@@ -47,3 +47,4 @@ def test_a_quick_run_writes_every_setting_with_cv_and_test_scores(tmp_path: Path
     assert report["best_by_cv"]["smp2017"] in {r["name"] for r in rows}
     assert report["counts"]["smp2017"]["cv"] <= 6 * 2 * 31
     assert "best by smp2017 CV macro-F1" in result.stdout
+    assert report["encoder_rss_mb"] > 10  # the encoder's tables are resident once loaded
