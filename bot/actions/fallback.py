@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -99,11 +99,11 @@ class ActionFallback(Action):
         Run by the dialogue policies (an intent that fits nowhere, not ``nlu_fallback``), the
         message is also taken back, as Rasa's own default fallback does, so that the bot
         listens again instead of predicting this action once more. A question the intake
-        refused (intent ``inform`` or ``deny``) is not taken back: an intake rule sent it here
-        and resumes the form afterwards, as for ``nlu_fallback``.
+        refused is not taken back: the form runs next and asks its question again.
         """
         events: list[EventType] = []
-        if latest_intent(tracker) != NLU_FALLBACK and not refused_question(tracker):
+        refused = refused_question(tracker)
+        if latest_intent(tracker) != NLU_FALLBACK and not refused:
             events.append(UserUtteranceReverted())
         if consecutive_misses(tracker) < policy().fallbacks_in_a_row:
             events.append(SlotSet("callback_step", None))  # as the rules say
@@ -115,4 +115,6 @@ class ActionFallback(Action):
             dispatcher.utter_message(response="utter_fallback_suggest", buttons=buttons)
         else:
             dispatcher.utter_message(response="utter_default")
+        if refused:  # whichever intent it was read as, with or without an intake rule for it
+            events.append(FollowupAction(str((tracker.active_loop or {}).get("name"))))
         return events

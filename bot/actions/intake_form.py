@@ -121,14 +121,15 @@ def asks_instead_of_answering(slot: str, tracker: Tracker) -> bool:
 def refused_question(tracker: Tracker) -> bool:
     """Whether the intake refused the latest message as a question it would otherwise read.
 
-    The intake rules answer such a message with action_fallback and then resume the form,
-    so that action must not take the message back.
+    Whatever the intent ("啥？" may read as ``affirm``), unless it is a question intent whose
+    own rule answers it: action_fallback offers the "您是想问…" buttons, must not take the
+    message back, and resumes the form, which asks its question again.
     """
     slot = tracker.get_slot("requested_slot")
     return (
         in_form(tracker)
         and bool(slot)
-        and latest_intent(tracker) in VALUE_INTENTS
+        and latest_intent(tracker) not in _NEVER_VALUES
         and asks_instead_of_answering(str(slot), tracker)
     )
 

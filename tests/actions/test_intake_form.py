@@ -1342,9 +1342,11 @@ def test_dont_know_with_a_question_still_skips_an_optional_slot(make_tracker, va
         ("保修期一般是多久？", "inform", "repair_form", True),
         ("保修期一般是多久？", "deny", "repair_form", True),
         ("保修期一般是多久？", "nlu_fallback", "repair_form", True),
-        # a question intent or another intent: not read anyway, not this refusal
+        # another intent (the form does not read it either): the same refusal
+        ("啥？", "affirm", "repair_form", True),
+        ("可以不填吗", "greet", "repair_form", True),
+        # a question intent: its own rule answers it, not this refusal
         ("保修期一般是多久？", "faq", "repair_form", False),
-        ("可以不填吗", "affirm", "repair_form", False),
         # not a question, or a question with the value
         ("阿巴阿巴", "inform", "repair_form", False),
         ("是去年三月买的吗", "inform", "repair_form", False),
