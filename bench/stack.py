@@ -211,7 +211,7 @@ class ProcessInfo:
 
 def parent_of(stat: str) -> int:
     """The parent PID from the text of ``/proc/<pid>/stat`` (the name may hold spaces)."""
-    return int(stat.rsplit(")", 1)[1].split()[1])
+    return int(stat_fields(stat)[1])
 
 
 def parents() -> dict[int, int]:
@@ -319,6 +319,45 @@ def memory_summary(processes: list[ProcessInfo]) -> dict[str, Any]:
 
 
 # --- the stack ----------------------------------------------------------------------------
+
+
+def stat_fields(stat: str) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` text after the name: state, ppid, pgrp, ..."""
+    return stat.rsplit(")", 1)[1].split()
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (an exited one not yet reaped, a zombie, is not)."""
+    try:
+        state = stat_fields(Path(f"/proc/{pid}/stat").read_text())[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def group_members(pgid: int) -> list[int]:
+    """The live processes of process group ``pgid``."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = stat_fields((entry / "stat").read_text())
+        except (OSError, IndexError):
+            continue  # the process ended meanwhile
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            members.append(int(entry.name))
+    return members
+
+
+def group_gone(pgid: int, seconds: float) -> bool:
+    """Whether every process of group ``pgid`` has exited, waiting up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while group_members(pgid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 class Stack:
@@ -434,16 +473,20 @@ class Stack:
         process, self.process = self.process, None
         if process is None:
             return None
+        code: int | None = None
         for sig, wait in ((signal.SIGINT, 60), (signal.SIGTERM, 20), (signal.SIGKILL, 10)):
             try:
                 os.killpg(process.pid, sig)
             except ProcessLookupError:
                 break
             try:
-                return process.wait(timeout=wait)
+                code = process.wait(timeout=wait)
             except subprocess.TimeoutExpired:
                 continue
-        return process.poll()
+            # The script has exited; its servers may still be finishing: wait for them too.
+            if group_gone(process.pid, wait):
+                return code
+        return code if code is not None else process.poll()
 
     def __enter__(self) -> Stack:
         return self

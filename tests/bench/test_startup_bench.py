@@ -61,6 +61,28 @@ def test_run_endpoints_move_var_files_and_point_at_the_action_port(tmp_path: Pat
     assert source["tracker_store"]["db"] == "var/tracker.db"  # the source is left alone
 
 
+def test_a_group_is_gone_once_its_processes_have_exited_even_unreaped():
+    import subprocess
+    import sys
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(30)"], start_new_session=True
+    )
+    try:
+        assert stack.running(child.pid)
+        assert stack.group_members(child.pid) == [child.pid]
+        assert not stack.group_gone(child.pid, 0.5)
+        os.kill(child.pid, 9)
+        # Not reaped yet: a zombie, still in /proc, but no longer running.
+        assert stack.group_gone(child.pid, 10)
+        assert not stack.running(child.pid)
+        assert Path(f"/proc/{child.pid}").exists()
+    finally:
+        child.kill()
+        child.wait()
+    assert not stack.running(child.pid)
+
+
 def test_process_tree_and_roles():
     assert stack.parent_of("42 (python -m x) S 7 42 42 0") == 7
     parent = {10: 1, 11: 10, 12: 10, 13: 12, 14: 13, 15: 11, 16: 10, 20: 1}
@@ -125,6 +147,7 @@ def test_tiny_run_starts_answers_and_measures_memory(trained_model, tmp_path: Pa
     assert memory["rasa"]["count"] >= 1 and memory["actions"]["count"] >= 1
     assert memory["rasa"]["rss_total_mb"] >= memory["rasa"]["rss_max_mb"] > 50
     assert any("bot.serve" in p["command"] for p in memory["rasa"]["processes"])
-    # The stack was stopped: none of its processes is left.
+    # The stack was stopped: none of its processes is left running (an exited server whose
+    # parent had gone may wait as a zombie for PID 1 to reap it: it is not running).
     pids = [p["pid"] for role in ("rasa", "actions") for p in memory[role]["processes"]]
-    assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+    assert not [pid for pid in pids if stack.running(pid)]
