@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -360,6 +361,67 @@ def group_gone(pgid: int, seconds: float) -> bool:
     return True
 
 
+def stop_group(process: subprocess.Popen[bytes], also: Iterable[int] = ()) -> int | None:
+    """Stop ``process`` and its group like Ctrl-C does (then harder); its exit code.
+
+    Waits until every process of its group, and every PID in ``also`` (processes that left
+    the group, such as supervisord's programs), has exited.
+    """
+    also = list(also)
+
+    def gone(seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        if not group_gone(process.pid, seconds):
+            return False
+        while any(running(pid) for pid in also):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+        return True
+
+    code: int | None = None
+    for sig, wait in ((signal.SIGINT, 60), (signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            code = process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+        # The script has exited; its servers may still be finishing: wait for them too.
+        if gone(wait):
+            return code
+    for pid in also:
+        if running(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    return code if code is not None else process.poll()
+
+
+def tickets(ticket_url: str, sender_prefix: str) -> dict[str, list[str]]:
+    """Ticket numbers per REST sender id for the senders whose id starts with ``sender_prefix``.
+
+    The tickets are stored under the REST conversation ids (``rest:<sender>``).
+    """
+    from sqlalchemy import select
+
+    from bot.channels.rest.body import SENDER_NAMESPACE, rest_sender_id
+    from bot.tickets import dispose_engines, session_scope
+    from bot.tickets.models import Ticket
+
+    found: dict[str, list[str]] = {}
+    query = select(Ticket.sender_id, Ticket.ticket_no).where(
+        Ticket.sender_id.startswith(rest_sender_id(sender_prefix), autoescape=True)
+    )
+    with session_scope(ticket_url) as session:
+        for conversation, number in session.execute(query):
+            sender = str(conversation).removeprefix(SENDER_NAMESPACE)
+            found.setdefault(sender, []).append(str(number))
+    dispose_engines()
+    return found
+
+
 class Stack:
     """``scripts/run.sh`` with a given model, free ports and its own folder and databases."""
 
@@ -447,46 +509,13 @@ class Stack:
         return memory_summary(stack_processes(self.process.pid))
 
     def tickets(self, sender_prefix: str) -> dict[str, list[str]]:
-        """Ticket numbers per REST sender id for the senders whose id starts with ``sender_prefix``.
-
-        The tickets are stored under the REST conversation ids (``rest:<sender>``).
-        """
-        from sqlalchemy import select
-
-        from bot.channels.rest.body import SENDER_NAMESPACE, rest_sender_id
-        from bot.tickets import dispose_engines, session_scope
-        from bot.tickets.models import Ticket
-
-        found: dict[str, list[str]] = {}
-        query = select(Ticket.sender_id, Ticket.ticket_no).where(
-            Ticket.sender_id.startswith(rest_sender_id(sender_prefix), autoescape=True)
-        )
-        with session_scope(self.ticket_url) as session:
-            for conversation, number in session.execute(query):
-                sender = str(conversation).removeprefix(SENDER_NAMESPACE)
-                found.setdefault(sender, []).append(str(number))
-        dispose_engines()
-        return found
+        """Ticket numbers per REST sender id starting with ``sender_prefix`` (:func:`tickets`)."""
+        return tickets(self.ticket_url, sender_prefix)
 
     def stop(self) -> int | None:
         """Stop the stack like Ctrl-C stops ``make run`` (then harder); the script's exit code."""
         process, self.process = self.process, None
-        if process is None:
-            return None
-        code: int | None = None
-        for sig, wait in ((signal.SIGINT, 60), (signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-            try:
-                os.killpg(process.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                code = process.wait(timeout=wait)
-            except subprocess.TimeoutExpired:
-                continue
-            # The script has exited; its servers may still be finishing: wait for them too.
-            if group_gone(process.pid, wait):
-                return code
-        return code if code is not None else process.poll()
+        return None if process is None else stop_group(process)
 
     def __enter__(self) -> Stack:
         return self

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         description="Redis URL shared by several Rasa servers for WeChat retries, numbered "
         "choices and the access token; empty keeps them in the process",
     )
+    socketio_redis_url: str = Field(
+        "",
+        description="Redis URL through which several Rasa servers pass socket.io emits (an "
+        "agent's reply, a push) to the server holding the user's socket; empty: only the "
+        "workers of this machine share them (VAR_DIR/sio)",
+    )
     rest_token: str = Field(
         "",
         description="Bearer token the REST channel requires (Authorization: Bearer <token>); "

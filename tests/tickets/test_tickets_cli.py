@@ -46,8 +46,8 @@ def ticket_no(url: str, ticket_fields: Fields) -> str:
 def test_migrate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db_url = f"sqlite:///{tmp_path / 'm.db'}"
     assert main(["--url", db_url, "migrate"]) == 0
-    assert "revision 0006" in capsys.readouterr().out
-    assert migrate.current_revision(db_url) == "0006"
+    assert "revision 0007" in capsys.readouterr().out
+    assert migrate.current_revision(db_url) == "0007"
 
 
 def test_migrate_default_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -285,7 +285,7 @@ def test_runs_as_module(tmp_path: Path) -> None:
         check=False,
     )
     assert ok.returncode == 0, ok.stderr
-    assert "revision 0006" in ok.stdout
+    assert "revision 0007" in ok.stdout
     bad = subprocess.run(
         [sys.executable, "-m", "bot.tickets.cli", "--url", db_url, "show", "R1"],
         cwd=PROJECT_ROOT,

@@ -39,17 +39,19 @@ from bot.tickets.repository import (
 )
 
 Fields = Callable[..., dict[str, Any]]
-HEAD = "0006"
+HEAD = "0007"
 TABLES_0001 = {"tickets", "ticket_status_history", "extended_warranties"}
 TABLES_0004 = {"agents", "agent_sessions", "handoffs", "callback_requests"}
 TABLES_0005 = {"ticket_verifications"}
 TABLES_0006 = {"sign_in_throttle"}
+TABLES_0007 = {"analytics_conversations", "analytics_event_keys"}
 TABLES = (
     TABLES_0001
     | {"complaints", "satisfaction_ratings", "attachments"}
     | TABLES_0004
     | TABLES_0005
     | TABLES_0006
+    | TABLES_0007
 )
 UTC = dt.timezone.utc
 

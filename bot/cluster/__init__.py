@@ -1,0 +1,1 @@
+"""Several Rasa and action servers behind a load balancer, in the production profile."""
