@@ -9,7 +9,7 @@ RASA := $(PY) -m rasa
 STAMP := .venv/.installed
 TRAIN_DATA := bot/data/nlu bot/data/rules bot/data/stories
 
-.PHONY: help setup run train train-force shell lint format types validate test purge-photos \
+.PHONY: help setup run run-cluster train train-force shell lint format types validate test purge-photos \
         test-fast test-stories eval lock migrate clean new-fault inbox inbox-import bench-training \
         bench-nlu bench-intent-cv bench-load bench-startup bench-validation bench-tracker bench-pipeline bench-fuzz
 
@@ -27,6 +27,11 @@ $(STAMP): requirements/lock.txt pyproject.toml
 WEB_STAMP := bot/channels/web/node_modules/.package-lock.json
 $(WEB_STAMP): bot/channels/web/package-lock.json
 	./scripts/web_setup.sh
+
+# HAProxy from Debian, the load balancer of make run-cluster (bot/cluster).
+HAPROXY := /usr/sbin/haproxy
+$(HAPROXY):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy
 
 # Headless Chromium and a CJK font from Debian, for the widget's browser tests.
 CHROMIUM := /usr/bin/chromium
@@ -49,6 +54,9 @@ purge-photos: $(STAMP) ## Delete fault photos older than PHOTO_RETENTION_DAYS (R
 
 run: train $(WEB_STAMP) ## Set up, train if needed, start the action server (5055) and Rasa (5005)
 	./scripts/run.sh
+
+run-cluster: train $(WEB_STAMP) $(HAPROXY) ## Two Rasa and two action servers behind HAProxy on CLUSTER_PORT (8080), production profile
+	$(PY) -m bot.cluster run
 
 shell: train migrate ## Talk to the bot in the terminal
 	export ACTION_SERVER_TOKEN="$${ACTION_SERVER_TOKEN:-$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}"; \
@@ -100,8 +108,9 @@ bench-intent-cv: $(STAMP) ## Intent model settings by 5-fold CV (SMP2017 train+d
 	$(PY) bench/intent_cv.py $(ARGS)
 
 # make bench-load CONFIGS=project ARGS="--owners 16 --duration 120": see bench/load.py --help.
-bench-load: train ## Simulated owners doing intakes over REST: project vs stock Rasa (bench/)
-	$(PY) bench/load.py $(if $(CONFIGS),--configs $(CONFIGS)) $(ARGS)
+# make bench-load TARGET=cluster: the cluster against one server, then the soak with kills.
+bench-load: train $(HAPROXY) ## Simulated owners doing intakes over REST: project vs stock Rasa, or TARGET=cluster (bench/)
+	$(PY) bench/load.py $(if $(TARGET),--target $(TARGET)) $(if $(CONFIGS),--configs $(CONFIGS)) $(ARGS)
 
 bench-startup: train ## First REST answer after start, Rasa RSS after 1,000 turns: project vs stock (bench/)
 	$(PY) bench/startup.py $(if $(CONFIGS),--configs $(CONFIGS)) $(ARGS)
@@ -116,7 +125,7 @@ bench-tracker: train ## Turn 5 vs turn 200 of one conversation, then after a new
 bench-fuzz: $(STAMP) ## 10,000 generated inputs per parser and inbound surface: crashes, 5xx, errors (bench/)
 	$(PY) -m bench.fuzz --examples $(or $(EXAMPLES),10000) $(if $(TARGETS),--targets $(TARGETS)) $(ARGS)
 
-test: $(CHROMIUM) $(WEB_STAMP) lint validate train ## Everything CI runs: lint, types, data validation, training, pytest
+test: $(CHROMIUM) $(HAPROXY) $(WEB_STAMP) lint validate train ## Everything CI runs: lint, types, data validation, training, pytest
 	$(PY) -m pytest
 
 test-fast: $(STAMP) ## pytest without the tests that need a model or servers

@@ -25,7 +25,8 @@ whose number the owner never saw. The load generator runs on the same 2 cores as
 The stock model is trained with ``--stock-epochs`` (default 40, not Rasa's 100: the cost of a
 turn at serving time does not depend on the epochs) and cached in ``reports/bench/cache/``.
 Prints a side-by-side table and writes ``reports/bench/load.json``. ``--quick``: a tiny run
-(for the test of this script).
+(for the test of this script). ``--target cluster``: the same owners through the load
+balancer of ``make run-cluster``, against one server (``bench/cluster_load.py``).
 """
 
 from __future__ import annotations
@@ -199,6 +200,9 @@ class Tally:
     turn_errors: dict[str, int] = field(default_factory=dict)
     reported: dict[str, str | None] = field(default_factory=dict)
     failures: list[dict[str, str]] = field(default_factory=list)
+    failed_at: list[float] = field(default_factory=list)
+    """``time.monotonic()`` of each failed turn (an answer on retry counts it still)."""
+    answered_on_retry: int = 0
 
     @property
     def turns(self) -> int:
@@ -208,6 +212,7 @@ class Tally:
     def error(self, kind: str) -> None:
         """Count one failed turn of ``kind``."""
         self.turn_errors[kind] = self.turn_errors.get(kind, 0) + 1
+        self.failed_at.append(time.monotonic())
 
 
 async def say(session: Any, url: str, sender: str, text: str, tally: Tally) -> list[str] | str:
@@ -239,8 +244,12 @@ async def intake(
     script: Script,
     tally: Tally,
     think: Callable[[], float],
+    retries: int = 0,
 ) -> None:
-    """One whole intake by ``owner``; the ticket number given (or a failure) goes to ``tally``."""
+    """One whole intake by ``owner``; the ticket number given (or a failure) goes to ``tally``.
+
+    A failed turn is sent again after a second, up to ``retries`` times, like a person would.
+    """
     text, last = FAULT_TEXT, ""
     tally.reported[owner.sender] = None
     for _ in range(MAX_TURNS):
@@ -248,6 +257,12 @@ async def intake(
         if pause > 0:
             await asyncio.sleep(pause)
         answer = await say(session, url, owner.sender, text, tally)
+        for _ in range(retries if isinstance(answer, str) else 0):
+            await asyncio.sleep(1.0)
+            answer = await say(session, url, owner.sender, text, tally)
+            if not isinstance(answer, str):
+                tally.answered_on_retry += 1
+                break
         if isinstance(answer, str):
             tally.failures.append({"sender": owner.sender, "reason": answer, "last_answer": last})
             return
@@ -275,6 +290,7 @@ async def run_owners(
     turn_timeout: float = 30.0,
     seed: int = 42,
     numbers: Iterator[int] | None = None,
+    retries: int = 0,
 ) -> tuple[Tally, float]:
     """``owners`` concurrent owners doing intake after intake.
 
@@ -309,7 +325,7 @@ async def run_owners(
                 and (turns is None or tally.turns < turns)
             ):
                 owner = owner_for(prefix, index, count, next(numbers))
-                await intake(session, url, owner, script, tally, think)
+                await intake(session, url, owner, script, tally, think, retries)
                 count += 1
 
         await asyncio.gather(*(one_owner(i) for i in range(owners)))
@@ -464,6 +480,7 @@ def targets(result: Mapping[str, Any]) -> dict[str, bool | None]:
 def options(argv: list[str] | None) -> argparse.Namespace:
     """The command line; ``--quick`` shrinks every scenario."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", choices=["stack"], default="stack", help="or cluster")
     parser.add_argument("--configs", default="project,stock", help="project and/or stock")
     parser.add_argument("--owners", type=int, default=12, help="saturation: concurrent owners")
     parser.add_argument("--duration", type=float, default=60.0, help="saturation: seconds")
@@ -495,8 +512,24 @@ def options(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def target_of(argv: list[str]) -> str:
+    """``--target``: ``stack`` (``make run``, project against stock) or ``cluster``."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--target", choices=["stack", "cluster"], default="stack")
+    known, _ = parser.parse_known_args(argv)
+    return str(known.target)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the scenarios against each configuration, print the table, write the JSON."""
+    """Run the scenarios against each configuration, print the table, write the JSON.
+
+    ``--target cluster``: the cluster against one server instead (``bench/cluster_load.py``).
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    if target_of(argv) == "cluster":
+        from bench.cluster_load import main as cluster_main
+
+        return cluster_main(argv)
     args = options(argv)
     try:
         script = load_script()

@@ -264,12 +264,12 @@ class Settings(BaseSettings):
             raise ValueError("WECHAT_SIGNATURE_MAX_AGE must not exceed WECHAT_DEDUP_TTL")
         return value
 
-    @validator("wechat_redis_url")
-    def _redis_url(cls, value: str) -> str:
+    @validator("wechat_redis_url", "socketio_redis_url")
+    def _redis_url(cls, value: str, field: ModelField) -> str:
         value = value.strip()
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError(
-                "WECHAT_REDIS_URL must be empty (state kept in the process) or a "
+                f"{field.name.upper()} must be empty (state kept in the process) or a "
                 "redis://, rediss:// or unix:// URL"
             )
         return value

@@ -13,8 +13,9 @@ class SeenMessages:
 
     WeChat retries a message it got no answer to within 5 s, up to three times, with the
     same ``MsgId``; the web widget gives each message a random id. One process sees all
-    retries only on a single machine or with sticky routing; for WeChat on several machines
-    ``bot.channels.wechat.shared_state`` keeps them in Redis.
+    retries only on a single machine or with sticky routing; on several machines
+    ``bot.channels.wechat.shared_state`` (WeChat) and ``bot.channels.web.replays`` (the
+    widget) keep them in Redis.
     """
 
     def __init__(

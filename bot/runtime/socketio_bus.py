@@ -7,6 +7,10 @@ backend, so no broker is needed: every worker that has socket.io clients binds a
 socket in a private directory (``VAR_DIR/sio``, mode 0700), and an emit is handled in the
 emitting worker and sent, as JSON, to every other socket in that directory. A socket whose
 worker is gone refuses the datagram and is removed.
+
+Several Rasa servers (``SOCKETIO_REDIS_URL`` set) share their emits through Redis instead, with
+python-socketio's own Redis manager (:mod:`bot.runtime.socketio_redis`); this bus is then not
+used, the workers of one machine included.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ import logging
 import os
 import socket
 import tempfile
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -44,28 +47,38 @@ def bus_directory(var_dir: Path) -> Path:
     return directory
 
 
-class LocalBusManager(AsyncPubSubManager):  # type: ignore[misc]  # untyped library
-    """A socket.io client manager whose pub/sub backend is this machine's worker processes."""
+class ProcessHostId:
+    """Mixin for a pub/sub client manager: a ``host_id`` of its own in every process.
 
-    name = "localbus"
+    Sanic forks its workers after the channel (and so the manager) was built: the host id that
+    keeps a process from handling its own messages twice must be one per process, or the
+    workers would ignore each other's messages. The id is the manager's random one (set by
+    ``AsyncPubSubManager.__init__``) plus the process id.
+    """
 
-    def __init__(self, directory: Path, **kwargs: Any) -> None:
-        self._token = uuid.uuid4().hex[:16]
-        super().__init__(**kwargs)
-        self.directory = directory
-        self._sender: socket.socket | None = None
-        self._sender_pid = 0
+    _token = ""
 
-    # Sanic forks its workers after the channel (and so this manager) was built: the host id
-    # that keeps a worker from handling its own messages twice must be one per process.
     @property
     def host_id(self) -> str:
         """This process's id on the bus."""
         return f"{self._token}-{os.getpid()}"
 
     @host_id.setter
-    def host_id(self, _: str) -> None:
-        """Ignore the base class's random id (it would be shared by the forked workers)."""
+    def host_id(self, value: str) -> None:
+        """Keep the base class's random id as this manager's part of the id."""
+        self._token = value[:16]
+
+
+class LocalBusManager(ProcessHostId, AsyncPubSubManager):  # type: ignore[misc]  # untyped library
+    """A socket.io client manager whose pub/sub backend is this machine's worker processes."""
+
+    name = "localbus"
+
+    def __init__(self, directory: Path, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.directory = directory
+        self._sender: socket.socket | None = None
+        self._sender_pid = 0
 
     def _own_path(self) -> Path:
         return self.directory / f"{self.host_id}.sock"

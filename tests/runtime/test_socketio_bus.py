@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -73,9 +74,10 @@ def test_the_bus_directory_fits_a_unix_socket_path(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def two_workers(tmp_path_factory) -> tuple[str, subprocess.Popen[bytes]]:
+def two_workers(tmp_path_factory) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
     port, var_dir = free_port(), tmp_path_factory.mktemp("bus") / "var"
     env = {**os.environ, "VAR_DIR": str(var_dir), "PYTHONPATH": str(ROOT)}
+    env["SOCKETIO_REDIS_URL"] = ""  # the datagram bus, not Redis
     log = (var_dir.parent / "app.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.runtime.widget_app", str(port), "2"],
@@ -89,7 +91,7 @@ def two_workers(tmp_path_factory) -> tuple[str, subprocess.Popen[bytes]]:
         while len(pids) < 2 and time.monotonic() < deadline:
             pids.add(requests.get(f"{base}/pid", timeout=5).text)  # a new connection each time
         assert len(pids) == 2, "the two workers did not both answer"
-        yield base, process
+        yield base, process, var_dir
     finally:
         os.killpg(process.pid, signal.SIGINT)
         process.wait(timeout=30)
@@ -133,7 +135,7 @@ class WebsocketClient:
 
 
 def test_widget_sessions_work_and_pushes_reach_them_from_any_worker(two_workers) -> None:
-    base, _ = two_workers
+    base, _, var_dir = two_workers
 
     async def scenario() -> tuple[list[str], set[str]]:
         client = WebsocketClient()
@@ -161,6 +163,7 @@ def test_widget_sessions_work_and_pushes_reach_them_from_any_worker(two_workers)
 
     texts, pushers = asyncio.run(scenario())
     assert len(pushers) == 2, "the pushes did not come from both workers"
+    assert list(bus_directory(var_dir).glob("*.sock"))  # the socket's worker is on the bus
     echoes = texts[:5]
     assert [e.split(" pid ")[0] for e in echoes] == [f"echo m{i}" for i in range(5)]
     assert len({e.split(" pid ")[1] for e in echoes}) == 1  # one socket, one worker

@@ -25,8 +25,12 @@ the npm registry by ``scripts/web_setup.sh``), ``GET demo`` (a mock brand suppor
 the photo routes of :mod:`bot.channels.web.uploads`. They, and socket.io, answer the pages of
 ``WIDGET_ALLOWED_ORIGINS`` (:mod:`bot.channels.web.cors`).
 
-With several Rasa workers, emits reach sockets held by any worker (:mod:`bot.runtime.socketio_bus`)
-and only websockets are accepted (:mod:`bot.channels.web.websocket`).
+Emits (the bot's answers, agents' replies, pushes) reach a socket whichever process holds it:
+through Redis when ``SOCKETIO_REDIS_URL`` is set (several Rasa servers,
+:mod:`bot.runtime.socketio_redis`), else through the datagram bus of this machine's workers
+(:mod:`bot.runtime.socketio_bus`). A message id is processed once (:mod:`bot.channels.web.replays`:
+on any server with Redis, else in the process). With several Sanic workers only websockets are
+accepted (:mod:`bot.channels.web.websocket`).
 """
 
 from __future__ import annotations
@@ -47,12 +51,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.dedup import SeenMessages
 from bot.channels.live import register_live_channel
 from bot.channels.photos import MAX_PHOTO_BYTES, find_photo, owns_photo, photo_ref, purge_old_photos
 from bot.channels.replies import channel_replies
 from bot.channels.web.cors import cors_headers, socketio_origin_check
 from bot.channels.web.packets import disconnect_on_malformed_packets
+from bot.channels.web.replays import ReplayGuard
 from bot.channels.web.sessions import (
     MAX_SESSION_ID_CHARS,
     SessionSigner,
@@ -63,7 +67,7 @@ from bot.channels.web.sessions import (
 from bot.channels.web.uploads import CHANNEL, UploadSettings, add_upload_routes
 from bot.channels.web.websocket import fix_sanic_websockets, refuse_undecodable_frames
 from bot.intake.photos import PHOTO_METADATA_KEY
-from bot.runtime import socketio_bus
+from bot.runtime import socketio_bus, socketio_redis
 from bot.runtime.workers import requested_workers
 from bot.settings import Settings, get_settings
 
@@ -207,9 +211,8 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
         self.upload_dir = upload_dir or get_settings().var_dir / "uploads"
         self.max_upload_bytes = max_upload_bytes
         self._signer = signer
-        # A socket.io connection stays with one worker, so the replay check can be in-process
-        # (a client that reconnects to another worker and replays an id is not caught).
-        self.seen = SeenMessages(ttl=REPLAY_WINDOW_SECONDS)
+        # In the process until the blueprint shares it through Redis (SOCKETIO_REDIS_URL).
+        self.seen = ReplayGuard(ttl=REPLAY_WINDOW_SECONDS)
 
     @property
     def signer(self) -> SessionSigner:
@@ -236,9 +239,9 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
         disconnect_on_malformed_packets(sio)
         sio.eio.cors_allowed_origins = socketio_origin_check(origins)
         sio.eio.cors_credentials = False  # the widget sends no cookies
-        # Emits reach sockets held by the other Sanic workers of this machine too (agents'
-        # replies from the console, a session open in two tabs).
-        socketio_bus.install(sio, socketio_bus.bus_directory(settings.var_dir))
+        # Emits reach sockets held by other processes too (agents' replies from the console,
+        # a session open in two tabs).
+        self._share_emits(bp, sio, settings, signer)
         if several_workers():
             # Long-polling is a series of requests that the workers would share, and each
             # keeps its Engine.IO sessions in memory: refuse it rather than lose messages.
@@ -330,7 +333,7 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
                 )
                 return
             message_id = valid_message_id(data.get("message_id"))
-            if message_id and not self.seen.first_time(f"{sender_id}:{message_id}"):
+            if message_id and not await self.seen.first_time(f"{sender_id}:{message_id}"):
                 logger.info("replayed message from %s: ignored", session_tag(sender_id))
                 return
             await on_new_message(
@@ -360,6 +363,25 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
         self._purge_photos_periodically(bp, settings.photo_retention_days)
         register_live_channel(self)  # agents' replies reach widget users through it
         return bp
+
+    def _share_emits(
+        self, bp: Blueprint, sio: Any, settings: Settings, signer: SessionSigner
+    ) -> None:
+        """Share emits (and replay checks) through Redis, else between this machine's workers."""
+        if settings.socketio_redis_url:
+            channel = socketio_redis.channel_name(signer.key)
+            manager = socketio_redis.install(sio, settings.socketio_redis_url, channel)
+            if manager is not None:
+                link = manager.link
+                self.seen = ReplayGuard(REPLAY_WINDOW_SECONDS, link, channel)
+
+                async def check_redis(app: Any, _: Any) -> None:
+                    if await link.ping():  # a failure is logged by the link
+                        logger.info("socket.io: Redis reachable")
+
+                bp.listener("after_server_start")(check_redis)
+                return
+        socketio_bus.install(sio, socketio_bus.bus_directory(settings.var_dir))
 
     def _purge_photos_periodically(self, bp: Blueprint, days: int) -> None:
         """Delete photos past the retention time at start-up, then every few hours."""
