@@ -22,10 +22,12 @@ from sqlalchemy import text
 from bench.cluster_stack import ClusterStack
 from bench.load import FAULT_TEXT, Owner, Script, load_script, next_step, owner_for
 from bench.stack import running
+from bot.analytics.store import ConversationRecord, get_conversation
 from bot.channels.rest.body import rest_sender_id
-from bot.tickets import dispose_engines, session_scope
+from bot.console import accounts
+from bot.tickets import dispose_engines, list_queue, session_scope
 from bot.trainer import paths
-from tests.channels.servers import missing
+from tests.channels.servers import Widget, launch_chromium, missing
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -104,6 +106,22 @@ def assert_intact(events: list[dict], messages: list[str]) -> None:
     assert stamps == sorted(stamps)
 
 
+def analytics_of(
+    cluster: ClusterStack, sender_id: str, ready: Callable[[ConversationRecord], bool]
+) -> ConversationRecord:
+    """The consumer's row for ``sender_id`` once ``ready`` holds (it reads the broker)."""
+    deadline, record = time.monotonic() + 90, None
+    while time.monotonic() < deadline:
+        with session_scope(cluster.ticket_url) as session:
+            record = get_conversation(session, sender_id=sender_id)
+        if record is not None and ready(record):
+            dispose_engines()
+            return record
+        time.sleep(0.5)
+    dispose_engines()
+    raise AssertionError(f"analytics for {sender_id} never ready: {record}")
+
+
 def test_a_conversation_alternating_between_servers_ends_in_one_ticket(cluster, script):
     owner = owner_for(f"alt-{uuid.uuid4().hex[:6]}-", 0, 0, 1)
     ticket, sent = run_intake(script, owner, lambda turn: cluster.rasa_url(turn % 2))
@@ -113,6 +131,13 @@ def test_a_conversation_alternating_between_servers_ends_in_one_ticket(cluster, 
     assert_intact(events, sent)
     serials = [e["value"] for e in events if e["event"] == "slot" and e["name"] == "serial_number"]
     assert owner.imei in serials  # set on one server, read on the other
+    # Both servers published the events to RabbitMQ; the consumer stored the conversation.
+    record = analytics_of(cluster, rest_sender_id(owner.sender), lambda r: r.tickets_created > 0)
+    assert record.channel == "rest"
+    assert record.user_messages == len(sent)
+    assert record.intakes_started == 1
+    assert record.ticket_nos == (ticket,)
+    assert record.handoffs == 0
 
 
 def send_together(
@@ -183,6 +208,56 @@ def test_a_killed_action_server_is_restarted_and_the_other_serves_meanwhile(clus
     while cluster.pid("actions-1") in (0, killed):
         assert time.monotonic() < deadline, cluster.supervisorctl("status")
         time.sleep(0.5)
+
+
+PASSWORD = "cluster console password 1"
+
+
+def test_an_agent_reply_sent_through_the_other_server_reaches_the_widget_user(cluster):
+    """The widget is kept on server A by the balancer; the agent answers through server B."""
+    accounts.add_agent("lisi", "李四", PASSWORD, url=cluster.ticket_url)
+    dispose_engines()
+    errors: list[str] = []
+    with launch_chromium() as browser:
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+        user_page = context.new_page()
+        user_page.on("pageerror", lambda error: errors.append(str(error)))
+        user = Widget(user_page)
+        user.open(cluster.base + "/webhooks/socketio/demo")
+        user.say("屏幕碎了", "型号")
+        user.say("转人工", "转接人工客服")
+        sticky = {c["name"]: c["value"] for c in context.cookies()}.get("SHOUHOU_SRV")
+        assert sticky in {"r1", "r2"}, context.cookies()
+        a = int(sticky[1]) - 1
+        b = 1 - a
+        session_id = user.session_id()
+        with session_scope(cluster.ticket_url) as session:
+            [handoff] = [h for h in list_queue(session) if h.sender_id == session_id]
+        dispose_engines()
+
+        # The agent signs in through the balancer (any server), then works on server B.
+        agent = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
+        agent_page = agent.new_page()
+        agent_page.on("pageerror", lambda error: errors.append(str(error)))
+        agent_page.goto(cluster.base + "/webhooks/console/")
+        agent_page.fill("#login-username", "lisi")
+        agent_page.fill("#login-password", PASSWORD)
+        agent_page.click("#login-submit")
+        agent_page.locator("#agent-name", has_text="李四").wait_for()
+        agent_page.goto(f"http://127.0.0.1:{cluster.rasa_ports[b]}/webhooks/console/")
+        agent_page.locator("#agent-name", has_text="李四").wait_for()  # one session for both
+        claim = agent_page.locator(f'[data-key="claim:{handoff.id}"]')
+        claim.wait_for(timeout=60_000)
+        claim.click()
+        user._after(0, "已接入")  # pushed by B to the socket held by A
+        agent_page.locator(f'[data-key="open:{handoff.id}"]').click()
+        before = user_page.locator(".sh-msg.sh-bot").count()
+        agent_page.fill("#reply", "您好，我是李四，请问屏幕是摔碎的吗？")
+        agent_page.press("#reply", "Enter")
+        user._after(before, "【人工客服 李四】您好，我是李四")
+        OUT.mkdir(parents=True, exist_ok=True)
+        user_page.screenshot(path=str(OUT / f"widget-on-server-{a + 1}-agent-on-{b + 1}.png"))
+    assert errors == []
 
 
 def test_ctrl_c_stops_everything_the_cluster_started(cluster):
