@@ -56,11 +56,17 @@ def profile_environment(env: Mapping[str, str]) -> dict[str, str]:
 
     ``DATABASE_URL`` (tickets), ``SOCKETIO_REDIS_URL`` and ``WECHAT_REDIS_URL`` point at the
     same services unless set; socket.io and WeChat use the Redis database after the locks'.
+
+    Raises:
+        ValueError: ``REDIS_LOCK_DB`` is not a Redis database number (0 to 14).
     """
     result = dict(env)
     for name, value in DEFAULTS.items():
         result.setdefault(name, value)
-    shared_db = int(result["REDIS_LOCK_DB"]) + 1
+    lock_db = result["REDIS_LOCK_DB"].strip()
+    if not lock_db.isdigit() or int(lock_db) > 14:
+        raise ValueError(f"REDIS_LOCK_DB must be a Redis database number 0 to 14, not {lock_db!r}")
+    shared_db = int(lock_db) + 1
     result.setdefault("DATABASE_URL", database_url(result))
     result.setdefault("SOCKETIO_REDIS_URL", redis_url(result, shared_db))
     result.setdefault("WECHAT_REDIS_URL", redis_url(result, shared_db))

@@ -207,7 +207,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Check, prepare and start the cluster (``run``), or print its files (``config``)."""
     args = build_parser(os.environ).parse_args(argv)
     plan = make_plan(args, os.environ)
-    env = cluster_environment(plan, os.environ)
+    try:
+        env = cluster_environment(plan, os.environ)
+    except ValueError as error:
+        print(f"cannot start the cluster: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
     if args.command == "config":
         print(haproxy_config(plan))
         print(supervisor_config(plan))
