@@ -36,7 +36,14 @@ if str(ROOT) not in sys.path:
 
 from bench.cluster_stack import ClusterStack  # noqa: E402
 from bench.load import Script, Tally, load_script, run_owners, summary  # noqa: E402
-from bench.stack import StackError, finish, machine, project_model  # noqa: E402
+from bench.stack import (  # noqa: E402
+    StackError,
+    finish,
+    machine,
+    machine_cpu_ticks,
+    process_cpu_seconds,
+    project_model,
+)
 
 KILL_WINDOW_S = 60.0
 """Failed turns this long after a kill are counted against it."""
@@ -90,29 +97,34 @@ async def soak(
     duration = args.soak_minutes * 60
     loop = asyncio.get_running_loop()
 
+    async def back(record: dict[str, Any], index: int) -> None:
+        try:
+            record["back_after_s"] = round(
+                await loop.run_in_executor(
+                    None, stack.wait_restarted, record["program"], record["pid"], index, 300.0
+                ),
+                1,
+            )
+        except StackError as error:
+            record["error"] = str(error)[:300]
+
     async def killer() -> None:
         programs = itertools.cycle(range(stack.rasa_servers))
         started = time.monotonic()
-        while True:
-            await asyncio.sleep(args.kill_every)
-            if time.monotonic() - started >= duration:
-                return
+        waits: list[asyncio.Task[None]] = []
+        for n in itertools.count(1):
+            at = started + n * args.kill_every  # on schedule, whatever a restart takes
+            if at - started >= duration:
+                break
+            await asyncio.sleep(max(0.0, at - time.monotonic()))
             index = next(programs)
             program = f"rasa-{index + 1}"
-            at = time.monotonic()
-            pid = stack.kill(program)
-            record: dict[str, Any] = {"program": program, "pid": pid, "at": at}
+            record: dict[str, Any] = {"program": program, "at": time.monotonic()}
+            record["pid"] = stack.kill(program)
             kills.append(record)
-            print(f"  soak: killed {program} (pid {pid}) at {at - started:.0f} s", flush=True)
-            try:
-                record["back_after_s"] = round(
-                    await loop.run_in_executor(
-                        None, stack.wait_restarted, program, pid, index, 300.0
-                    ),
-                    1,
-                )
-            except StackError as error:
-                record["error"] = str(error)[:300]
+            print(f"  soak: killed {program} (pid {record['pid']}) at {n * args.kill_every:.0f} s")
+            waits.append(asyncio.create_task(back(record, index)))
+        await asyncio.gather(*waits)
 
     kill_task = asyncio.create_task(killer())
     try:
@@ -127,6 +139,7 @@ async def soak(
             numbers=numbers,
             retries=1,
         )
+        await asyncio.wait_for(kill_task, 330)  # the last killed server's restart
     finally:
         kill_task.cancel()
     return tally, seconds, kills
@@ -155,6 +168,9 @@ def measure(
         ]
         for scenario, plan in plans:
             prefix = f"bench-{tag}-{name.replace(' ', '-')}-{scenario}-"
+            rasa = [p.pid for p in stack.memory_processes() if p.role == "rasa"]
+            busy_before, total_before = machine_cpu_ticks()
+            rasa_before = process_cpu_seconds(rasa)
             tally, seconds = asyncio.run(
                 run_owners(
                     stack.url,
@@ -165,12 +181,19 @@ def measure(
                     **plan,
                 )
             )
+            busy_after, total_after = machine_cpu_ticks()
+            rasa_cpu = process_cpu_seconds(rasa) - rasa_before
             scenarios[scenario] = summary(tally, seconds, plan["owners"], stack.tickets(prefix))
             row = scenarios[scenario]
+            row["machine_busy_pct"] = round(
+                100 * (busy_after - busy_before) / max(1, total_after - total_before), 1
+            )
+            row["rasa_cpu_ms_per_turn"] = round(1000 * rasa_cpu / max(1, row["turns"]), 1)
             print(
                 f"  {scenario}: {row['turns']} turns in {row['seconds']} s = "
                 f"{row['turns_per_s']}/s, p95 {row['latency_ms']['p95']} ms, "
-                f"errors {row['errors']}, tickets {row['tickets']}",
+                f"errors {row['errors']}, tickets {row['tickets']}, machine busy "
+                f"{row['machine_busy_pct']}%, Rasa CPU {row['rasa_cpu_ms_per_turn']} ms/turn",
                 flush=True,
             )
         if servers > 1 and not args.no_soak:
@@ -247,6 +270,8 @@ def table(configurations: Mapping[str, Mapping[str, Any]]) -> str:
     row("saturation p50 ms", lambda r: saturation(r)["latency_ms"]["p50"])
     row("saturation p95 ms", lambda r: saturation(r)["latency_ms"]["p95"])
     row("saturation errors", lambda r: saturation(r)["errors"])
+    row("saturation machine busy %", lambda r: saturation(r)["machine_busy_pct"])
+    row("saturation Rasa CPU ms/turn", lambda r: saturation(r)["rasa_cpu_ms_per_turn"])
     row(
         "saturation tickets lost/dup",
         lambda r: "{lost}/{duplicated}".format(**saturation(r)["tickets"]),

@@ -27,6 +27,7 @@ if str(ROOT) not in sys.path:
 from bench.stack import (  # noqa: E402
     PROBE_TEXT,
     REST_PATH,
+    ProcessInfo,
     StackError,
     memory_summary,
     running,
@@ -220,11 +221,15 @@ class ClusterStack:
             return []
         return [info.pid for info in stack_processes(self.process.pid)]
 
-    def memory(self) -> dict[str, Any]:
-        """The memory of the Rasa processes and of the action servers now."""
+    def memory_processes(self) -> list[ProcessInfo]:
+        """Every process of the cluster with its role and memory now."""
         if self.process is None:
             raise StackError("the cluster is not running")
-        return memory_summary(stack_processes(self.process.pid))
+        return stack_processes(self.process.pid)
+
+    def memory(self) -> dict[str, Any]:
+        """The memory of the Rasa processes and of the action servers now."""
+        return memory_summary(self.memory_processes())
 
     def tickets(self, sender_prefix: str) -> dict[str, list[str]]:
         """Ticket numbers per REST sender id starting with ``sender_prefix``."""

@@ -336,6 +336,26 @@ def running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def machine_cpu_ticks(stat: str | None = None) -> tuple[int, int]:
+    """(busy, total) clock ticks of all CPUs since boot, from ``/proc/stat``."""
+    text = stat if stat is not None else Path("/proc/stat").read_text()
+    values = [int(v) for v in text.splitlines()[0].split()[1:9]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def process_cpu_seconds(pids: Iterable[int]) -> float:
+    """User + system CPU seconds used so far by the live ``pids`` (gone ones count 0)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = stat_fields(Path(f"/proc/{pid}/stat").read_text())
+        except (OSError, IndexError):
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def group_members(pgid: int) -> list[int]:
     """The live processes of process group ``pgid``."""
     members = []

@@ -151,3 +151,14 @@ def test_tiny_run_starts_answers_and_measures_memory(trained_model, tmp_path: Pa
     # parent had gone may wait as a zombie for PID 1 to reap it: it is not running).
     pids = [p["pid"] for role in ("rasa", "actions") for p in memory[role]["processes"]]
     assert not [pid for pid in pids if stack.running(pid)]
+
+
+def test_cpu_ticks_of_the_machine_and_of_processes():
+    stat = "cpu  100 5 50 800 40 3 2 0 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n"
+    assert stack.machine_cpu_ticks(stat) == (160, 1000)  # idle and iowait are not busy
+    busy, total = stack.machine_cpu_ticks()
+    assert 0 < busy < total
+    spent = stack.process_cpu_seconds([os.getpid()])
+    sum(range(3_000_000))  # burn some CPU in this process
+    assert stack.process_cpu_seconds([os.getpid()]) > spent
+    assert stack.process_cpu_seconds([2**22 + 7]) == 0.0  # no such process
