@@ -38,10 +38,10 @@ from bench.cluster_stack import ClusterStack  # noqa: E402
 from bench.load import Script, Tally, load_script, run_owners, summary  # noqa: E402
 from bench.stack import (  # noqa: E402
     StackError,
+    cpu_by_group,
     finish,
     machine,
     machine_cpu_ticks,
-    process_cpu_seconds,
     project_model,
 )
 
@@ -168,9 +168,9 @@ def measure(
         ]
         for scenario, plan in plans:
             prefix = f"bench-{tag}-{name.replace(' ', '-')}-{scenario}-"
-            rasa = [p.pid for p in stack.memory_processes() if p.role == "rasa"]
+            groups = stack.cpu_groups()
             busy_before, total_before = machine_cpu_ticks()
-            rasa_before = process_cpu_seconds(rasa)
+            cpu_before = cpu_by_group(groups)
             tally, seconds = asyncio.run(
                 run_owners(
                     stack.url,
@@ -182,18 +182,29 @@ def measure(
                 )
             )
             busy_after, total_after = machine_cpu_ticks()
-            rasa_cpu = process_cpu_seconds(rasa) - rasa_before
+            cpu_after = cpu_by_group(groups)
+            cpu = {
+                group: round(cpu_after.get(group, 0.0) - cpu_before.get(group, 0.0), 1)
+                for group in sorted(cpu_after)
+            }
             scenarios[scenario] = summary(tally, seconds, plan["owners"], stack.tickets(prefix))
             row = scenarios[scenario]
             row["machine_busy_pct"] = round(
                 100 * (busy_after - busy_before) / max(1, total_after - total_before), 1
             )
-            row["rasa_cpu_ms_per_turn"] = round(1000 * rasa_cpu / max(1, row["turns"]), 1)
+            row["cpu_s"] = cpu
+            stored = stack.storage(prefix)
+            row["tracker_events_per_turn"] = round(stored["events"] / max(1, row["turns"]), 1)
+            row["database_mb_after"] = stored["database_mb"]
+            row["rasa_cpu_ms_per_turn"] = round(
+                1000 * cpu.get("rasa", 0.0) / max(1, row["turns"]), 1
+            )
             print(
                 f"  {scenario}: {row['turns']} turns in {row['seconds']} s = "
                 f"{row['turns_per_s']}/s, p95 {row['latency_ms']['p95']} ms, "
                 f"errors {row['errors']}, tickets {row['tickets']}, machine busy "
-                f"{row['machine_busy_pct']}%, Rasa CPU {row['rasa_cpu_ms_per_turn']} ms/turn",
+                f"{row['machine_busy_pct']}%, Rasa CPU {row['rasa_cpu_ms_per_turn']} ms/turn, "
+                f"CPU s {cpu}",
                 flush=True,
             )
         if servers > 1 and not args.no_soak:

@@ -227,6 +227,20 @@ class ClusterStack:
             raise StackError("the cluster is not running")
         return stack_processes(self.process.pid)
 
+    def cpu_groups(self) -> dict[int, str]:
+        """PID → group for CPU accounting: rasa, actions, balancer, analytics, supervisor."""
+        groups = {}
+        for info in self.memory_processes():
+            if info.role in ("rasa", "actions"):
+                groups[info.pid] = info.role
+            elif "haproxy" in info.command:
+                groups[info.pid] = "balancer"
+            elif "bot.analytics" in info.command:
+                groups[info.pid] = "analytics"
+            else:
+                groups[info.pid] = "supervisor"
+        return groups
+
     def memory(self) -> dict[str, Any]:
         """The memory of the Rasa processes and of the action servers now."""
         return memory_summary(self.memory_processes())
@@ -234,6 +248,22 @@ class ClusterStack:
     def tickets(self, sender_prefix: str) -> dict[str, list[str]]:
         """Ticket numbers per REST sender id starting with ``sender_prefix``."""
         return tickets(self.ticket_url, sender_prefix)
+
+    def storage(self, sender_prefix: str) -> dict[str, float]:
+        """Tracker events stored for senders starting with ``sender_prefix``; database size."""
+        from sqlalchemy import text
+
+        from bot.channels.rest.body import rest_sender_id
+        from bot.tickets import dispose_engines, session_scope
+
+        pattern = rest_sender_id(sender_prefix).replace("_", "\\_") + "%"
+        with session_scope(self.ticket_url) as session:
+            events = session.execute(
+                text("SELECT count(*) FROM events WHERE sender_id LIKE :p"), {"p": pattern}
+            ).scalar_one()
+            size = session.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+        dispose_engines()
+        return {"events": int(events), "database_mb": round(int(size) / 2**20, 1)}
 
     def stop(self) -> int | None:
         """Ctrl-C (then harder), wait for every program, drop the database and the queue."""

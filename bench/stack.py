@@ -356,6 +356,39 @@ def process_cpu_seconds(pids: Iterable[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+SERVICE_PROGRAMS = {"postgres": "postgresql", "redis-server": "redis", "beam.smp": "rabbitmq"}
+"""``comm`` of this machine's service processes → the group their CPU time is counted in."""
+
+
+def cpu_by_group(groups: Mapping[int, str]) -> dict[str, float]:
+    """CPU seconds used so far, per group: ``groups`` (PID → name), the services, the rest.
+
+    Every process visible in ``/proc`` counts: the ones in ``groups`` under their name, this
+    machine's PostgreSQL, Redis and RabbitMQ under theirs (:data:`SERVICE_PROGRAMS`), this
+    process as ``load generator``, anything else as ``other``.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    result: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        comm = stat[stat.find("(") + 1 : stat.rfind(")")]
+        fields = stat_fields(stat)
+        if pid in groups:
+            group = groups[pid]
+        elif pid == os.getpid():
+            group = "load generator"
+        else:
+            group = SERVICE_PROGRAMS.get(comm, "other")
+        result[group] = result.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return result
+
+
 def group_members(pgid: int) -> list[int]:
     """The live processes of process group ``pgid``."""
     members = []

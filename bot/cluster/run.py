@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bot.cluster.plan import ClusterPlan, check_plan, haproxy_config, supervisor_config
@@ -100,6 +101,7 @@ def cluster_environment(plan: ClusterPlan, env: Mapping[str, str]) -> dict[str, 
     # A dead server's conversation locks are free again after this long (Rasa's default: 60).
     result.setdefault("TICKET_LOCK_LIFETIME", "30")
     result.setdefault("SANIC_KEEP_ALIVE_TIMEOUT", "30")
+    result.setdefault("WECHAT_ENCODING_AES_KEY", "")  # empty: plain mode
     result.update(
         RASA_TELEMETRY_ENABLED="false",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
@@ -107,6 +109,33 @@ def cluster_environment(plan: ClusterPlan, env: Mapping[str, str]) -> dict[str, 
         VAR_DIR=str(plan.run_dir.parent),
     )
     return result
+
+
+WECHAT_CREDENTIALS = PROJECT_ROOT / "credentials.wechat.yml"
+
+
+def wechat_problem(env: Mapping[str, str]) -> str | None:
+    """Why WeChat cannot join (``WECHAT_TOKEN`` set without its app id or secret), or None."""
+    if not env.get("WECHAT_TOKEN"):
+        return None
+    missing = [n for n in ("WECHAT_APP_ID", "WECHAT_APP_SECRET") if not env.get(n)]
+    if missing:
+        return f"WECHAT_TOKEN is set, but {' '.join(missing)} not: WeChat needs all three"
+    return None
+
+
+def run_credentials(plan: ClusterPlan, env: Mapping[str, str]) -> Path:
+    """The credentials file: with ``WECHAT_TOKEN`` set, ``credentials.wechat.yml`` appended."""
+    if not env.get("WECHAT_TOKEN"):
+        return plan.credentials
+    combined = plan.run_dir / "credentials.run.yml"
+    combined.write_text(
+        plan.credentials.read_text(encoding="utf-8")
+        + "\n"
+        + WECHAT_CREDENTIALS.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    return combined
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -130,6 +159,9 @@ def _reachable(host: str, port: int) -> bool:
 def preflight(plan: ClusterPlan, env: Mapping[str, str]) -> list[str]:
     """What stops the cluster from starting: missing programs, busy ports, absent services."""
     problems = check_plan(plan)
+    wechat = wechat_problem(env)
+    if wechat:
+        problems.append(wechat)
     if not plan.haproxy.exists():
         problems.append("HAProxy is not installed: apt-get install haproxy (make run-cluster does)")
     if not plan.model.exists():
@@ -197,6 +229,7 @@ def banner(plan: ClusterPlan) -> str:
             f"REST:          {public}/webhooks/rest/webhook",
             f"web widget:    {public}/webhooks/socketio/demo",
             f"agent console: {public}/webhooks/console/",
+            f"WeChat:        {public}/webhooks/wechat/webhook (when WECHAT_TOKEN is set)",
             f"logs:          {plan.log_dir}/ (supervisorctl -c {plan.supervisor_config} status)",
             "Ctrl-C stops everything.",
         ]
@@ -226,6 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if subprocess.run(migrate, env=env, cwd=PROJECT_ROOT, check=False).returncode != 0:
         print("cannot start the cluster: the ticket database migration failed", file=sys.stderr)
         return EXIT_UNUSABLE
+    plan.run_dir.mkdir(parents=True, exist_ok=True)
+    plan = replace(plan, credentials=run_credentials(plan, env))
     write_files(plan)
     print(banner(plan), flush=True)
     supervisord = str(Path(sys.executable).with_name("supervisord"))

@@ -162,3 +162,11 @@ def test_cpu_ticks_of_the_machine_and_of_processes():
     sum(range(3_000_000))  # burn some CPU in this process
     assert stack.process_cpu_seconds([os.getpid()]) > spent
     assert stack.process_cpu_seconds([2**22 + 7]) == 0.0  # no such process
+
+
+def test_cpu_time_is_grouped_by_role_and_service():
+    sum(range(2_000_000))
+    groups = stack.cpu_by_group({os.getppid(): "parent"})
+    assert groups["load generator"] > 0  # this process
+    assert "parent" in groups
+    assert all(seconds >= 0 for seconds in groups.values())

@@ -67,3 +67,17 @@ def test_the_environment_points_rasa_at_the_action_balancer(tmp_path):
     assert len(env["ACTION_SERVER_TOKEN"]) == 64
     assert env["PROXIES_COUNT"] == "1" and env["VAR_DIR"] == str(tmp_path.resolve())
     assert run.cluster_environment(plan, {"ACTION_SERVER_TOKEN": "t"})["ACTION_SERVER_TOKEN"] == "t"
+
+
+def test_wechat_joins_when_its_token_is_set_and_needs_all_three(tmp_path):
+    args = run.build_parser({}).parse_args(["run"])
+    plan = run.make_plan(args, {"VAR_DIR": str(tmp_path)})
+    plan.run_dir.mkdir(parents=True)
+    assert run.run_credentials(plan, {}) == plan.credentials
+    assert run.wechat_problem({"WECHAT_TOKEN": "t", "WECHAT_APP_ID": "a"}) == (
+        "WECHAT_TOKEN is set, but WECHAT_APP_SECRET not: WeChat needs all three"
+    )
+    env = {"WECHAT_TOKEN": "t", "WECHAT_APP_ID": "a", "WECHAT_APP_SECRET": "s"}
+    assert run.wechat_problem(env) is None
+    combined = run.run_credentials(plan, env).read_text(encoding="utf-8")
+    assert "\nwechat:" in combined and "\nsocketio:" in combined
