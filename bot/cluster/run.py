@@ -25,6 +25,13 @@ from bot.cluster.profile import endpoints_path, profile_environment
 from bot.settings import PROJECT_ROOT
 
 EXIT_UNUSABLE = 2
+SINGLE_THREADED = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "TF_INTRA_OP_PARALLELISM_THREADS",
+    "TF_INTER_OP_PARALLELISM_THREADS",
+)
 
 
 def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
@@ -101,6 +108,12 @@ def cluster_environment(plan: ClusterPlan, env: Mapping[str, str]) -> dict[str, 
     # A dead server's conversation locks are free again after this long (Rasa's default: 60).
     result.setdefault("TICKET_LOCK_LIFETIME", "30")
     result.setdefault("SANIC_KEEP_ALIVE_TIMEOUT", "30")
+    # One server per core, scaled by adding servers: numerical libraries get one thread each.
+    # With their default (a thread per core, spinning while they wait), a Rasa server used
+    # 79 ms of CPU per turn instead of 46 and one server took the whole machine
+    # (bench/cluster_load.py, docs/operations.md).
+    for name in SINGLE_THREADED:
+        result.setdefault(name, "1")
     result.setdefault("WECHAT_ENCODING_AES_KEY", "")  # empty: plain mode
     result.update(
         RASA_TELEMETRY_ENABLED="false",

@@ -7,6 +7,7 @@ Logs go to ``test-output/cluster/``. The last test stops the cluster with Ctrl-C
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import threading
@@ -15,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 import requests
 from sqlalchemy import text
@@ -28,6 +30,16 @@ from bot.console import accounts
 from bot.tickets import dispose_engines, list_queue, session_scope
 from bot.trainer import paths
 from tests.channels.servers import Widget, launch_chromium, missing
+from tests.channels.test_wechat_live import Chat
+from tests.channels.wechat_fakes import (
+    AES_KEY,
+    APP_ID,
+    APP_SECRET,
+    TOKEN,
+    FakeWeChatApi,
+    WeChatClient,
+    message_xml,
+)
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -37,14 +49,25 @@ HAPROXY = Path("/usr/sbin/haproxy")
 
 
 @pytest.fixture(scope="module")
-def cluster(trained_model, tmp_path_factory) -> Iterator[ClusterStack]:
+def wechat() -> Iterator[FakeWeChatApi]:
+    fake = FakeWeChatApi().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(trained_model, tmp_path_factory, wechat) -> Iterator[ClusterStack]:
     if not HAPROXY.exists():
         missing("HAProxy is missing: apt-get install haproxy (make test does)")
-    stack = ClusterStack(
-        paths.MODEL_FILE,
-        tmp_path_factory.mktemp("cluster"),
-        env={"HANDOFF_WORKING_HOURS": "00:00-24:00"},
-    )
+    env = {
+        "HANDOFF_WORKING_HOURS": "00:00-24:00",
+        "WECHAT_TOKEN": TOKEN,
+        "WECHAT_APP_ID": APP_ID,
+        "WECHAT_APP_SECRET": APP_SECRET,
+        "WECHAT_ENCODING_AES_KEY": AES_KEY,
+        "WECHAT_API_BASE_URL": wechat.base_url,
+    }
+    stack = ClusterStack(paths.MODEL_FILE, tmp_path_factory.mktemp("cluster"), env=env)
     try:
         stack.start()
         yield stack
@@ -81,11 +104,12 @@ def run_intake(
     raise AssertionError(f"no ticket after 16 turns: {sent}")
 
 
-def stored_events(cluster: ClusterStack, sender: str) -> list[dict]:
+def stored_events(cluster: ClusterStack, sender: str, *, rest: bool = True) -> list[dict]:
     """The conversation's events as Rasa stored them in PostgreSQL, in order."""
     query = text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id")
+    conversation = rest_sender_id(sender) if rest else sender
     with session_scope(cluster.ticket_url) as session:
-        rows = session.execute(query, {"sender": rest_sender_id(sender)}).scalars().all()
+        rows = session.execute(query, {"sender": conversation}).scalars().all()
     dispose_engines()
     return [json.loads(row) for row in rows]
 
@@ -208,6 +232,34 @@ def test_a_killed_action_server_is_restarted_and_the_other_serves_meanwhile(clus
     while cluster.pid("actions-1") in (0, killed):
         assert time.monotonic() < deadline, cluster.supervisorctl("status")
         time.sleep(0.5)
+
+
+def test_wechat_through_the_balancer_and_its_retry_on_the_other_server_counts_once(cluster, wechat):
+    openid = f"o-cluster-{uuid.uuid4().hex[:12]}"
+    webhook = "/webhooks/wechat/webhook"
+    retried = message_xml("text", openid=openid, Content="你好")
+
+    async def talk() -> tuple:
+        async with aiohttp.ClientSession() as session:
+            chat = Chat(WeChatClient(session, cluster.base + webhook, safe=True), wechat, openid)
+            await chat.say("我的手机充不进电了", "型号")  # round robin: one server ...
+            await chat.say("一加12", "什么时候买的")  # ... then the other
+            # WeChat retries a message whose answer was late; the retry lands on the other server
+            servers = [
+                WeChatClient(session, f"http://127.0.0.1:{port}{webhook}", safe=True)
+                for port in cluster.rasa_ports[:2]
+            ]
+            first = await servers[0].post(retried)
+            retry = await servers[1].post(retried)
+            return first, retry
+
+    first, retry = asyncio.run(talk())
+    assert first.status == retry.status == 200
+    assert retry.content == first.content  # the same passive reply, from Redis
+    users = [
+        e.get("text") for e in stored_events(cluster, openid, rest=False) if e["event"] == "user"
+    ]
+    assert users == ["我的手机充不进电了", "一加12", "你好"]  # the retry was not processed again
 
 
 PASSWORD = "cluster console password 1"

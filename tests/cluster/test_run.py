@@ -66,6 +66,7 @@ def test_the_environment_points_rasa_at_the_action_balancer(tmp_path):
     assert env["ACTION_ENDPOINT_URL"] == "http://127.0.0.1:6000/webhook"
     assert len(env["ACTION_SERVER_TOKEN"]) == 64
     assert env["PROXIES_COUNT"] == "1" and env["VAR_DIR"] == str(tmp_path.resolve())
+    assert env["OPENBLAS_NUM_THREADS"] == env["TF_INTRA_OP_PARALLELISM_THREADS"] == "1"
     assert run.cluster_environment(plan, {"ACTION_SERVER_TOKEN": "t"})["ACTION_SERVER_TOKEN"] == "t"
 
 
