@@ -67,7 +67,34 @@ def _ticket_lock(conversation_id: str, queue: list[tuple[int, float]]) -> Ticket
     return TicketLock(conversation_id, deque(Ticket(n, e) for n, e in queue))
 
 
-class SQLiteLockStore(LockStore):  # type: ignore[misc]  # Rasa is untyped (skipped by mypy)
+class PollingLock:
+    """``LockStore.lock`` that waits ``poll_interval`` seconds between looks, not one second.
+
+    Mixed into lock stores whose ``issue_ticket``, ``_acquire_lock`` and ``cleanup`` are their
+    own (atomic) versions.
+    """
+
+    poll_interval: float
+
+    @asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float | None = None,
+    ) -> AsyncIterator[TicketLock]:
+        """Hold the lock of ``conversation_id`` (see ``LockStore.lock``)."""
+        store: Any = self
+        ticket = store.issue_ticket(conversation_id, lock_lifetime)
+        try:
+            yield await store._acquire_lock(
+                conversation_id, ticket, wait_time_in_seconds or self.poll_interval
+            )
+        finally:
+            store.cleanup(conversation_id, ticket)
+
+
+class SQLiteLockStore(PollingLock, LockStore):  # type: ignore[misc]  # Rasa is untyped
     """Ticket locks in a SQLite file that every process on the machine opens.
 
     In ``endpoints.yml``::
@@ -216,22 +243,6 @@ class SQLiteLockStore(LockStore):  # type: ignore[misc]  # Rasa is untyped (skip
             logger.exception("ticket %s of '%s' not given back", ticket_number, conversation_id)
 
     # ------------------------------------------------------------------ waiting
-    @asynccontextmanager
-    async def lock(
-        self,
-        conversation_id: str,
-        lock_lifetime: float = LOCK_LIFETIME,
-        wait_time_in_seconds: float | None = None,
-    ) -> AsyncIterator[TicketLock]:
-        """Hold the lock of ``conversation_id`` (see ``LockStore.lock``)."""
-        ticket = self.issue_ticket(conversation_id, lock_lifetime)
-        try:
-            yield await self._acquire_lock(
-                conversation_id, ticket, wait_time_in_seconds or self.poll_interval
-            )
-        finally:
-            self.cleanup(conversation_id, ticket)
-
     async def _acquire_lock(
         self, conversation_id: str, ticket: int, wait_time_in_seconds: float
     ) -> TicketLock:

@@ -32,12 +32,12 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+
+from bot.runtime.lock_store import PollingLock
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ return 1
 ACQUIRED, WAITING, EXPIRED = 0, 1, -1
 
 
-class AtomicRedisLockStore(RedisLockStore):  # type: ignore[misc]  # Rasa is untyped
+class AtomicRedisLockStore(PollingLock, RedisLockStore):  # type: ignore[misc]  # Rasa is untyped
     """Ticket locks in Redis, every change atomic; built by Rasa from ``endpoints.yml``."""
 
     def __init__(self, endpoint_config: Any = None, **kwargs: Any) -> None:
@@ -171,22 +171,6 @@ class AtomicRedisLockStore(RedisLockStore):  # type: ignore[misc]  # Rasa is unt
             logger.exception("ticket %s of '%s' not given back", ticket_number, conversation_id)
 
     # ------------------------------------------------------------------ waiting
-    @asynccontextmanager
-    async def lock(
-        self,
-        conversation_id: str,
-        lock_lifetime: float = LOCK_LIFETIME,
-        wait_time_in_seconds: float | None = None,
-    ) -> AsyncIterator[TicketLock]:
-        """Hold the lock of ``conversation_id`` (see ``LockStore.lock``)."""
-        ticket = self.issue_ticket(conversation_id, lock_lifetime)
-        try:
-            yield await self._acquire_lock(
-                conversation_id, ticket, wait_time_in_seconds or self.poll_interval
-            )
-        finally:
-            self.cleanup(conversation_id, ticket)
-
     async def _acquire_lock(
         self, conversation_id: str, ticket: int, wait_time_in_seconds: float
     ) -> TicketLock:
