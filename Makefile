@@ -11,7 +11,7 @@ TRAIN_DATA := bot/data/nlu bot/data/rules bot/data/stories
 
 .PHONY: help setup run run-cluster train train-force shell lint format types validate test purge-photos \
         test-fast test-stories eval lock migrate clean new-fault inbox inbox-import bench-training \
-        bench-nlu bench-intent-cv bench-load bench-startup bench-validation bench-tracker bench-pipeline bench-fuzz
+        bench-nlu bench-intent-cv bench-analytics bench-load bench-startup bench-validation bench-tracker bench-pipeline bench-fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -114,6 +114,9 @@ bench-load: train $(HAPROXY) ## Simulated owners doing intakes over REST: projec
 
 bench-startup: train ## First REST answer after start, Rasa RSS after 1,000 turns: project vs stock (bench/)
 	$(PY) bench/startup.py $(if $(CONFIGS),--configs $(CONFIGS)) $(ARGS)
+
+bench-analytics: $(STAMP) ## The analytics consumer's CPU per event, with and without its linger (bench/)
+	$(PY) bench/analytics_consumer.py $(ARGS)
 
 bench-validation: $(STAMP) ## Action-response validation: Rasa's per-call schema check vs built once (bench/)
 	$(PY) bench/action_validation.py

@@ -70,6 +70,8 @@ class ConsumerOptions:
         dead_letter_queue: Where refused messages are copied.
         database_url: The ticket database; ``None``: the settings'.
         batch_size: Most messages stored in one transaction.
+        linger: Seconds to wait for more messages before storing a batch that is not full:
+            one transaction per message costs the most when the queue is not behind.
         prefetch: Most unacknowledged messages RabbitMQ sends ahead.
         idle_exit: Stop after this many seconds without a message (``None``: never).
         key_retention: How long the keys of folded events are kept.
@@ -82,6 +84,7 @@ class ConsumerOptions:
     dead_letter_queue: str
     database_url: str | None = None
     batch_size: int = 100
+    linger: float = 0.25
     prefetch: int = 200
     idle_exit: float | None = None
     key_retention: dt.timedelta = dt.timedelta(days=7)
@@ -192,13 +195,30 @@ class Consumer:
                     await self._prune()
                     self._next_prune = loop.time() + PRUNE_INTERVAL
                 continue
-            batch = [first]
-            while len(batch) < self.options.batch_size and not inbox.empty():
-                batch.append(inbox.get_nowait())
+            batch = await self._fill([first], inbox)
             if not await self._handle(channel, batch):
                 return True
             last_message = loop.time()
         return True
+
+    async def _fill(
+        self, batch: list[AbstractIncomingMessage], inbox: asyncio.Queue[AbstractIncomingMessage]
+    ) -> list[AbstractIncomingMessage]:
+        """``batch`` topped up from ``inbox``, waiting up to ``linger`` seconds for more."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.options.linger
+        while len(batch) < self.options.batch_size and not self._stop.is_set():
+            if not inbox.empty():
+                batch.append(inbox.get_nowait())
+                continue
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            try:
+                batch.append(await asyncio.wait_for(inbox.get(), timeout=remaining))
+            except asyncio.TimeoutError:
+                break
+        return batch
 
     async def _handle(
         self, channel: AbstractChannel, batch: Sequence[AbstractIncomingMessage]
@@ -340,6 +360,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--batch", type=int, default=100, help="messages per transaction")
     parser.add_argument(
+        "--linger",
+        type=float,
+        default=0.25,
+        metavar="SECONDS",
+        help="wait this long for a batch to fill before storing it (default 0.25)",
+    )
+    parser.add_argument(
         "--prefetch", type=int, default=200, help="unacknowledged messages sent ahead"
     )
     parser.add_argument(
@@ -370,6 +397,8 @@ def options_from(args: argparse.Namespace, config: BrokerConfig) -> ConsumerOpti
         raise BrokerConfigError(
             f"queue {queue!r} is not one of the broker's queues {list(config.queues)}"
         )
+    if not 0 <= args.linger <= 5:
+        raise BrokerConfigError("--linger must be 0 to 5 seconds")
     if args.batch < 1 or args.prefetch < args.batch:
         raise BrokerConfigError("--batch must be at least 1 and --prefetch at least --batch")
     if args.keep_keys_days <= 0 or (args.idle_exit is not None and args.idle_exit <= 0):
@@ -378,6 +407,7 @@ def options_from(args: argparse.Namespace, config: BrokerConfig) -> ConsumerOpti
         queue=queue,
         dead_letter_queue=args.dead_letter_queue or f"{queue}.rejected",
         batch_size=args.batch,
+        linger=args.linger,
         prefetch=args.prefetch,
         idle_exit=args.idle_exit,
         key_retention=dt.timedelta(days=args.keep_keys_days),

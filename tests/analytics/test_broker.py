@@ -97,6 +97,7 @@ def _args(**values: object) -> argparse.Namespace:
         "queue": None,
         "dead_letter_queue": None,
         "batch": 100,
+        "linger": 0.25,
         "prefetch": 200,
         "idle_exit": None,
         "keep_keys_days": 7.0,
@@ -113,3 +114,6 @@ def test_the_consumer_reads_one_of_the_brokers_queues() -> None:
         options_from(_args(queue="third"), config)
     with pytest.raises(BrokerConfigError, match="--prefetch"):
         options_from(_args(batch=10, prefetch=5), config)
+    assert options_from(_args(linger=0.5), config).linger == 0.5
+    with pytest.raises(BrokerConfigError, match="--linger"):
+        options_from(_args(linger=-1), config)

@@ -21,7 +21,7 @@ from typing import Any
 import aio_pika
 import pytest
 
-from bot.analytics.broker import read_broker_config
+from bot.analytics.broker import BrokerConfig, read_broker_config
 from bot.analytics.consume import REASON_HEADER, Consumer, ConsumerOptions
 from bot.analytics.messages import decode_message
 from bot.analytics.store import folded_events, record_events
@@ -325,3 +325,28 @@ def test_the_command_refuses_an_unusable_endpoints_file(tmp_path: Path, db_url: 
     )
     assert result.returncode == 2
     assert "has no event_broker section" in result.stderr
+
+
+def test_a_batch_that_is_not_full_waits_up_to_the_linger_for_more(tmp_path: Path) -> None:
+    """One transaction per message costs the most: a short wait fills the batch."""
+    config = BrokerConfig("h", 5672, "u", "p", ("q",))
+
+    async def fill(linger: float, size: int, late: list[float]) -> tuple[list[object], float]:
+        consumer = Consumer(
+            config,
+            ConsumerOptions(queue="q", dead_letter_queue="d", linger=linger, batch_size=size),
+        )
+        inbox: asyncio.Queue = asyncio.Queue()
+        for delay in late:
+            asyncio.get_running_loop().call_later(delay, inbox.put_nowait, f"m{delay}")
+        inbox.put_nowait("m1")
+        started = time.monotonic()
+        batch = await consumer._fill([inbox.get_nowait()], inbox)
+        return batch, time.monotonic() - started
+
+    batch, waited = asyncio.run(fill(0.3, 100, [0.05, 0.1]))
+    assert batch == ["m1", "m0.05", "m0.1"] and 0.25 <= waited < 1.0
+    batch, waited = asyncio.run(fill(0.0, 100, [0.05]))
+    assert batch == ["m1"] and waited < 0.05
+    batch, waited = asyncio.run(fill(5.0, 2, [0.05, 0.1]))
+    assert batch == ["m1", "m0.05"] and waited < 1.0  # full: stored at once
