@@ -25,25 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.cluster_stack import drop_run_services  # noqa: E402
 from bench.stack import machine, process_cpu_seconds, write_report  # noqa: E402
 from bot.cluster.profile import database_url, profile_environment  # noqa: E402
+from bot.cluster.run import ensure_database  # noqa: E402
 
 CONVERSATIONS = 50
-
-
-def _admin(env: dict[str, str], statement: str) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(
-        host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"],
-        password=env["PGPASSWORD"] or None, dbname="postgres",
-    )  # fmt: skip
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        connection.close()
 
 
 def _events(count: int) -> list[dict[str, Any]]:
@@ -86,28 +73,13 @@ async def _publish(env: dict[str, str], queue: str, rate: int, seconds: float, p
     return {"events": len(events), "consumer_cpu_s": round(cpu, 2)}
 
 
-async def _delete_queues(env: dict[str, str], queue: str) -> None:
-    import aio_pika
-
-    connection = await aio_pika.connect(
-        f"amqp://{env['RABBITMQ_USER']}:{env['RABBITMQ_PASSWORD']}@"
-        f"{env['RABBITMQ_HOST']}:{env['RABBITMQ_PORT']}/"
-    )
-    try:
-        channel = await connection.channel()
-        await channel.queue_delete(queue)
-        await channel.queue_delete(f"{queue}.rejected")
-    finally:
-        await connection.close()
-
-
 def measure(linger: float, rate: int, seconds: float) -> dict[str, Any]:
     """One consumer with ``linger``, fed ``rate`` events a second for ``seconds``."""
     tag = uuid.uuid4().hex[:8]
     database, queue = f"shouhou_bench_{tag}", f"shouhou_events_{tag}"
     env = profile_environment({**os.environ, "PGDATABASE": database, "RABBITMQ_QUEUE": queue})
     env["DATABASE_URL"] = database_url(env)
-    _admin(env, f'CREATE DATABASE "{database}"')
+    ensure_database(env)
     consumer: subprocess.Popen[bytes] | None = None
     try:
         migrate = [sys.executable, "-m", "bot.tickets.cli", "migrate"]
@@ -121,12 +93,7 @@ def measure(linger: float, rate: int, seconds: float) -> dict[str, Any]:
         if consumer is not None:
             consumer.terminate()
             consumer.wait(timeout=30)
-        _admin(
-            env,
-            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'",
-        )
-        _admin(env, f'DROP DATABASE IF EXISTS "{database}"')
-        asyncio.run(_delete_queues(env, queue))
+        drop_run_services(env)
     result["linger_s"] = linger
     result["cpu_ms_per_event"] = round(1000 * result["consumer_cpu_s"] / result["events"], 3)
     result["core_share_at_rate"] = round(result["consumer_cpu_s"] / seconds, 2)

@@ -11,7 +11,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,16 +34,8 @@ from bench.stack import (  # noqa: E402
     stop_group,
     tickets,
 )
-from bot.cluster.profile import database_url, profile_environment  # noqa: E402
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+from bot.cluster.profile import amqp_url, database_url, profile_environment  # noqa: E402
+from bot.cluster.run import port_free, postgres_admin  # noqa: E402
 
 
 def free_port_block(count: int, rng: random.Random | None = None) -> int:
@@ -52,9 +43,35 @@ def free_port_block(count: int, rng: random.Random | None = None) -> int:
     rng = rng or random.Random()
     for _ in range(200):
         base = rng.randrange(20000, 60000 - count)
-        if all(_free(base + n) for n in range(count)):
+        if all(port_free("127.0.0.1", base + n) for n in range(count)):
             return base
     raise StackError(f"no {count} consecutive free ports")
+
+
+def drop_run_services(env: Mapping[str, str]) -> None:
+    """Drop a run's database (``PGDATABASE``) and queue (``RABBITMQ_QUEUE`` and dead letters)."""
+    from psycopg2 import sql
+
+    database, queue = env["PGDATABASE"], env["RABBITMQ_QUEUE"]
+    with postgres_admin(env) as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            (database,),
+        )
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(database)))
+
+    async def delete_queues() -> None:
+        import aio_pika
+
+        connection = await aio_pika.connect(amqp_url(env))
+        try:
+            channel = await connection.channel()
+            await channel.queue_delete(queue)
+            await channel.queue_delete(f"{queue}.rejected")  # the consumer's dead letters
+        finally:
+            await connection.close()
+
+    asyncio.run(delete_queues())
 
 
 class ClusterStack:
@@ -217,9 +234,7 @@ class ClusterStack:
 
     def processes(self) -> list[int]:
         """Every process of the cluster now (supervisord's programs leave its group)."""
-        if self.process is None:
-            return []
-        return [info.pid for info in stack_processes(self.process.pid)]
+        return [] if self.process is None else [i.pid for i in self.memory_processes()]
 
     def memory_processes(self) -> list[ProcessInfo]:
         """Every process of the cluster with its role and memory now."""
@@ -277,45 +292,10 @@ class ClusterStack:
 
     def drop_services(self) -> None:
         """Remove the run's database and RabbitMQ queue."""
-        import psycopg2
-        from psycopg2 import sql
-
         from bot.tickets import dispose_engines
 
         dispose_engines()
-        connection = psycopg2.connect(
-            host=self.env["PGHOST"], port=self.env["PGPORT"], user=self.env["PGUSER"],
-            password=self.env["PGPASSWORD"] or None, dbname="postgres",
-        )  # fmt: skip
-        connection.autocommit = True
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                    (self.database,),
-                )
-                cursor.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(self.database))
-                )
-        finally:
-            connection.close()
-        asyncio.run(self._delete_queue())
-
-    async def _delete_queue(self) -> None:
-        import aio_pika
-
-        env = self.env
-        url = (
-            f"amqp://{env['RABBITMQ_USER']}:{env['RABBITMQ_PASSWORD']}@"
-            f"{env['RABBITMQ_HOST']}:{env['RABBITMQ_PORT']}/"
-        )
-        connection = await aio_pika.connect(url)
-        try:
-            channel = await connection.channel()
-            await channel.queue_delete(self.queue)
-            await channel.queue_delete(f"{self.queue}.rejected")  # the consumer's dead letters
-        finally:
-            await connection.close()
+        drop_run_services(self.env)
 
     def __enter__(self) -> ClusterStack:
         return self

@@ -327,13 +327,22 @@ def stat_fields(stat: str) -> list[str]:
     return stat.rsplit(")", 1)[1].split()
 
 
+def alive(fields: list[str]) -> bool:
+    """Whether a process is live by its stat fields (an exited one not yet reaped is not)."""
+    return fields[0] not in ("Z", "X")
+
+
+def cpu_seconds(fields: list[str]) -> float:
+    """User + system CPU seconds a process used so far, by its stat fields."""
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def running(pid: int) -> bool:
     """Whether ``pid`` is a live process (an exited one not yet reaped, a zombie, is not)."""
     try:
-        state = stat_fields(Path(f"/proc/{pid}/stat").read_text())[0]
+        return alive(stat_fields(Path(f"/proc/{pid}/stat").read_text()))
     except (OSError, IndexError):
         return False
-    return state not in ("Z", "X")
 
 
 def machine_cpu_ticks(stat: str | None = None) -> tuple[int, int]:
@@ -346,14 +355,13 @@ def machine_cpu_ticks(stat: str | None = None) -> tuple[int, int]:
 
 def process_cpu_seconds(pids: Iterable[int]) -> float:
     """User + system CPU seconds used so far by the live ``pids`` (gone ones count 0)."""
-    ticks = 0
+    total = 0.0
     for pid in pids:
         try:
-            fields = stat_fields(Path(f"/proc/{pid}/stat").read_text())
+            total += cpu_seconds(stat_fields(Path(f"/proc/{pid}/stat").read_text()))
         except (OSError, IndexError):
             continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 SERVICE_PROGRAMS = {"postgres": "postgresql", "redis-server": "redis", "beam.smp": "rabbitmq"}
@@ -367,7 +375,6 @@ def cpu_by_group(groups: Mapping[int, str]) -> dict[str, float]:
     machine's PostgreSQL, Redis and RabbitMQ under theirs (:data:`SERVICE_PROGRAMS`), this
     process as ``load generator``, anything else as ``other``.
     """
-    tick = os.sysconf("SC_CLK_TCK")
     result: dict[str, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -385,7 +392,7 @@ def cpu_by_group(groups: Mapping[int, str]) -> dict[str, float]:
             group = "load generator"
         else:
             group = SERVICE_PROGRAMS.get(comm, "other")
-        result[group] = result.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+        result[group] = result.get(group, 0.0) + cpu_seconds(fields)
     return result
 
 
@@ -399,7 +406,7 @@ def group_members(pgid: int) -> list[int]:
             fields = stat_fields((entry / "stat").read_text())
         except (OSError, IndexError):
             continue  # the process ended meanwhile
-        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+        if int(fields[2]) == pgid and alive(fields):
             members.append(int(entry.name))
     return members
 

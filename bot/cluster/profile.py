@@ -51,6 +51,13 @@ def redis_url(env: Mapping[str, str], db: int) -> str:
     return f"redis://{auth}{env['REDIS_HOST']}:{env['REDIS_PORT']}/{db}"
 
 
+def amqp_url(env: Mapping[str, str]) -> str:
+    """An ``amqp://`` URL of the profile's RabbitMQ (default virtual host)."""
+    user = quote(env["RABBITMQ_USER"], safe="")
+    password = quote(env["RABBITMQ_PASSWORD"], safe="")
+    return f"amqp://{user}:{password}@{env['RABBITMQ_HOST']}:{env['RABBITMQ_PORT']}/"
+
+
 def profile_environment(env: Mapping[str, str]) -> dict[str, str]:
     """``env`` with the profile's defaults for what is unset, and the URLs derived from them.
 

@@ -16,9 +16,11 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from bot.cluster.plan import ClusterPlan, check_plan, haproxy_config, supervisor_config
 from bot.cluster.profile import endpoints_path, profile_environment
@@ -151,7 +153,8 @@ def run_credentials(plan: ClusterPlan, env: Mapping[str, str]) -> Path:
     return combined
 
 
-def _port_free(host: str, port: int) -> bool:
+def port_free(host: str, port: int) -> bool:
+    """Whether a server can listen on ``host:port`` now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -181,8 +184,8 @@ def preflight(plan: ClusterPlan, env: Mapping[str, str]) -> list[str]:
         problems.append(f"no trained model at {plan.model}: make train")
     if not plan.endpoints.exists():
         problems.append(f"no endpoints file at {plan.endpoints}")
-    busy = [p for p in plan.ports()[1:] if not _port_free("127.0.0.1", p)]
-    if not _port_free(plan.bind, plan.port):
+    busy = [p for p in plan.ports()[1:] if not port_free("127.0.0.1", p)]
+    if not port_free(plan.bind, plan.port):
         busy.insert(0, plan.port)
     if busy:
         problems.append(f"ports already in use: {busy} (CLUSTER_PORT and the CLUSTER_*_PORT)")
@@ -199,10 +202,10 @@ def preflight(plan: ClusterPlan, env: Mapping[str, str]) -> list[str]:
     return problems
 
 
-def ensure_database(env: Mapping[str, str]) -> None:
-    """Create the profile's PostgreSQL database (``PGDATABASE``) if it does not exist."""
+@contextmanager
+def postgres_admin(env: Mapping[str, str]) -> Iterator[Any]:
+    """A cursor on the profile's PostgreSQL server (database ``postgres``), autocommitting."""
     import psycopg2
-    from psycopg2 import sql
 
     connection = psycopg2.connect(
         host=env["PGHOST"],
@@ -215,13 +218,19 @@ def ensure_database(env: Mapping[str, str]) -> None:
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (env["PGDATABASE"],))
-            if cursor.fetchone() is None:
-                cursor.execute(
-                    sql.SQL("CREATE DATABASE {}").format(sql.Identifier(env["PGDATABASE"]))
-                )
+            yield cursor
     finally:
         connection.close()
+
+
+def ensure_database(env: Mapping[str, str]) -> None:
+    """Create the profile's PostgreSQL database (``PGDATABASE``) if it does not exist."""
+    from psycopg2 import sql
+
+    with postgres_admin(env) as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (env["PGDATABASE"],))
+        if cursor.fetchone() is None:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(env["PGDATABASE"])))
 
 
 def write_files(plan: ClusterPlan) -> None:
