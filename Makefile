@@ -11,7 +11,8 @@ TRAIN_DATA := bot/data/nlu bot/data/rules bot/data/stories
 
 .PHONY: help setup run run-cluster train train-force shell lint format types validate test purge-photos \
         test-fast test-stories eval lock migrate clean new-fault inbox inbox-import bench-training \
-        bench-nlu bench-intent-cv bench-analytics bench-load bench-startup bench-validation bench-tracker bench-pipeline bench-fuzz
+        bench-nlu bench-intent-cv bench-analytics bench-load bench-startup bench-validation bench-tracker bench-pipeline bench-fuzz \
+        bench-report docs
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -128,6 +129,12 @@ bench-tracker: train ## Turn 5 vs turn 200 of one conversation, then after a new
 bench-fuzz: $(STAMP) ## 10,000 generated inputs per parser and inbound surface: crashes, 5xx, errors (bench/)
 	$(PY) -m bench.fuzz --examples $(or $(EXAMPLES),10000) $(if $(TARGETS),--targets $(TARGETS)) $(ARGS)
 
+bench-report: $(STAMP) ## Render docs/benchmarks.md from the JSON the benchmarks wrote in bench/results/
+	$(PY) bench/report.py
+
+docs: bench-report ## Regenerate the generated parts of docs/ (benchmarks, ticket schema, settings)
+	$(PY) scripts/docs.py
+
 test: $(CHROMIUM) $(HAPROXY) $(WEB_STAMP) lint validate train ## Everything CI runs: lint, types, data validation, training, pytest
 	$(PY) -m pytest
 
@@ -137,7 +144,7 @@ test-fast: $(STAMP) ## pytest without the tests that need a model or servers
 eval: train ## Held-out scores; HTML report compared with the last one: reports/heldout/report.html
 	$(PY) -m bot.trainer.evaluate
 
-lock: ## Regenerate requirements/lock.txt in a scratch venv (see README)
+lock: ## Regenerate requirements/lock.txt in a scratch venv (see docs/architecture.md#dependencies)
 	./scripts/lock.sh
 
 clean: ## Remove models, reports and local databases (keeps .venv)

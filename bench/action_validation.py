@@ -5,7 +5,7 @@ Usage: ``python bench/action_validation.py [--calls 2000]``. In-process: calls R
 validator on every call) and the one ``bot.runtime.action_schema`` installs, on responses
 shaped like the project's action server's (form validation, ticket creation, a handoff, an
 answer with buttons). Prints the time per call of both and the ratio; writes
-``reports/bench/action_validation.json``.
+``bench/results/action_validation.json``.
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ from rasa_sdk.events import (  # noqa: E402
 )
 from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 
+from bench.stack import run_stamp  # noqa: E402
 from bot.actions.common import clear_pending, reset_intake  # noqa: E402
 from bot.runtime.action_schema import STOCK_VALIDATE, install, validate_action_result  # noqa: E402
 
-OUT = ROOT / "reports" / "bench" / "action_validation.json"
+OUT = ROOT / "bench" / "results" / "action_validation.json"
 
 
 def message(response: str, **extra: Any) -> dict[str, Any]:
@@ -122,6 +123,7 @@ def main() -> None:
         for name, response in RESPONSES.items()
     }
     report = {
+        **run_stamp(),
         "stock_us_per_call": round(stock, 1),
         "installed_us_per_call": round(installed, 1),
         "speedup": round(stock / installed, 1),

@@ -6,7 +6,7 @@ linger) it creates its own PostgreSQL database and RabbitMQ queue, migrates, sta
 ``python -m bot.analytics.consume --linger L`` and publishes with Rasa's own
 ``PikaEventBroker`` ``--rate`` events a second (300) for ``--seconds`` (20), spread over 50
 conversations. The consumer's CPU time over that window (from ``/proc``) is divided by the
-events. Prints a table and writes ``reports/bench/analytics-consumer.json``.
+events. Prints a table and writes ``bench/results/analytics-consumer.json``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.cluster_stack import drop_run_services  # noqa: E402
-from bench.stack import machine, process_cpu_seconds, write_report  # noqa: E402
+from bench.stack import machine, process_cpu_seconds, run_stamp, write_report  # noqa: E402
 from bot.cluster.profile import database_url, profile_environment  # noqa: E402
 from bot.cluster.run import ensure_database  # noqa: E402
 
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lingers", default="0,0.25", help="comma-separated seconds")
     parser.add_argument("--rate", type=int, default=300, help="events a second")
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--out", type=Path, default=ROOT / "reports/bench/analytics-consumer.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench/results/analytics-consumer.json")
     args = parser.parse_args(argv)
     try:
         lingers = [float(v) for v in args.lingers.split(",") if v.strip()]
@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     write_report(
         {
             "benchmark": "analytics-consumer",
+            "timestamp": run_stamp()["timestamp"],
             "machine": {"at_start": started, "at_end": machine()},
             "options": {"rate": args.rate, "seconds": args.seconds},
             "results": results,

@@ -14,7 +14,7 @@ Then the cluster runs the ``soak``: ``--soak-owners`` owners (50) with think tim
 (120), alternately. An owner whose turn fails sends it again after a second (once). Reported:
 lost and duplicated tickets, failed turns in total and in the minute after each kill, turns
 answered on retry, and how long supervisord took to bring each killed server back.
-Prints a table and writes ``reports/bench/load-cluster.json``.
+Prints a table and writes ``bench/results/load-cluster.json``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import itertools
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.cluster_stack import ClusterStack  # noqa: E402
-from bench.load import Script, Tally, load_script, run_owners, summary  # noqa: E402
+from bench.load import (  # noqa: E402
+    Probe,
+    Script,
+    Tally,
+    load_script,
+    run_owners,
+    run_scenarios,
+    summary,
+    warmup_and_saturation,
+)
 from bench.stack import (  # noqa: E402
     StackError,
     cpu_by_group,
@@ -64,7 +73,7 @@ def options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--turn-timeout", type=float, default=120.0, help="seconds per turn")
     parser.add_argument("--no-soak", action="store_true", help="saturation only")
     parser.add_argument("--quick", action="store_true", help="a tiny run (for the test)")
-    parser.add_argument("--out", type=Path, default=ROOT / "reports/bench/load-cluster.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench/results/load-cluster.json")
     args = parser.parse_args(argv)
     if args.quick:
         args.owners, args.duration, args.warmup = 2, 4.0, 1
@@ -145,6 +154,42 @@ async def soak(
     return tally, seconds, kills
 
 
+def cpu_probe(stack: ClusterStack) -> Probe:
+    """The machine's and each process group's CPU during a scenario, and what it stored."""
+
+    def probe(prefix: str) -> Callable[[Tally], tuple[dict[str, Any], str]]:
+        groups = stack.cpu_groups()
+        busy_before, total_before = machine_cpu_ticks()
+        cpu_before = cpu_by_group(groups)
+
+        def measured(tally: Tally) -> tuple[dict[str, Any], str]:
+            busy_after, total_after = machine_cpu_ticks()
+            cpu_after = cpu_by_group(groups)
+            cpu = {
+                group: round(cpu_after.get(group, 0.0) - cpu_before.get(group, 0.0), 1)
+                for group in sorted(cpu_after)
+            }
+            stored = stack.storage(prefix)
+            turns = max(1, tally.turns)
+            figures = {
+                "machine_busy_pct": round(
+                    100 * (busy_after - busy_before) / max(1, total_after - total_before), 1
+                ),
+                "cpu_s": cpu,
+                "tracker_events_per_turn": round(stored["events"] / turns, 1),
+                "database_mb_after": stored["database_mb"],
+                "rasa_cpu_ms_per_turn": round(1000 * cpu.get("rasa", 0.0) / turns, 1),
+            }
+            return figures, (
+                f", machine busy {figures['machine_busy_pct']}%, "
+                f"Rasa CPU {figures['rasa_cpu_ms_per_turn']} ms/turn, CPU s {cpu}"
+            )
+
+        return measured
+
+    return probe
+
+
 def measure(
     name: str,
     model: Path,
@@ -161,52 +206,15 @@ def measure(
         result["start_s"] = round(stack.start(), 1)
         print(f"  all servers answer after {result['start_s']} s", flush=True)
         numbers = itertools.count()
-        scenarios: dict[str, Any] = {}
-        plans = [
-            ("warmup", {"owners": args.warmup, "intakes": 1}),
-            ("saturation", {"owners": args.owners, "duration": args.duration}),
-        ]
-        for scenario, plan in plans:
-            prefix = f"bench-{tag}-{name.replace(' ', '-')}-{scenario}-"
-            groups = stack.cpu_groups()
-            busy_before, total_before = machine_cpu_ticks()
-            cpu_before = cpu_by_group(groups)
-            tally, seconds = asyncio.run(
-                run_owners(
-                    stack.url,
-                    script,
-                    prefix,
-                    turn_timeout=args.turn_timeout,
-                    numbers=numbers,
-                    **plan,
-                )
-            )
-            busy_after, total_after = machine_cpu_ticks()
-            cpu_after = cpu_by_group(groups)
-            cpu = {
-                group: round(cpu_after.get(group, 0.0) - cpu_before.get(group, 0.0), 1)
-                for group in sorted(cpu_after)
-            }
-            scenarios[scenario] = summary(tally, seconds, plan["owners"], stack.tickets(prefix))
-            row = scenarios[scenario]
-            row["machine_busy_pct"] = round(
-                100 * (busy_after - busy_before) / max(1, total_after - total_before), 1
-            )
-            row["cpu_s"] = cpu
-            stored = stack.storage(prefix)
-            row["tracker_events_per_turn"] = round(stored["events"] / max(1, row["turns"]), 1)
-            row["database_mb_after"] = stored["database_mb"]
-            row["rasa_cpu_ms_per_turn"] = round(
-                1000 * cpu.get("rasa", 0.0) / max(1, row["turns"]), 1
-            )
-            print(
-                f"  {scenario}: {row['turns']} turns in {row['seconds']} s = "
-                f"{row['turns_per_s']}/s, p95 {row['latency_ms']['p95']} ms, "
-                f"errors {row['errors']}, tickets {row['tickets']}, machine busy "
-                f"{row['machine_busy_pct']}%, Rasa CPU {row['rasa_cpu_ms_per_turn']} ms/turn, "
-                f"CPU s {cpu}",
-                flush=True,
-            )
+        scenarios = run_scenarios(
+            stack,
+            args,
+            script,
+            f"{tag}-{name.replace(' ', '-')}",
+            warmup_and_saturation(args),
+            numbers=numbers,
+            probe=cpu_probe(stack),
+        )
         if servers > 1 and not args.no_soak:
             prefix = f"bench-{tag}-{name.replace(' ', '-')}-soak-"
             print(
@@ -260,7 +268,7 @@ def table(configurations: Mapping[str, Mapping[str, Any]]) -> str:
     names = list(configurations)
     lines = [f"{'':<30}" + "".join(f"{n:>14}" for n in names)]
 
-    def row(title: str, get: Any) -> None:
+    def row(title: str, get: Callable[[Mapping[str, Any]], Any]) -> None:
         cells = []
         for name in names:
             try:
@@ -275,7 +283,10 @@ def table(configurations: Mapping[str, Mapping[str, Any]]) -> str:
     row("Rasa / action servers", lambda r: f"{r['rasa_servers']}/{r['action_servers']}")
     row("all servers answer after s", lambda r: r["start_s"])
     row("Rasa RSS MB (total)", lambda r: r["memory_after"]["rasa"]["rss_total_mb"])
-    saturation = lambda r: r["scenarios"]["saturation"]  # noqa: E731
+
+    def saturation(result: Mapping[str, Any]) -> Any:
+        return result["scenarios"]["saturation"]
+
     row("saturation owners", lambda r: saturation(r)["owners"])
     row("saturation turns/s", lambda r: saturation(r)["turns_per_s"])
     row("saturation p50 ms", lambda r: saturation(r)["latency_ms"]["p50"])
@@ -287,7 +298,10 @@ def table(configurations: Mapping[str, Mapping[str, Any]]) -> str:
         "saturation tickets lost/dup",
         lambda r: "{lost}/{duplicated}".format(**saturation(r)["tickets"]),
     )
-    soaked = lambda r: r["scenarios"]["soak"]  # noqa: E731
+
+    def soaked(result: Mapping[str, Any]) -> Any:
+        return result["scenarios"]["soak"]
+
     row("soak turns", lambda r: soaked(r)["turns"])
     row(
         "soak intakes done/started",

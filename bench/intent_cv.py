@@ -13,7 +13,7 @@ Every setting in the grid is fitted in this process with the model the NLU compo
   FallbackClassifier is applied: the figures compare settings, ``make eval`` is the product's
   score.
 
-Every setting tried is printed and written to ``reports/bench/intent_cv.json`` with all its
+Every setting tried is printed and written to ``bench/results/intent_cv.json`` with all its
 scores, the losers included. Sentence embeddings are computed once per text.
 """
 
@@ -42,7 +42,7 @@ FOLDS = 5
 SEED = 0
 PRODUCT_NLU = ROOT / "bot" / "data" / "nlu"
 PRODUCT_HELDOUT = ROOT / "bot" / "data" / "heldout"
-OUT = ROOT / "reports" / "bench" / "intent_cv.json"
+OUT = ROOT / "bench" / "results" / "intent_cv.json"
 
 
 @dataclass
@@ -63,7 +63,7 @@ def intent_of(label: str) -> str:
 
 def scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
     """Macro-F1 over intent-or-key labels, over intents, and accuracy."""
-    from bot.trainer.evaluate import label_scores
+    from bot.trainer.scores import label_scores
 
     full = label_scores(list(gold), list(predicted))["macro_f1"]
     intents = label_scores([intent_of(g) for g in gold], [intent_of(p) for p in predicted])

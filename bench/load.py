@@ -24,7 +24,7 @@ whose number the owner never saw. The load generator runs on the same 2 cores as
 
 The stock model is trained with ``--stock-epochs`` (default 40, not Rasa's 100: the cost of a
 turn at serving time does not depend on the epochs) and cached in ``reports/bench/cache/``.
-Prints a side-by-side table and writes ``reports/bench/load.json``. ``--quick``: a tiny run
+Prints a side-by-side table and writes ``bench/results/load.json``. ``--quick``: a tiny run
 (for the test of this script). ``--target cluster``: the same owners through the load
 balancer of ``make run-cluster``, against one server (``bench/cluster_load.py``).
 """
@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -356,29 +356,67 @@ def summary(
     }
 
 
-def run_scenarios(
-    stack: Stack, args: argparse.Namespace, script: Script, tag: str
-) -> dict[str, Any]:
-    """Warm-up, saturation and think-time scenarios against a running stack."""
-    results: dict[str, Any] = {}
-    numbers = itertools.count()
-    plans: list[tuple[str, dict[str, Any]]] = [
+class Target(Protocol):
+    """What the scenarios run against: a started stack or cluster."""
+
+    @property
+    def url(self) -> str:
+        """The REST webhook's URL."""
+
+    def tickets(self, sender_prefix: str) -> dict[str, list[str]]:
+        """Sender id → the ticket numbers stored for it, for senders with ``sender_prefix``."""
+
+
+#: Extra figures of one scenario: called with the scenario's sender prefix before it runs, it
+#: returns what is called with the tally right after the run and gives the figures to add to the
+#: scenario's row and the text to add to its progress line.
+Probe = Callable[[str], Callable[[Tally], tuple[dict[str, Any], str]]]
+
+
+def warmup_and_saturation(args: argparse.Namespace) -> list[tuple[str, dict[str, Any]]]:
+    """The plans of the warm-up (``--warmup`` owners, one intake) and of ``saturation``."""
+    return [
         ("warmup", {"owners": args.warmup, "intakes": 1}),
         ("saturation", {"owners": args.owners, "duration": args.duration}),
-        (
-            "think",
-            {
-                "owners": args.think_owners,
-                "intakes": args.think_intakes,
-                "think_mean": args.think_mean,
-            },
-        ),
     ]
+
+
+def scenario_plans(args: argparse.Namespace) -> list[tuple[str, dict[str, Any]]]:
+    """Warm-up, ``saturation`` and ``think`` (``--think-owners`` owners with think time)."""
+    think = {
+        "owners": args.think_owners,
+        "intakes": args.think_intakes,
+        "think_mean": args.think_mean,
+    }
+    return [*warmup_and_saturation(args), ("think", think)]
+
+
+def run_scenarios(
+    stack: Target,
+    args: argparse.Namespace,
+    script: Script,
+    tag: str,
+    plans: list[tuple[str, dict[str, Any]]],
+    *,
+    numbers: Iterator[int] | None = None,
+    probe: Probe | None = None,
+) -> dict[str, Any]:
+    """Each plan (scenario name, ``run_owners`` arguments) in turn against a running stack.
+
+    A plan without owners is left out. ``numbers`` gives the intakes their IMEIs and phone
+    numbers (shared with any later run against the same ticket database).
+
+    Returns:
+        Scenario name → its ``summary`` (with the ``probe``'s figures).
+    """
+    results: dict[str, Any] = {}
+    numbers = numbers if numbers is not None else itertools.count()
     for name, plan in plans:
         if plan["owners"] < 1:
             continue
         prefix = f"bench-{tag}-{name}-"
         print(f"  {name}: {plan}", flush=True)
+        measured = probe(prefix) if probe is not None else None
         tally, seconds = asyncio.run(
             run_owners(
                 stack.url,
@@ -389,12 +427,13 @@ def run_scenarios(
                 **plan,
             )
         )
-        results[name] = summary(tally, seconds, plan["owners"], stack.tickets(prefix))
-        row = results[name]
+        figures, extra = measured(tally) if measured is not None else ({}, "")
+        row = results[name] = summary(tally, seconds, plan["owners"], stack.tickets(prefix))
+        row.update(figures)
         print(
             f"  {name}: {row['turns']} turns in {row['seconds']} s = {row['turns_per_s']}/s, "
             f"p95 {row['latency_ms']['p95']} ms, errors {row['errors']}, "
-            f"tickets {row['tickets']}",
+            f"tickets {row['tickets']}{extra}",
             flush=True,
         )
     return results
@@ -492,7 +531,7 @@ def options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, help="RASA_WORKERS (default: scripts/run.sh's)")
     parser.add_argument("--stock-epochs", type=int, default=DEFAULT_STOCK_EPOCHS)
     parser.add_argument("--quick", action="store_true", help="a tiny run (for the test)")
-    parser.add_argument("--out", type=Path, default=ROOT / "reports/bench/load.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench/results/load.json")
     args = parser.parse_args(argv)
     try:
         args.config_names = parse_configs(args.configs)
@@ -543,7 +582,9 @@ def main(argv: list[str] | None = None) -> int:
         with stack:
             result["start_s"] = round(stack.start(), 1)
             print(f"  first REST answer after {result['start_s']} s", flush=True)
-            result["scenarios"] = run_scenarios(stack, args, script, f"{tag}-{name}")
+            result["scenarios"] = run_scenarios(
+                stack, args, script, f"{tag}-{name}", scenario_plans(args)
+            )
             result["memory_after"] = stack.memory()
 
     configurations, started = compare(

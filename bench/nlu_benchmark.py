@@ -304,7 +304,7 @@ def metrics(gold: list[str], predicted: list[str]) -> dict[str, Any]:
 
     The per-class rows and macro-F1 are the held-out evaluation's (``label_scores``).
     """
-    from bot.trainer.evaluate import label_scores
+    from bot.trainer.scores import label_scores
 
     scores = label_scores(gold, predicted)
     right = sum(g == p for g, p in zip(gold, predicted, strict=True))
@@ -481,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, help="epochs of every component that has epochs")
     parser.add_argument("--limit", type=int, help="first N utterances per label and split")
     parser.add_argument("--keep-models", type=Path, help="copy the trained models here")
-    parser.add_argument("--out", type=Path, default=ROOT / "reports/bench/nlu_smp2017.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench/results/nlu_smp2017.json")
     args = parser.parse_args(argv)
     items = [c.strip() for c in args.configs.split(",") if c.strip()]
     if not items:

@@ -16,7 +16,7 @@ Variants:
 - ``before``: ``bench/lean/before.yml``, the pipeline with DIET and the ResponseSelector.
 - any other name is a Rasa config file.
 
-Prints a table and writes ``reports/bench/pipeline_dev.json``.
+Prints a table and writes ``bench/results/pipeline_dev.json``.
 """
 
 from __future__ import annotations
@@ -37,11 +37,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.nlu_benchmark import parse_timed, percentile  # noqa: E402
-from bot.trainer.evaluate import entity_f1, entity_spans, full_intent, label_scores  # noqa: E402
+from bench.stack import run_stamp  # noqa: E402
 from bot.trainer.sandbox import run  # noqa: E402
+from bot.trainer.scores import entity_f1, entity_spans, full_intent, label_scores  # noqa: E402
 
 BEFORE = ROOT / "bench" / "lean" / "before.yml"
-OUT = ROOT / "reports" / "bench" / "pipeline_dev.json"
+OUT = ROOT / "bench" / "results" / "pipeline_dev.json"
 CRF_ONLY = {"CRFEntityExtractor", "RegexFeaturizer"}
 
 
@@ -188,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = [measure(name, train_file, examples, work) for name in names]
     print_table(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"dev_examples": len(examples), "seed": args.seed, "variants": rows}
+    payload = {**run_stamp(), "dev_examples": len(examples), "seed": args.seed, "variants": rows}
     args.out.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"written: {args.out}")
     return 0 if not any(r.get("failed") for r in rows) else 1

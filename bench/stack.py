@@ -81,6 +81,14 @@ def machine() -> dict[str, Any]:
     return {"cpus": len(os.sched_getaffinity(0)), "load_average": list(os.getloadavg())}
 
 
+def run_stamp() -> dict[str, Any]:
+    """When (UTC) and on what a run was recorded: a report's ``timestamp`` and ``machine``."""
+    return {
+        "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+    }
+
+
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now."""
     with socket.socket() as sock:

@@ -13,7 +13,7 @@ Usage: ``python bench/startup.py`` (``make bench-startup``). For each configurat
    sharing them, so the PSS of several workers adds up to what they really take.
 
 The stock model is trained with ``--stock-epochs`` (default 40) and cached in
-``reports/bench/cache/``. Prints a table and writes ``reports/bench/startup.json``.
+``reports/bench/cache/``. Prints a table and writes ``bench/results/startup.json``.
 ``--quick``: one start and a few turns (for the test of this script).
 """
 
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, help="RASA_WORKERS (default: scripts/run.sh's)")
     parser.add_argument("--stock-epochs", type=int, default=DEFAULT_STOCK_EPOCHS)
     parser.add_argument("--quick", action="store_true", help="one start, a few turns")
-    parser.add_argument("--out", type=Path, default=ROOT / "reports/bench/startup.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench/results/startup.json")
     args = parser.parse_args(argv)
     try:
         names = parse_configs(args.configs)

@@ -9,7 +9,7 @@ fresh SQLite file, as ``endpoints.yml`` sets up. One owner talks for ``--turns``
 hands the chat over); then their session expires (the expiration time is shortened for one
 message) and they talk ``--after`` turns more.
 
-Prints and writes to ``reports/bench/tracker_growth.json``: the time of turn 5 and of the last
+Prints and writes to ``bench/results/tracker_growth.json``: the time of turn 5 and of the last
 turn (median of the five turns around each, over the repeats), the events the tracker store
 returned for those turns, and the same for turn 5 of the new session. ``--profile`` runs
 cProfile over the turns around the last one and prints where the time goes.
@@ -42,11 +42,12 @@ from rasa.utils.common import configure_logging_and_warnings  # noqa: E402
 from rasa.utils.endpoints import EndpointConfig  # noqa: E402
 from rasa.utils.log_utils import configure_structlog  # noqa: E402
 
+from bench.stack import run_stamp  # noqa: E402
 from bot.serve import install_engine_speedups  # noqa: E402
 from bot.tickets.migrate import upgrade  # noqa: E402
 from tests.conftest import running_action_server  # noqa: E402
 
-OUT = ROOT / "reports" / "bench" / "tracker_growth.json"
+OUT = ROOT / "bench" / "results" / "tracker_growth.json"
 MODEL = ROOT / "bot" / "models" / "shouhou.tar.gz"
 # A returning owner's small talk and questions: none opens the intake or asks for a person.
 MESSAGES = [
@@ -185,6 +186,7 @@ def main() -> None:
             f"stored, {run['silent_turns']} turns without an answer, paused={run['paused']}"
         )
     report: dict[str, Any] = {
+        **run_stamp(),
         "turns": args.turns,
         "after_expiry": args.after,
         "repeats": args.repeats,

@@ -21,7 +21,7 @@ For every model it prints the training time, the time to load it and answer, the
 intent and, unless ``--skip-eval``, the held-out intent macro-F1 and entity F1 (scored after
 all timings), so that speed is never bought with quality unseen. Then the ratios project /
 before of the full training time and of the trainer's wait. The rows and ratios go to
-``reports/bench/training_speed.json``.
+``bench/results/training_speed.json``.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.stack import run_stamp  # noqa: E402
 from bot.trainer.sandbox import copy_project, run  # noqa: E402
 
 CONFIGS = {"project": ROOT / "config.yml", "before": ROOT / "bench" / "lean" / "before.yml"}
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run every scenario for every configuration; print a table; write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-eval", action="store_true", help="no held-out scores")
-    parser.add_argument("--out", type=Path, default=ROOT / "reports/bench/training_speed.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench/results/training_speed.json")
     parser.add_argument(
         "--configs",
         default=",".join(CONFIGS),
@@ -199,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             row.pop("model", None)
     found = ratios(rows)
     print_table(rows, found)
-    report = {"example": EXAMPLE, "intent": INTENT, "rows": rows, "ratios": found}
+    report = {**run_stamp(), "example": EXAMPLE, "intent": INTENT, "rows": rows, "ratios": found}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwritten: {args.out}")

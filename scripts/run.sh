@@ -27,7 +27,7 @@ if [[ -n "${WECHAT_TOKEN:-}" ]]; then
     [[ -n "${!name:-}" ]] || missing+=("$name")
   done
   if ((${#missing[@]})); then
-    echo "WECHAT_TOKEN is set, but ${missing[*]} not: the WeChat channel needs all three (README)." >&2
+    echo "WECHAT_TOKEN is set, but ${missing[*]} not: the WeChat channel needs all three (docs/channels.md)." >&2
     exit 2
   fi
   export WECHAT_ENCODING_AES_KEY="${WECHAT_ENCODING_AES_KEY:-}"  # empty: plain mode
@@ -45,12 +45,12 @@ if [[ -n "${RASA_WORKERS:-}" ]]; then
   fi
   workers="$RASA_WORKERS"
 elif [[ -n "${WECHAT_TOKEN:-}" && -z "${WECHAT_REDIS_URL:-}" ]]; then
-  workers=1  # WeChat keeps retries, choices and its access token in the process (README)
+  workers=1  # WeChat keeps retries, choices and its access token in the process (docs/channels.md)
 else
   workers="$(nproc 2>/dev/null || echo 1)"
 fi
 if ((workers > 1)) && [[ -n "${WECHAT_TOKEN:-}" && -z "${WECHAT_REDIS_URL:-}" ]]; then
-  echo "RASA_WORKERS=$workers with WeChat needs WECHAT_REDIS_URL: without it each worker keeps its own WeChat retries, choices and access token (README). Set it, or RASA_WORKERS=1." >&2
+  echo "RASA_WORKERS=$workers with WeChat needs WECHAT_REDIS_URL: without it each worker keeps its own WeChat retries, choices and access token (docs/channels.md). Set it, or RASA_WORKERS=1." >&2
   exit 2
 fi
 

@@ -16,6 +16,7 @@ from bot.trainer import paths
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
@@ -40,15 +41,34 @@ def wait_for_http(url: str, timeout: float, process: subprocess.Popen | None = N
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
+def missing(message: str) -> None:
+    """Something a test needs is missing: a failure in CI, a skip elsewhere."""
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     """The model `make test` trains; missing is a failure in CI and a skip elsewhere."""
     if not paths.MODEL_FILE.exists():
-        message = f"no trained model at {paths.MODEL_FILE}: run `make train`"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"no trained model at {paths.MODEL_FILE}: run `make train`")
     return paths.MODEL_FILE
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis on ``TEST_REDIS_URL`` (default: this machine's), checked to answer."""
+    import redis
+
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        missing(f"Redis not reachable at {TEST_REDIS_URL}: {error}")
+    finally:
+        client.close()
+    return TEST_REDIS_URL
 
 
 def migrated_ticket_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:

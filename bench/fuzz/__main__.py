@@ -5,7 +5,7 @@ directly; the surfaces are the project's channels mounted by Rasa's ``configure_
 served on local ports in this process (see :mod:`bench.fuzz.serving`). A failure is an
 exception from a parser, a 5xx, a dropped connection, a server that stops answering, or a
 record logged at ERROR (an unhandled exception). Prints inputs, failures and time per target,
-writes ``reports/bench/fuzz.json``, and exits 1 when anything failed.
+writes ``bench/results/fuzz.json``, and exits 1 when anything failed.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 from bench.fuzz.harness import Result, run_target  # noqa: E402
 from bench.fuzz.parsers import parser_targets  # noqa: E402
 
-DEFAULT_OUT = ROOT / "reports" / "bench" / "fuzz.json"
+DEFAULT_OUT = ROOT / "bench" / "results" / "fuzz.json"
 
 
 def run(

@@ -36,6 +36,8 @@ from bot.intake import (
 from bot.intake import fields as intake_fields
 from bot.intake.dates import find_purchase_date
 from bot.intake.normalize import chinese_number, compact, to_arabic, to_halfwidth
+from bot.intake.parts import load_parts
+from bot.intake.places import load_places
 from bot.trainer import paths
 
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
@@ -122,20 +124,21 @@ def check_devices(text: str) -> str:
 def check_places(value: tuple[str, int]) -> str:
     """Places: free-text places, city and district names, centre search, the city check."""
     text, city_no = value
-    centres = load_service_centres()
-    for place in centres.find_places(text):
+    places = load_places()
+    centres = places.centres
+    for place in places.find_places(text):
         assert centres.city(place.city.id) is not None
-    centres.resolve_city(text)
+    places.resolve_city(text)
     city = centres.cities[city_no % len(centres.cities)]
-    centres.resolve_district(city.id, text)
-    centres.search_centres(city.id, text or None, None)
+    district = places.resolve_district(city.id, text)
+    centres.search_centres(city.id, district or text or None, None)
     return _render(intake_fields.check_city(text))
 
 
 def check_prices(text: str) -> str:
     """Prices: the part a user names, and its quotes for every device."""
     prices = load_prices()
-    part = prices.match_part(text)
+    part = load_parts().match_part(text)
     if part is None:
         return "no_part"
     for device in load_catalogue().devices:
@@ -182,7 +185,7 @@ def parser_targets() -> list[Target]:
                "find_places, resolve_city, resolve_district, search_centres, check_city",
                st.tuples(focused_text(words["places"]), st.integers(min_value=0, max_value=500)),
                check_places),
-        Target("prices", "parser", "PriceCatalogue.match_part and quote",
+        Target("prices", "parser", "PartNames.match_part and quote",
                focused_text(words["prices"]), check_prices),
         Target("ratings", "parser", "parse_rating", text, check_ratings),
         Target("free_text", "parser",

@@ -9,6 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.common import catalogue, clear_pending, in_form, latest_entity, latest_text
 from bot.catalog.service_centers import Place, ServiceCentre, load_service_centres
+from bot.intake.places import load_places
 
 #: Centres listed in one answer at most.
 MAX_CENTRES_SHOWN = 5
@@ -16,10 +17,10 @@ MAX_CENTRES_SHOWN = 5
 
 def places_in_message(tracker: Tracker) -> list[Place]:
     """Cities and districts the latest message names (the city entity disambiguates)."""
-    centres = load_service_centres()
-    places = centres.find_places(latest_text(tracker))
+    names = load_places()
+    places = names.find_places(latest_text(tracker))
     entity = latest_entity(tracker, "city")
-    city = centres.resolve_city(entity) if entity else None
+    city = names.resolve_city(entity) if entity else None
     if city is None:
         return places
     in_city = [p for p in places if p.city.id == city.id]
@@ -102,7 +103,7 @@ class ActionFindServiceCentre(Action):
             return [*events, SlotSet("centre_city_asked", True)]
         if not places:
             known = tracker.get_slot("city")
-            city = load_service_centres().resolve_city(known) if known else None
+            city = load_places().resolve_city(known) if known else None
             if city is not None:
                 places = [Place(city=city, district=None)]
         if not places:

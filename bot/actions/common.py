@@ -8,46 +8,9 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
+from bot.actions.dialogue import INTAKE_SLOTS, PENDING_SLOTS, part
 from bot.catalog import Catalogue, load_catalogue
 from bot.settings import get_settings
-
-# Slots of one intake; cleared when a ticket is created or the intake is cancelled.
-INTAKE_SLOTS = (
-    "device_model",
-    "serial_number",
-    "purchase_date",
-    "purchase_date_precision",
-    "fault_description",
-    "fault_category",
-    "fault_brief",
-    "service_type",
-    "city",
-    "contact_phone",
-    "existing_ticket_no",
-    "duplicate_confirmed",
-    "intake_confirmed",
-    "intake_id",
-    "intake_failures",
-    "skipped_slots",
-    "warranty_status",
-    "cancel_pending",
-    "ticket_pending",
-    "ticket_retries",
-    "requested_slot",
-)
-
-
-# The slots the intake form asks for, in order.
-FORM_SLOTS = (
-    "fault_description",
-    "device_model",
-    "purchase_date",
-    "serial_number",
-    "service_type",
-    "city",
-    "contact_phone",
-    "intake_confirmed",
-)
 
 
 def catalogue() -> Catalogue:
@@ -121,26 +84,12 @@ def parse_iso_date(value: Any) -> dt.date | None:
 
 
 def format_date(value: dt.date, precision: str = "day") -> str:
-    """A date as Chinese users write it (``2025年3月15日`` / ``2025年3月``)."""
-    if precision == "year":
-        return f"{value.year}年"
-    if precision == "month":
-        return f"{value.year}年{value.month}月"
-    return f"{value.year}年{value.month}月{value.day}日"
+    """A date as Chinese users write it (``2025年3月15日`` / ``2025年3月``, ``utter_part_date_*``).
 
-
-# Follow-up questions outside the intake: the bot asked something and waits for the answer.
-PENDING_SLOTS = (
-    "status_asked",
-    "status_ticket_no",
-    "ticket_cancel_pending",
-    "ticket_cancel_no",
-    "centre_city_asked",
-    "price_asked",
-    "price_part",
-    "rating_pending",
-    "rating_context",
-)
+    ``precision`` is ``year``, ``month`` or (anything else) ``day``.
+    """
+    name = precision if precision in ("year", "month") else "day"
+    return part(f"date_{name}", year=value.year, month=value.month, day=value.day)
 
 
 def clear_pending(*keep: str) -> list[EventType]:

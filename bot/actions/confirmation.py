@@ -14,11 +14,10 @@ from bot.actions.common import (
     latest_intent,
     parse_iso_date,
 )
+from bot.actions.dialogue import part
 from bot.actions.warranty_check import assess_for
 from bot.intake.phone import mask_phone
 from bot.intake.warranty import WarrantyAssessment, WarrantyReason
-
-NOT_GIVEN = "未提供"
 
 WARRANTY_RESPONSES = {
     WarrantyReason.WITHIN_STANDARD: "utter_warranty_in_warranty",
@@ -58,18 +57,19 @@ class ActionAskIntakeConfirmed(Action):
         service = cat.service_type(tracker.get_slot("service_type") or "")
         purchased = parse_iso_date(tracker.get_slot("purchase_date"))
         city = tracker.get_slot("city")
+        not_given = part("not_given")
         dispatcher.utter_message(
             response="utter_intake_summary",
-            device_name=device.name if device else NOT_GIVEN,
-            serial=tracker.get_slot("serial_number") or NOT_GIVEN,
+            device_name=device.name if device else not_given,
+            serial=tracker.get_slot("serial_number") or not_given,
             purchase=format_date(purchased, tracker.get_slot("purchase_date_precision") or "day")
             if purchased
-            else NOT_GIVEN,
-            fault_name=fault.name if fault else NOT_GIVEN,
+            else not_given,
+            fault_name=fault.name if fault else not_given,
             fault_description=tracker.get_slot("fault_description") or "",
-            service_name=service.name if service else NOT_GIVEN,
-            city_text=f"（{city}）" if city else "",
-            phone=mask_phone(tracker.get_slot("contact_phone") or "") or NOT_GIVEN,
+            service_name=service.name if service else not_given,
+            city_text=part("summary_city", city=city) if city else "",
+            phone=mask_phone(tracker.get_slot("contact_phone") or "") or not_given,
         )
         events: list[EventType] = []
         assessment = assess_for(tracker)

@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.common import action_names, catalogue, latest_intent, user_turns
 from bot.actions.handoff import hand_over, policy
-from bot.actions.intake_form import refused_question
+from bot.actions.intake_answers import refused_question
 from bot.catalog.labels import load_intent_labels
 
 #: Suggestions offered at most.

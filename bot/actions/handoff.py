@@ -18,7 +18,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.common import (
-    FORM_SLOTS,
     bot_responses,
     catalogue,
     events_after_latest_user,
@@ -27,6 +26,7 @@ from bot.actions.common import (
     latest_intent,
     latest_text,
 )
+from bot.actions.dialogue import FORM_SLOTS
 from bot.actions.rating import ask_rating
 from bot.catalog import load_status_names
 from bot.catalog.handoff import HandoffPolicy, load_handoff_policy, override_hours

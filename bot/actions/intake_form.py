@@ -1,9 +1,13 @@
-"""Validation of the repair intake form (``repair_form``)."""
+"""Validation of the repair intake form (``repair_form``).
+
+How a message is read as an answer (or refused as a question) is
+:mod:`bot.actions.intake_answers`; this module extracts the slot candidates with it and
+validates them, one clear re-prompt per failure.
+"""
 
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from typing import Any
 
@@ -14,137 +18,36 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from bot.actions.common import (
-    FORM_SLOTS,
     catalogue,
-    events_after_latest_user,
-    in_form,
     latest_intent,
     latest_text,
     parse_iso_date,
     today,
 )
 from bot.actions.handoff import hand_over, policy
+from bot.actions.intake_answers import (
+    NEVER_VALUES,
+    OPTIONAL_SLOTS,
+    VALUE_INTENTS,
+    fault_answer,
+    fault_category_from_ranking,
+    message_is_fresh,
+    text_for,
+    wants_to_skip,
+    yes_no,
+)
 from bot.catalog import Fault
 from bot.intake import fields
-from bot.intake.dates import check_purchase_date, find_date_expression, find_purchase_date
-from bot.intake.devices import MatchKind, match_device
-from bot.intake.questions import is_question
+from bot.intake.dates import check_purchase_date, find_purchase_date
 from bot.tickets import TicketStoreUnavailable, find_open_tickets_by_serial, session_scope
 
 logger = logging.getLogger(__name__)
 
-# Fields a user may skip; the engineer checks them at inspection.
-OPTIONAL_SLOTS = frozenset({"serial_number", "purchase_date"})
 # Placeholder value that makes the validation method run when the user skips a field.
 SKIP = "<skip>"
-# Actions that may run between the user's message and the form without consuming it.
-_FORM_STEPS = frozenset({"action_listen", "action_extract_slots", "repair_form", None})
 _FAILURES_BEFORE_HELP = 2
 # The handoff reason when the failures reach handoff.yml's ``form_failures``.
 FORM_FAILURES = "form_failures"
-_DIGIT_RUN = re.compile(r"[0-9０-９]{5,}")
-# Intents whose messages are never a slot value, even when they contain one: questions and
-# commands. (greet, goodbye, thank and out_of_scope are not here: a bare "8612345678" or
-# "iPhone 15" is easily misclassified as one of them.)
-_NEVER_VALUES = frozenset(
-    {
-        "cancel",
-        "request_human",
-        "complain",
-        "check_repair_status",
-        "ask_warranty",
-        "find_service_center",
-        "bot_challenge",
-        "faq",
-        "ask_price",
-        "start_over",
-        "send_photo",
-    }
-)
-# Intents whose messages are read as the answer to the form's question. A question among
-# them is refused instead (``asks_instead_of_answering``): the form rejects the message and
-# the intake rules answer it with action_fallback ("您是想问…"), then ask again.
-VALUE_INTENTS = frozenset({"inform", "nlu_fallback", "deny"})
-# A fault intent at least this likely in the ranking makes a question a fault description
-# ("为什么充不进电？"); lower than the category's threshold, it only has to name a fault.
-_FAULT_SIGNAL = 0.1
-
-
-def message_is_fresh(tracker: Tracker) -> bool:
-    """Whether the latest user message has not been answered by another action yet.
-
-    After a digression (a rule answered a question) the form runs again on the same message;
-    that message must not be read as the value of the requested slot.
-    """
-    return all(
-        e.get("name") in _FORM_STEPS
-        for e in events_after_latest_user(tracker)
-        if e.get("event") == "action"
-    )
-
-
-def looks_like_value(slot: str, text: str) -> bool:
-    """Whether ``text`` plausibly answers the question for ``slot``."""
-    if slot in ("serial_number", "contact_phone"):
-        return bool(_DIGIT_RUN.search(text))
-    if slot == "purchase_date":
-        return find_date_expression(text, today()) is not None
-    if slot == "device_model":
-        return match_device(text, catalogue()).kind is not MatchKind.NOT_FOUND
-    return False
-
-
-def looks_like_answer(slot: str, tracker: Tracker) -> bool:
-    """Whether the latest message holds a value for ``slot`` (a fault, for the description)."""
-    text = latest_text(tracker)
-    if slot == "fault_description":
-        return fault_category_from_ranking(tracker, _FAULT_SIGNAL) != "other"
-    if slot == "service_type":
-        # "寄修可以吗？" names a service; "有哪些方式？" does not.
-        return fields.check_service_type(text, catalogue().service_types).error is None
-    return looks_like_value(slot, text)
-
-
-def asks_instead_of_answering(slot: str, tracker: Tracker) -> bool:
-    """Whether the latest message asks something instead of answering the question for ``slot``.
-
-    A question that holds a value of the slot is an answer: "是去年三月买的吗" or
-    "去年三月？" offers the date the owner remembers, unsure of it, and asking again would
-    not help them; the confirmation summary shows it for a correction. (A value the entity
-    extractors find fills its slot whatever the wording, too.) A question without a value
-    ("保修期一般是多久？") is not read as one: the rules answer it and the form asks again.
-    """
-    text = latest_text(tracker)
-    return bool(text) and is_question(text) and not looks_like_answer(slot, tracker)
-
-
-def refused_question(tracker: Tracker) -> bool:
-    """Whether the intake refused the latest message as a question it would otherwise read.
-
-    Whatever the intent ("啥？" may read as ``affirm``), unless it is a question intent whose
-    own rule answers it: action_fallback offers the "您是想问…" buttons, must not take the
-    message back, and resumes the form, which asks its question again.
-    """
-    slot = tracker.get_slot("requested_slot")
-    return (
-        in_form(tracker)
-        and bool(slot)
-        and latest_intent(tracker) not in _NEVER_VALUES
-        and asks_instead_of_answering(str(slot), tracker)
-    )
-
-
-def fault_category_from_ranking(tracker: Tracker, threshold: float = 0.2) -> str:
-    """The fault category named by the latest message's intent ranking, or ``other``."""
-    cat = catalogue()
-    fault = cat.fault_for_intent(latest_intent(tracker))
-    if fault:
-        return fault.id
-    for ranked in (tracker.latest_message or {}).get("intent_ranking") or []:
-        ranked_fault = cat.fault_for_intent(ranked.get("name"))
-        if ranked_fault and float(ranked.get("confidence") or 0) >= threshold:
-            return ranked_fault.id
-    return "other"
 
 
 class ValidateRepairForm(FormValidationAction):
@@ -196,60 +99,18 @@ class ValidateRepairForm(FormValidationAction):
 
     # --- extraction -------------------------------------------------------------------------
 
-    def _text_for(self, slot: str, tracker: Tracker, allowed_intents: frozenset[str]) -> str | None:
-        """The raw message text as a candidate for ``slot``, when the bot just asked for it.
-
-        The text is taken when the intent is an answer-like one, or when the text looks like a
-        value of this slot (digits for an IMEI, a date, a phone model) whatever the intent
-        classifier thought: short answers such as "8612345678" are easily misclassified.
-        A question without such a value is never taken, whatever the intent.
-        """
-        if tracker.get_slot("requested_slot") != slot or not message_is_fresh(tracker):
-            return None
-        text = latest_text(tracker)
-        if not text:
-            return None
-        already_set = set(tracker.slots_to_validate())
-        if slot in already_set or already_set & (set(FORM_SLOTS) - {slot}):
-            # An entity filled this or another slot: the message is that, not free text.
-            return None
-        if asks_instead_of_answering(slot, tracker):
-            # "保修期一般是多久？" is no purchase date: the form rejects it, a rule answers.
-            return None
-        intent = latest_intent(tracker)
-        if intent in allowed_intents:
-            return text
-        if intent not in _NEVER_VALUES and looks_like_value(slot, text):
-            return text
-        return None
-
     async def extract_fault_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A fault intent's message is the description; so is the answer to the question."""
-        if not message_is_fresh(tracker):
-            return {}
-        text = latest_text(tracker)
-        if text and catalogue().fault_for_intent(latest_intent(tracker)):
-            return {"fault_description": text}
-        if (
-            text
-            and tracker.get_slot("fault_brief")
-            and tracker.get_slot("requested_slot") == "fault_description"
-            and latest_intent(tracker) not in _NEVER_VALUES
-            and not asks_instead_of_answering("fault_description", tracker)
-        ):
-            # The answer to the fault's follow-up question, whatever intent it looks like.
-            return {"fault_description": text}
-        allowed = frozenset({"inform", "nlu_fallback", "request_repair"})
-        value = self._text_for("fault_description", tracker, allowed)
+        value = fault_answer(tracker)
         return {"fault_description": value} if value else {}
 
     async def extract_device_model(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The answer to "which model?" when no device entity was recognised."""
-        value = self._text_for("device_model", tracker, VALUE_INTENTS)
+        value = text_for("device_model", tracker, VALUE_INTENTS)
         return {"device_model": value} if value else {}
 
     async def extract_purchase_date(
@@ -258,13 +119,13 @@ class ValidateRepairForm(FormValidationAction):
         """A date in the answer, or a purchase date mentioned anywhere ("去年三月买的")."""
         if not message_is_fresh(tracker) or "purchase_date" in tracker.slots_to_validate():
             return {}
-        if self._wants_to_skip("purchase_date", tracker):
+        if wants_to_skip("purchase_date", tracker):
             return {"purchase_date": SKIP}
-        value = self._text_for("purchase_date", tracker, VALUE_INTENTS)
+        value = text_for("purchase_date", tracker, VALUE_INTENTS)
         if value:
             return {"purchase_date": value}
         text = latest_text(tracker)
-        if latest_intent(tracker) in _NEVER_VALUES:
+        if latest_intent(tracker) in NEVER_VALUES:
             return {}
         found = (
             find_purchase_date(text, today()) if tracker.get_slot("purchase_date") is None else None
@@ -275,54 +136,43 @@ class ValidateRepairForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The answer to the IMEI / SN question."""
-        if self._wants_to_skip("serial_number", tracker) and message_is_fresh(tracker):
+        if wants_to_skip("serial_number", tracker) and message_is_fresh(tracker):
             return {"serial_number": SKIP}
-        value = self._text_for("serial_number", tracker, VALUE_INTENTS)
+        value = text_for("serial_number", tracker, VALUE_INTENTS)
         return {"serial_number": value} if value else {}
 
     async def extract_service_type(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The answer to the service-type question."""
-        value = self._text_for("service_type", tracker, VALUE_INTENTS)
+        value = text_for("service_type", tracker, VALUE_INTENTS)
         return {"service_type": value} if value else {}
 
     async def extract_city(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The answer to the city question."""
-        value = self._text_for("city", tracker, VALUE_INTENTS)
+        value = text_for("city", tracker, VALUE_INTENTS)
         return {"city": value} if value else {}
 
     async def extract_contact_phone(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The answer to the phone question."""
-        value = self._text_for("contact_phone", tracker, VALUE_INTENTS)
+        value = text_for("contact_phone", tracker, VALUE_INTENTS)
         return {"contact_phone": value} if value else {}
 
     async def extract_duplicate_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Yes or no to "open another ticket for this device?"."""
-        return self._yes_no("duplicate_confirmed", tracker)
+        return yes_no("duplicate_confirmed", tracker)
 
     async def extract_intake_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Yes or no to the confirmation summary."""
-        return self._yes_no("intake_confirmed", tracker)
-
-    @staticmethod
-    def _yes_no(slot: str, tracker: Tracker) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != slot or not message_is_fresh(tracker):
-            return {}
-        intent = latest_intent(tracker)
-        if intent == "affirm":
-            return {slot: True}
-        if intent == "deny":
-            return {slot: False}
-        return {}
+        return yes_no("intake_confirmed", tracker)
 
     # --- validation -------------------------------------------------------------------------
 
@@ -346,14 +196,6 @@ class ValidateRepairForm(FormValidationAction):
             )
             dispatcher.utter_message(response=help_response)
         return {slot: None, "intake_failures": failures}
-
-    @staticmethod
-    def _wants_to_skip(slot: str, tracker: Tracker) -> bool:
-        return (
-            slot in OPTIONAL_SLOTS
-            and tracker.get_slot("requested_slot") == slot
-            and latest_intent(tracker) == "deny"
-        )
 
     @staticmethod
     def _skip(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
@@ -439,7 +281,7 @@ class ValidateRepairForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Parse a Chinese date expression; refuse future dates and dates before launch."""
-        if self._wants_to_skip("purchase_date", tracker):
+        if wants_to_skip("purchase_date", tracker):
             return self._skip("purchase_date", dispatcher, tracker)
         device = catalogue().device(tracker.get_slot("device_model") or "")
         check = fields.check_purchase_date(str(value or ""), today(), device)
@@ -453,7 +295,7 @@ class ValidateRepairForm(FormValidationAction):
         """Check an IMEI (Luhn) or SN; look for an open ticket on the same device."""
         check = fields.check_serial_number(str(value or ""))
         if check.value is None:
-            if self._wants_to_skip("serial_number", tracker):
+            if wants_to_skip("serial_number", tracker):
                 return self._skip("serial_number", dispatcher, tracker)
             error = check.error or "utter_serial_not_found"
             return self._reject("serial_number", error, dispatcher, tracker, **check.params)

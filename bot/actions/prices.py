@@ -11,6 +11,7 @@ from bot.actions.common import catalogue, clear_pending, in_form, latest_entity,
 from bot.catalog import Device
 from bot.catalog.prices import RepairPart, load_prices
 from bot.intake.devices import MatchKind, match_device
+from bot.intake.parts import load_parts
 
 
 def device_in_message(tracker: Tracker) -> Device | None:
@@ -30,13 +31,13 @@ def device_in_message(tracker: Tracker) -> Device | None:
 
 def part_in_message(tracker: Tracker) -> RepairPart | None:
     """The part the latest message names (catalogue keywords), or a pending question's."""
-    prices = load_prices()
+    names = load_parts()
     text = latest_text(tracker)
-    part = prices.match_part(text) if text else None
+    part = names.match_part(text) if text else None
     if part is not None:
         return part
     pending = tracker.get_slot("price_part")
-    return prices.match_part(pending) if pending else None
+    return names.match_part(pending) if pending else None
 
 
 class ActionQuotePrice(Action):

@@ -26,12 +26,12 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import INTAKE_SLOTS
+from bot.actions.dialogue import DIALOGUE, INTAKE_SLOTS, REQUESTED_SLOT
 
-#: Slots every new session keeps.
-CARRIED_OVER = ("ticket_no",)
+#: Slots every new session keeps (``dialogue.yml``).
+CARRIED_OVER = DIALOGUE.carried_over
 #: Slots of a confirmed intake waiting for the ticket store, kept while it waits.
-PENDING_INTAKE = tuple(slot for slot in INTAKE_SLOTS if slot != "requested_slot")
+PENDING_INTAKE = tuple(slot for slot in INTAKE_SLOTS if slot != REQUESTED_SLOT)
 METADATA_SLOT = "session_started_metadata"
 
 

@@ -26,7 +26,7 @@ from bot.actions.common import (
     latest_text,
     local_date,
 )
-from bot.actions.confirmation import NOT_GIVEN
+from bot.actions.dialogue import part
 from bot.actions.phone_verifier import (
     PhoneVerifier,
     PhoneVerifierError,
@@ -92,7 +92,7 @@ def utter_ticket(dispatcher: CollectingDispatcher, session: Session, ticket: Tic
         ticket_no=ticket.ticket_no,
         device_name=device.name if device else ticket.device_model_id,
         fault_name=fault.name if fault else ticket.fault_category,
-        serial=mask_serial(ticket.serial_number) if ticket.serial_number else NOT_GIVEN,
+        serial=mask_serial(ticket.serial_number) if ticket.serial_number else part("not_given"),
         phone=mask_phone(ticket.contact_phone),
         status_name=load_status_names().get(ticket.status, ticket.status),
         timeline=timeline_lines(status_history(session, ticket_no=ticket.ticket_no)),

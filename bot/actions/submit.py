@@ -11,10 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.centres import MAX_CENTRES_SHOWN, utter_centre
-from bot.actions.common import latest_intent, parse_iso_date, reset_intake
+from bot.actions.common import latest_intent, reset_intake
 from bot.actions.rating import ask_rating
 from bot.actions.warranty_check import assess_for
 from bot.catalog.service_centers import load_service_centres
+from bot.intake.places import load_places
 from bot.tickets import TicketStoreUnavailable
 from bot.tickets.retrier import create_kept_ticket
 from bot.tickets.spool import KeptTicket, SpoolUnavailable, default_spool
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 def utter_store_next_step(dispatcher: CollectingDispatcher, city_name: str | None) -> None:
     """Where to take the phone: the city's walk-in centres, or the nearest city's."""
     centres = load_service_centres()
-    city = centres.resolve_city(city_name) if city_name else None
+    city = load_places().resolve_city(city_name) if city_name else None
     walk_in = [c for c in centres.centres_in(city.id) if "store" in c.services] if city else []
     if city is None or not walk_in:
         if city is not None:
@@ -56,24 +57,17 @@ def retry_delay(attempt: int) -> dt.timedelta:
 
 
 def kept_ticket(tracker: Tracker, intake_id: str) -> KeptTicket:
-    """The ``create_ticket`` arguments of the confirmed intake in ``tracker``'s slots."""
+    """The ticket draft of the confirmed intake in ``tracker``'s slots."""
     warranty = tracker.get_slot("warranty_status")
     if not warranty:
         assessment = assess_for(tracker)
         warranty = assessment.status.value if assessment else "to_verify"
-    return KeptTicket(
+    return KeptTicket.from_slots(
+        tracker.current_slot_values(),
         intake_id=intake_id,
         sender_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel() or "unknown",
-        device_model_id=tracker.get_slot("device_model"),
-        serial_number=tracker.get_slot("serial_number"),
-        purchase_date=parse_iso_date(tracker.get_slot("purchase_date")),
         warranty_status=warranty,
-        fault_category=tracker.get_slot("fault_category") or "other",
-        fault_description=tracker.get_slot("fault_description") or "",
-        service_type=tracker.get_slot("service_type"),
-        city=tracker.get_slot("city"),
-        contact_phone=tracker.get_slot("contact_phone"),
     )
 
 

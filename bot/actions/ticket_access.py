@@ -29,8 +29,8 @@ from bot.tickets import (
     record_verification,
     verified_since,
 )
-from bot.tickets.repository import TICKET_NO_MAX
-from bot.tickets.repository import normalize_ticket_no as normalize_stored_ticket_no
+from bot.tickets.checks import TICKET_NO_MAX
+from bot.tickets.checks import normalize_ticket_no as normalize_stored_ticket_no
 
 _TICKET_NO = re.compile(r"(?<![A-Za-z0-9])[Rr][0-9]{8}-[0-9]{4}(?![0-9])")
 

@@ -9,5 +9,6 @@ ended in, handoffs, fallbacks and the owner's rating.
 - :mod:`bot.analytics.messages`: broker messages to events, and their idempotency keys;
 - :mod:`bot.analytics.store`: the tables, read and written with a caller's session;
 - :mod:`bot.analytics.broker`: the endpoints file's broker settings, RabbitMQ topology;
-- :mod:`bot.analytics.consume`: the consumer process.
+- :mod:`bot.analytics.consumer`: the consumer, batches from RabbitMQ into the tables;
+- :mod:`bot.analytics.consume`: the command that runs it.
 """

@@ -62,50 +62,50 @@ def _seconds(value: dt.datetime | None) -> float | None:
     return None if value is None else value.timestamp()
 
 
+#: Columns that hold a summary's field of the same name as it is (the others are converted).
+_AS_IS = (
+    "channel",
+    "events",
+    "sessions",
+    "user_messages",
+    "intakes_started",
+    "handoffs",
+    "handoffs_queued",
+    "callbacks_offered",
+    "fallbacks",
+    "ratings",
+    "rating",
+    "rating_context",
+)
+
+
+def _as_is(source: Any) -> dict[str, Any]:
+    return {name: getattr(source, name) for name in _AS_IS}
+
+
 def _summary(row: Any) -> ConversationSummary:
     """The summary stored in a row, ready to fold more events into."""
     return ConversationSummary(
         sender_id=row.sender_id,
-        channel=row.channel,
         first_event_at=_seconds(row.first_event_at),
         last_event_at=_seconds(row.last_event_at),
-        events=row.events,
-        sessions=row.sessions,
-        user_messages=row.user_messages,
         intents={str(k): int(v) for k, v in dict(row.intents or {}).items()},
-        intakes_started=row.intakes_started,
         tickets=[str(t) for t in row.ticket_nos or []],
-        handoffs=row.handoffs,
-        handoffs_queued=row.handoffs_queued,
-        callbacks_offered=row.callbacks_offered,
-        fallbacks=row.fallbacks,
-        ratings=row.ratings,
-        rating=row.rating,
-        rating_context=row.rating_context,
         state=FoldState.from_dict(row.fold_state),
+        **_as_is(row),
     )
 
 
 def _write(row: Any, summary: ConversationSummary, now: dt.datetime) -> None:
     """Copy a summary into a row (new JSON values, so that the changes are seen)."""
-    row.channel = summary.channel
+    for name, value in _as_is(summary).items():
+        setattr(row, name, value)
     row.first_event_at = _time(summary.first_event_at)
     row.last_event_at = _time(summary.last_event_at)
-    row.events = summary.events
-    row.sessions = summary.sessions
-    row.user_messages = summary.user_messages
     row.intents = dict(summary.intents)
-    row.intakes_started = summary.intakes_started
     row.tickets_created = len(summary.tickets)
     row.ticket_nos = list(summary.tickets)
     row.last_ticket_no = summary.tickets[-1] if summary.tickets else None
-    row.handoffs = summary.handoffs
-    row.handoffs_queued = summary.handoffs_queued
-    row.callbacks_offered = summary.callbacks_offered
-    row.fallbacks = summary.fallbacks
-    row.ratings = summary.ratings
-    row.rating = summary.rating
-    row.rating_context = summary.rating_context
     row.fold_state = summary.state.as_dict()
     row.updated_at = now
 
@@ -113,25 +113,14 @@ def _write(row: Any, summary: ConversationSummary, now: dt.datetime) -> None:
 def _record(row: Any) -> ConversationRecord:
     return ConversationRecord(
         sender_id=row.sender_id,
-        channel=row.channel,
         first_event_at=row.first_event_at,
         last_event_at=row.last_event_at,
-        events=row.events,
-        sessions=row.sessions,
-        user_messages=row.user_messages,
         intents=dict(row.intents or {}),
-        intakes_started=row.intakes_started,
         tickets_created=row.tickets_created,
         ticket_nos=tuple(row.ticket_nos or ()),
         last_ticket_no=row.last_ticket_no,
-        handoffs=row.handoffs,
-        handoffs_queued=row.handoffs_queued,
-        callbacks_offered=row.callbacks_offered,
-        fallbacks=row.fallbacks,
-        ratings=row.ratings,
-        rating=row.rating,
-        rating_context=row.rating_context,
         updated_at=row.updated_at,
+        **_as_is(row),
     )
 
 

@@ -1,5 +1,6 @@
 """Catalogues (devices, faults) loaded from YAML files in ``bot/data/catalog``."""
 
+from bot.catalog.geo import distance_km
 from bot.catalog.loader import (
     CATALOG_DIR,
     Catalogue,
@@ -18,7 +19,6 @@ from bot.catalog.service_centers import (
     ServiceCentre,
     ServiceCentreCatalogue,
     ServiceKind,
-    distance_km,
     load_service_centres,
 )
 

@@ -1,12 +1,11 @@
 """Load the out-of-warranty repair price catalogue and quote from it.
 
-Pure data loading and lookup: YAML in, frozen dataclasses out. No Rasa, SDK or database imports.
+Pure data loading and lookup by id: YAML in, frozen dataclasses out. No Rasa, SDK or database
+imports. Finding the part a user names is :mod:`bot.intake.parts`.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -16,8 +15,6 @@ from bot.catalog.loader import CATALOG_DIR, CatalogueError, _load_yaml, _parse_d
 
 PRICES_FILE = "repair_prices.yml"
 DEVICES_FILE = "devices.yml"
-
-_SEPARATORS = re.compile(r"[\s\-_]+")
 
 
 @dataclass(frozen=True)
@@ -39,11 +36,6 @@ class PriceQuote:
     price_yuan: int
 
 
-def _normalise(text: str) -> str:
-    """Fold full-width forms and case; drop spaces, dashes and underscores."""
-    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).lower())
-
-
 @dataclass(frozen=True)
 class PriceCatalogue:
     """Repair parts and their reference prices per device."""
@@ -57,34 +49,6 @@ class PriceCatalogue:
     def part(self, part_id: str) -> RepairPart | None:
         """Return the part with this id, or ``None``."""
         return next((p for p in self.parts if p.id == part_id), None)
-
-    def match_part(self, text: str) -> RepairPart | None:
-        """The part a user names.
-
-        Args:
-            text: Free text such as ``"尾插坏了"``, or a part id such as ``"charging_port"``.
-
-        Returns:
-            The part whose name or keyword is the longest one in the text (the earliest on a
-            tie), or ``None`` when none is.
-        """
-        norm = _normalise(text)
-        if not norm:
-            return None
-        best: tuple[int, int, RepairPart] | None = None
-        for part in self.parts:
-            if norm == _normalise(part.id):
-                return part
-            for word in (part.name, *part.keywords):
-                form = _normalise(word)
-                position = norm.find(form)
-                if (
-                    form
-                    and position >= 0
-                    and (best is None or (len(form), -position) > (best[0], -best[1]))
-                ):
-                    best = (len(form), position, part)
-        return best[2] if best else None
 
     def quote(self, device_id: str, part_id: str) -> PriceQuote | None:
         """The reference price of ``part_id`` for ``device_id``, or ``None`` if unknown."""
@@ -102,7 +66,6 @@ class PriceCatalogue:
 
 def _parse_parts(data: dict[str, Any], path: Path) -> tuple[RepairPart, ...]:
     parts: list[RepairPart] = []
-    owners: dict[str, str] = {}
     entries = data.get("parts") or []
     if not isinstance(entries, list):
         raise CatalogueError(f"{path.name}: 'parts' must be a list")
@@ -117,10 +80,6 @@ def _parse_parts(data: dict[str, Any], path: Path) -> tuple[RepairPart, ...]:
         )
         if any(p.id == part.id for p in parts):
             raise CatalogueError(f"{where}: duplicate id '{part.id}'")
-        for word in (part.name, *part.keywords):
-            owner = owners.setdefault(_normalise(word), part.id)
-            if owner != part.id:
-                raise CatalogueError(f"{where}: keyword '{word}' is also a keyword of '{owner}'")
         parts.append(part)
     if not parts:
         raise CatalogueError(f"{path}: no parts")

@@ -1,34 +1,23 @@
-"""Load the service-centre catalogue and find cities, districts and centres in it.
+"""Load the service-centre catalogue: cities, their districts and the centres in them.
 
-Pure data loading and lookup: YAML in, frozen dataclasses out. No Rasa, SDK or database imports.
-Text is normalised with NFKC here rather than with ``bot.intake.normalize``: ``bot.intake``
-imports ``bot.catalog``, and the catalogue must not import it back.
+Pure data loading and lookup by id: YAML in, frozen dataclasses out. No Rasa, SDK or database
+imports. Finding these places in what users type is :mod:`bot.intake.places`.
 """
 
 from __future__ import annotations
 
-import math
-import re
-import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from bot.catalog.geo import distance_km
 from bot.catalog.loader import CATALOG_DIR, CatalogueError, _load_yaml, _require
 
 ServiceKind = Literal["store", "home"]
 SERVICE_KINDS: tuple[ServiceKind, ...] = ("store", "home")
 CITIES_FILE = "cities.yml"
 CENTRES_FILE = "service_centers.yml"
-EARTH_RADIUS_KM = 6371.0
-
-# Longest first: 浦东新区 -> 浦东, not 浦东新.
-_DISTRICT_SUFFIXES = ("新区", "区", "县", "市")
-_MIN_BARE_LENGTH = 2
-# Whitespace is dropped unless it separates two Latin letters or digits (shenzhen nanshan).
-_SPACES = re.compile(r"(?<![a-z0-9])\s+|\s+(?![a-z0-9])")
 
 
 @dataclass(frozen=True)
@@ -78,8 +67,7 @@ class CentreSearch:
 
     Attributes:
         city_id: The city searched.
-        district: The district asked for (its full name when it is one of the city's), or
-            ``None`` when none was asked.
+        district: The district asked for, or ``None`` when none was asked.
         centres: The district's centres when ``in_district``, else all of the city's.
         in_district: Every centre listed is in the district asked for.
     """
@@ -96,62 +84,6 @@ class CentreSearch:
 
 
 @dataclass(frozen=True)
-class _Target:
-    city_id: str
-    district: str | None
-
-
-def normalise(text: str) -> str:
-    """Fold full-width forms and case, and drop spaces between Chinese characters.
-
-    Args:
-        text: Any user text.
-
-    Returns:
-        The text to match names against, e.g. ``"深圳 南山"`` becomes ``"深圳南山"``.
-    """
-    folded = unicodedata.normalize("NFKC", text).lower()
-    return _SPACES.sub("", folded)
-
-
-def bare_district_name(district: str) -> str | None:
-    """The district name without its suffix, or ``None`` when too short.
-
-    Args:
-        district: A full district name, e.g. ``"南山区"`` or ``"浦东新区"``.
-
-    Returns:
-        E.g. ``"南山"`` or ``"浦东"``; ``None`` for a name without a suffix or with fewer than
-        two characters left.
-    """
-    for suffix in _DISTRICT_SUFFIXES:
-        if district.endswith(suffix):
-            bare = district[: -len(suffix)]
-            return bare if len(bare) >= _MIN_BARE_LENGTH else None
-    return None
-
-
-def distance_km(a: City, b: City) -> float:
-    """Great-circle (haversine) distance between two cities in kilometres."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
-
-
-def _is_latin(form: str) -> bool:
-    return form.isascii()
-
-
-def _latin_boundary(text: str, start: int, end: int) -> bool:
-    before = text[start - 1] if start > 0 else ""
-    after = text[end] if end < len(text) else ""
-    return not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum())
-
-
-@dataclass(frozen=True)
 class ServiceCentreCatalogue:
     """Cities, their districts and the service centres in them."""
 
@@ -159,43 +91,6 @@ class ServiceCentreCatalogue:
     centres: tuple[ServiceCentre, ...]
     sample: bool = False
     bare_district_stoplist: tuple[str, ...] = ()
-
-    # ----------------------------------------------------------------- indexes
-
-    @cached_property
-    def _city_forms(self) -> dict[str, str]:
-        """Normalised city id, name and aliases -> city id."""
-        forms: dict[str, str] = {}
-        for city in self.cities:
-            for form in (city.id, *city.names):
-                key = normalise(form)
-                if forms.setdefault(key, city.id) != city.id:
-                    raise CatalogueError(
-                        f"{CITIES_FILE}: '{form}' names both '{forms[key]}' and '{city.id}'"
-                    )
-        return forms
-
-    @cached_property
-    def _district_forms(self) -> dict[str, tuple[_Target, ...]]:
-        """Normalised district names, bare or full, -> the districts they may mean."""
-        blocked = {normalise(w) for w in self.bare_district_stoplist}
-        blocked |= {normalise(c.province) for c in self.cities}
-        blocked |= set(self._city_forms)
-        forms: dict[str, dict[_Target, None]] = {}
-        for city in self.cities:
-            for name, district in (*((d, d) for d in city.districts), *city.district_aliases):
-                target = _Target(city.id, district)
-                forms.setdefault(normalise(name), {})[target] = None
-                bare = bare_district_name(name)
-                if bare and normalise(bare) not in blocked:
-                    forms.setdefault(normalise(bare), {})[target] = None
-        return {form: tuple(targets) for form, targets in forms.items()}
-
-    @cached_property
-    def _longest_form(self) -> int:
-        return max(len(f) for f in (*self._city_forms, *self._district_forms))
-
-    # ----------------------------------------------------------------- lookups
 
     def city(self, city_id: str) -> City | None:
         """Return the city with this id, or ``None``."""
@@ -213,92 +108,6 @@ class ServiceCentreCatalogue:
         """Cities with at least one centre, in file order."""
         return [c for c in self.cities if self.has_centre(c.id)]
 
-    def resolve_city(self, name: str) -> City | None:
-        """The city an entity value names.
-
-        Args:
-            name: A city name, alias or id, e.g. ``"深圳"``, ``"深圳市"``, ``"shenzhen"``.
-
-        Returns:
-            The city, or ``None`` when ``name`` is not exactly one of its names.
-        """
-        key = normalise(name).strip()
-        city_id = self._city_forms.get(key)
-        if city_id is None and key.endswith("市"):
-            city_id = self._city_forms.get(key[:-1])
-        return self.city(city_id) if city_id else None
-
-    def resolve_district(self, city_id: str, name: str) -> str | None:
-        """The full name of a district of ``city_id``.
-
-        Args:
-            city_id: The city the district should be in.
-            name: A district name with or without its suffix, e.g. ``"南山"``.
-
-        Returns:
-            E.g. ``"南山区"``, or ``None`` when the city has no such district. Inside a known
-            city a bare name is accepted even when it is stop-listed for free text (和平).
-        """
-        city = self.city(city_id)
-        key = normalise(name).strip()
-        if city is None or not key:
-            return None
-        for form, district in (*((d, d) for d in city.districts), *city.district_aliases):
-            if key in (normalise(form), normalise(bare_district_name(form) or form)):
-                return district
-        return None
-
-    def _scan(self, text: str) -> Iterator[tuple[_Target, ...]]:
-        """Yield what each name in ``text`` may mean, left to right, longest name first."""
-        norm = normalise(text)
-        start = 0
-        while start < len(norm):
-            for end in range(min(len(norm), start + self._longest_form), start, -1):
-                form = norm[start:end]
-                if _is_latin(form) and not _latin_boundary(norm, start, end):
-                    continue
-                if form in self._city_forms:
-                    yield (_Target(self._city_forms[form], None),)
-                elif form in self._district_forms:
-                    yield self._district_forms[form]
-                else:
-                    continue
-                start = end
-                break
-            else:
-                start += 1
-
-    def find_places(self, text: str) -> list[Place]:
-        """Find the cities and districts named in free text.
-
-        A district several cities have gives one place per city. When the text names a city,
-        only districts of named cities count. A city is listed alone only when none of its
-        districts is named.
-
-        Args:
-            text: Any user text, e.g. ``"我在北京市朝阳区"`` or ``"南山"``.
-
-        Returns:
-            The places in the order they are named; ``[]`` when none is.
-        """
-        mentions = list(self._scan(text))
-        named = {m[0].city_id for m in mentions if m[0].district is None}
-        targets: dict[_Target, None] = {}
-        for mention in mentions:
-            if mention[0].district is None:
-                targets[mention[0]] = None
-                continue
-            # A named city wins: 西安鼓楼 is the 鼓楼 of 西安, not a 鼓楼区 elsewhere.
-            chosen = [t for t in mention if t.city_id in named] if named else mention
-            targets.update(dict.fromkeys(chosen))
-        with_district = {t.city_id for t in targets if t.district is not None}
-        places = []
-        for target in targets:
-            city = self.city(target.city_id)
-            if city and (target.district is not None or city.id not in with_district):
-                places.append(Place(city, target.district))
-        return places
-
     def search_centres(
         self, city_id: str, district: str | None = None, service: str | None = None
     ) -> CentreSearch:
@@ -306,7 +115,8 @@ class ServiceCentreCatalogue:
 
         Args:
             city_id: The city.
-            district: A district of the city, with or without its suffix.
+            district: The full name of a district of the city (see
+                :meth:`bot.intake.places.PlaceNames.resolve_district` for other names).
             service: Keep only centres offering this service (``store`` or ``home``).
 
         Returns:
@@ -321,11 +131,10 @@ class ServiceCentreCatalogue:
         )
         if district is None:
             return CentreSearch(city_id, None, centres, in_district=False)
-        full = self.resolve_district(city_id, district) or district
-        local = tuple(c for c in centres if c.district == full)
+        local = tuple(c for c in centres if c.district == district)
         if local:
-            return CentreSearch(city_id, full, local, in_district=True)
-        return CentreSearch(city_id, full, centres, in_district=False)
+            return CentreSearch(city_id, district, local, in_district=True)
+        return CentreSearch(city_id, district, centres, in_district=False)
 
     def centres_in(
         self, city_id: str, district: str | None = None, service: str | None = None
@@ -499,6 +308,4 @@ def _load_cached(folder: Path) -> ServiceCentreCatalogue:
             city_data.get("bare_district_stoplist"), cities_path.name, "bare_district_stoplist"
         ),
     )
-    # Build the name indexes now so that a name given to two cities fails at load time.
-    _ = catalogue._district_forms
     return catalogue

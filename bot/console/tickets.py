@@ -2,11 +2,14 @@
 
 An agent's ticket goes through the same field checks as the bot's intake form
 (:mod:`bot.intake.fields`) and the same ticket store; its errors are the form's Chinese
-messages. The caller owns the database session.
+messages. The form's fields, their order and labels come from the ticket's one definition
+(:class:`bot.tickets.draft.TicketDraft`, ``ticket_fields.yml``). The caller owns the
+database session.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -15,39 +18,73 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import bot.intake.fields as fields
-from bot.catalog import load_catalogue, load_status_names
+from bot.catalog import Catalogue, load_catalogue, load_status_names
+from bot.catalog.ticket_fields import load_ticket_field_texts
+from bot.console.texts import console_text
 from bot.intake.phone import mask_phone
 from bot.intake.serial import mask_serial
 from bot.intake.warranty import assess_warranty, detect_damage
 from bot.settings import get_settings
 from bot.tickets import (
     TICKET_STATUSES,
+    TicketDraft,
+    TicketFieldSpec,
     TicketRecord,
+    TrackingError,
     create_ticket,
     extended_warranty_until,
     find_tickets_by_phone,
     find_tickets_by_serial,
     get_ticket,
+    normalize_ticket_no,
     set_status,
     status_history,
 )
-from bot.tickets.repository import normalize_ticket_no
+from bot.tickets.draft import console_fields
 
-#: The fields of an agent's ticket form, in the order the console shows them.
-FORM_FIELDS = (
-    "device_model",
-    "serial_number",
-    "purchase_date",
-    "fault_description",
-    "fault_category",
-    "service_type",
-    "city",
-    "contact_phone",
-)
+#: The fields of an agent's ticket form (slot names), in the order the console shows them.
+FORM_FIELDS = tuple(spec.form_name for spec in console_fields())
 #: Fields an agent may leave empty (the engineer checks them at inspection).
-OPTIONAL_FIELDS = frozenset({"serial_number", "purchase_date", "city"})
+OPTIONAL_FIELDS = frozenset(
+    spec.form_name for spec in console_fields() if spec.console and not spec.console.required
+)
 _TICKET_NO = re.compile(r"^[A-Za-z]\d{8}-\d{4}$")
 _DIGITS = re.compile(r"\D")
+
+
+def _options(spec: TicketFieldSpec, cat: Catalogue) -> list[dict[str, str]]:
+    """The options of a select field, from the catalogue list its spec names."""
+    source = spec.console.options if spec.console else None
+    if source == "faults":
+        return [{"value": f.id, "label": f.name} for f in cat.faults]
+    if source == "service_types":
+        return [{"value": t.id, "label": t.name} for t in cat.service_types]
+    return []
+
+
+def form_field_specs() -> list[dict[str, Any]]:
+    """The console ticket form's fields in display order (JSON for ``GET api/ticket-fields``).
+
+    Returns:
+        ``{name, label, required, input, max_length}`` per field, plus ``options``
+        (``{value, label}``) for a select; ``name`` is the form's (and the slot's) name.
+    """
+    cat = load_catalogue()
+    texts = load_ticket_field_texts()
+    specs: list[dict[str, Any]] = []
+    for spec in console_fields():
+        assert spec.console is not None  # console_fields() only has shown fields
+        field: dict[str, Any] = {
+            "name": spec.form_name,
+            "label": texts.label(spec.name),
+            "required": spec.console.required,
+            "input": spec.console.input,
+            "max_length": spec.max_length,
+        }
+        if spec.console.input == "select":
+            field["options"] = _options(spec, cat)
+        specs.append(field)
+    return specs
 
 
 def ticket_summary(ticket: TicketRecord) -> dict[str, Any]:
@@ -68,7 +105,7 @@ def ticket_summary(ticket: TicketRecord) -> dict[str, Any]:
 
 
 def ticket_detail(session: Session, ticket: TicketRecord) -> dict[str, Any]:
-    """A ticket with its full fields and status history (for signed-in agents only)."""
+    """A ticket with the fields agents fill and its status history (signed-in agents only)."""
     names = load_status_names()
     history = [
         {
@@ -82,15 +119,13 @@ def ticket_detail(session: Session, ticket: TicketRecord) -> dict[str, Any]:
         }
         for change in status_history(session, ticket_no=ticket.ticket_no)
     ]
-    return {
-        **ticket_summary(ticket),
-        "contact_phone": ticket.contact_phone,
-        "serial_number": ticket.serial_number,
-        "service_type": ticket.service_type,
-        "city": ticket.city,
-        "fault_description": ticket.fault_description,
-        "history": history,
-    }
+    shown = {spec.name: _json_value(getattr(ticket, spec.name)) for spec in console_fields()}
+    return {**ticket_summary(ticket), **shown, "history": history}
+
+
+def _json_value(value: Any) -> Any:
+    """A field's value in JSON: dates in ISO format, the rest as they are."""
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def status_choices() -> list[dict[str, str]]:
@@ -126,7 +161,7 @@ def change_status(
     """
     status = str(body.get("status") or "")
     if status not in TICKET_STATUSES:
-        return None, {"status": "请选择一个有效的状态。"}
+        return None, {"status": console_text("api.invalid_status")}
     try:
         ticket = set_status(
             session,
@@ -137,15 +172,11 @@ def change_status(
             tracking_no=str(body.get("tracking_no") or "").strip() or None,
             courier=str(body.get("courier") or "").strip() or None,
         )
-    except ValueError as error:
-        return None, {"tracking_no": _status_error(str(error))}
+    except TrackingError:
+        return None, {"tracking_no": console_text("api.tracking_required")}
+    except ValueError:
+        return None, {"tracking_no": console_text("api.status_refused")}
     return ticket, {}
-
-
-def _status_error(message: str) -> str:
-    if "tracking" in message:
-        return "寄回需要填写快递单号。"
-    return "无法更改为这个状态，请检查填写的内容。"
 
 
 def check_ticket_form(
@@ -158,7 +189,7 @@ def check_ticket_form(
     """
     cat = load_catalogue()
     today = get_settings().today()
-    raw = {name: str(body.get(name) or "").strip() for name in FORM_FIELDS}
+    raw = {s.form_name: str(body.get(s.form_name) or "").strip() for s in console_fields()}
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
 
@@ -167,7 +198,8 @@ def check_ticket_form(
             errors[name] = fields.field_error_text(check, responses)
             candidates = check.extra.get("candidates") or ()
             if candidates:  # an ambiguous model: name the models it may be
-                errors[name] += "（" + "、".join(d.name for d in candidates) + "）"
+                names = console_text("api.name_separator").join(d.name for d in candidates)
+                errors[name] += console_text("api.model_candidates", names=names)
         else:
             values[name] = check.value
             values.update(check.extra)
@@ -186,9 +218,25 @@ def check_ticket_form(
     run("contact_phone", fields.check_contact_phone(raw["contact_phone"]))
     category = raw["fault_category"] or "other"
     if cat.fault(category) is None:
-        errors["fault_category"] = "请选择一个有效的故障类别。"
+        errors["fault_category"] = console_text("api.invalid_fault_category")
     values["fault_category"] = category
+    _check_other_fields(raw, values, errors)
     return values, errors
+
+
+def _check_other_fields(
+    raw: Mapping[str, str], values: dict[str, Any], errors: dict[str, str]
+) -> None:
+    """Fields without a check of their own: kept as typed, required ones must be filled."""
+    labels = load_ticket_field_texts()
+    for spec in console_fields():
+        name = spec.form_name
+        if name in values or name in errors or spec.console is None:
+            continue
+        if raw[name]:
+            values[name] = raw[name]
+        elif spec.console.required:
+            errors[name] = console_text("api.field_required", label=labels.label(spec.name))
 
 
 def submit_ticket(
@@ -205,31 +253,24 @@ def submit_ticket(
     fault = cat.fault(values["fault_category"]) or cat.fault("other")
     assert device is not None and fault is not None  # checked by check_ticket_form
     today = get_settings().today()
-    purchase = values.get("purchase_date")
-    purchase_date = dt.date.fromisoformat(purchase) if purchase else None
-    serial = values.get("serial_number")
+    slots = {**values, "device_model": device.id, "fault_category": fault.id}
+    unassessed = TicketDraft.from_slots(
+        slots,
+        intake_id=f"handoff-{handoff_id}",
+        sender_id=sender_id,
+        channel=channel,
+        warranty_status="to_verify",
+    )
+    serial = unassessed.serial_number
     assessment = assess_warranty(
-        purchase_date=purchase_date,
+        purchase_date=unassessed.purchase_date,
         warranty_months=device.warranty_months,
         fault=fault,
-        damage=detect_damage(values["fault_description"], cat),
+        damage=detect_damage(unassessed.fault_description, cat),
         extended_until=(
             extended_warranty_until(session, serial_number=serial, on=today) if serial else None
         ),
         today=today,
     )
-    return create_ticket(
-        session,
-        intake_id=f"handoff-{handoff_id}",
-        sender_id=sender_id,
-        channel=channel,
-        device_model_id=device.id,
-        serial_number=serial,
-        purchase_date=purchase_date,
-        warranty_status=assessment.status.value,
-        fault_category=fault.id,
-        fault_description=values["fault_description"],
-        service_type=values["service_type"],
-        city=values.get("city"),
-        contact_phone=values["contact_phone"],
-    )
+    draft = dataclasses.replace(unassessed, warranty_status=assessment.status.value)
+    return create_ticket(session, draft)

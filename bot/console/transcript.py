@@ -12,13 +12,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-#: What a system event looks like in the transcript.
-SYSTEM_TEXTS = {
-    "pause": "已转人工，机器人暂停回复",
-    "resume": "已转回机器人",
-    "session_started": "新会话开始",
-}
-PHOTO_TEXT = "［照片］"
+from bot.console.texts import console_text
+
+#: Events shown as a system line (their texts: ``api.transcript.<event>`` in console.yml).
+SYSTEM_EVENTS = ("pause", "resume", "session_started")
 #: A photo in the upload store (see bot.channels.photos): 32 hex digits and a type.
 PHOTO_FILE = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
 
@@ -47,11 +44,21 @@ def _photo_file(event: Mapping[str, Any]) -> str | None:
     return key if isinstance(key, str) and PHOTO_FILE.match(key) else None
 
 
+def system_text(event: str) -> str:
+    """How a system event (one of :data:`SYSTEM_EVENTS`) reads in the transcript."""
+    return console_text(f"api.transcript.{event}")
+
+
+def photo_text() -> str:
+    """What a photo the user sent reads as in the transcript (``［照片］``)."""
+    return console_text("api.transcript.photo")
+
+
 def _user_text(event: Mapping[str, Any], last_buttons: list[Mapping[str, Any]]) -> str:
     text = str(event.get("text") or "")
     metadata = event.get("metadata") or {}
     if isinstance(metadata, Mapping) and metadata.get("photo"):
-        return PHOTO_TEXT
+        return photo_text()
     if text.startswith("/"):
         for button in last_buttons:
             if button.get("payload") == text:
@@ -96,8 +103,8 @@ def transcript(events: Iterable[Mapping[str, Any]], after: int = -1) -> list[dic
                 }
             elif text or last_buttons:
                 entry = {"kind": "bot", "text": text, "buttons": _button_titles(event)}
-        elif kind in SYSTEM_TEXTS:
-            entry = {"kind": "system", "text": SYSTEM_TEXTS[str(kind)]}
+        elif kind in SYSTEM_EVENTS:
+            entry = {"kind": "system", "text": system_text(str(kind))}
         if entry is not None and index > after:
             entries.append({"index": index, **entry, "at": _iso(event.get("timestamp"))})
     return entries

@@ -5,7 +5,6 @@ always a parameter) and returns frozen results with reason codes instead of rais
 """
 
 from bot.intake.dates import (
-    SPRING_FESTIVAL,
     DateError,
     DateParse,
     DatePrecision,
@@ -20,6 +19,7 @@ from bot.intake.devices import (
     device_key,
     match_device,
 )
+from bot.intake.festivals import SPRING_FESTIVAL
 from bot.intake.months import add_months, month_start
 from bot.intake.normalize import chinese_number, compact, to_arabic, to_halfwidth
 from bot.intake.phone import PhoneError, PhoneResult, mask_phone, parse_mobile

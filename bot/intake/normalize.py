@@ -16,6 +16,8 @@ __all__ = [
     "CHINESE_UNITS",
     "chinese_number",
     "compact",
+    "fold",
+    "lower_same_length",
     "to_arabic",
     "to_arabic_with_map",
     "to_halfwidth",
@@ -44,6 +46,8 @@ CHINESE_NUMERAL_CHARS = frozenset(CHINESE_DIGITS) | frozenset(CHINESE_UNITS) | {
 _BRAND = "一加"
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―_./\\·・]+")
 _NUMERAL_RUN = re.compile("[" + "".join(sorted(CHINESE_NUMERAL_CHARS)) + "]+")
+# Whitespace that does not separate two Latin letters or digits ("shenzhen nanshan" keeps it).
+_SPACES_OUTSIDE_WORDS = re.compile(r"(?<![a-z0-9])\s+|\s+(?![a-z0-9])")
 
 
 def _halfwidth_char(char: str) -> str:
@@ -102,6 +106,21 @@ def compact(text: str) -> str:
         The text without separators, e.g. ``"13912345678"``.
     """
     return _SEPARATORS.sub("", to_halfwidth(text))
+
+
+def fold(text: str) -> str:
+    """Half-width and lower-case the text, and drop the spaces that do not separate words.
+
+    The form names are matched in: a space between two Latin letters or digits stays, so
+    that a Latin name still needs a word boundary.
+
+    Args:
+        text: Any user text, e.g. ``"ＳＨＥＮＺＨＥＮ　南山"`` or ``"深圳 南山"``.
+
+    Returns:
+        E.g. ``"shenzhen南山"`` or ``"深圳南山"``; ``"wu xi"`` stays ``"wu xi"``.
+    """
+    return _SPACES_OUTSIDE_WORDS.sub("", lower_same_length(to_halfwidth(text)))
 
 
 def _section_value(section: str) -> int | None:

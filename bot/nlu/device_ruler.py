@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -16,6 +16,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.catalog import load_catalogue
+from bot.nlu.components import StoredComponent
 from bot.nlu.device_patterns import (
     DEVICE_LABEL,
     build_ruler_pipeline,
@@ -29,7 +30,9 @@ PATTERNS_FILE = "device_patterns.json"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class DeviceEntityRuler(CatalogueFingerprint, GraphComponent, EntityExtractorMixin):
+class DeviceEntityRuler(
+    CatalogueFingerprint, StoredComponent[dict[str, Any]], EntityExtractorMixin
+):
     """Extracts ``device_model`` entities with a spaCy entity ruler built from the catalogue.
 
     The entity value is the catalogue id (``oneplus-12``); the span is what the user typed.
@@ -76,22 +79,21 @@ class DeviceEntityRuler(CatalogueFingerprint, GraphComponent, EntityExtractorMix
         return cls(config, model_storage, resource, device_patterns(catalogue), words)
 
     @classmethod
-    def load(
+    def read_files(cls, directory: Path) -> dict[str, Any]:
+        """The patterns and segmenter words the model was trained with."""
+        data: dict[str, Any] = json.loads((directory / PATTERNS_FILE).read_text("utf-8"))
+        return data
+
+    @classmethod
+    def from_stored(
         cls,
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
+        stored: dict[str, Any],
     ) -> DeviceEntityRuler:
-        """Load the patterns the model was trained with."""
-        config = {**cls.get_default_config(), **config}
-        try:
-            with model_storage.read_from(resource) as directory:
-                data = json.loads((Path(directory) / PATTERNS_FILE).read_text("utf-8"))
-        except (ValueError, FileNotFoundError):
-            return cls.create(config, model_storage, resource, execution_context)
-        return cls(config, model_storage, resource, data["patterns"], tuple(data["words"]))
+        """The ruler with the patterns the model was trained with."""
+        return cls(config, model_storage, resource, stored["patterns"], tuple(stored["words"]))
 
     def train(self, training_data: TrainingData) -> Resource:
         """Persist the patterns and segmenter words with the model."""

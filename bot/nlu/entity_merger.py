@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.components import ConfiguredComponent
 from bot.nlu.fingerprint import CatalogueFingerprint
 
 DEFAULT_PRIORITY = [
@@ -77,7 +75,7 @@ def merge_entities(
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class EntityMerger(CatalogueFingerprint, GraphComponent):
+class EntityMerger(CatalogueFingerprint, ConfiguredComponent):
     """Runs after the extractors; leaves one entity per stretch of text."""
 
     @staticmethod
@@ -90,17 +88,6 @@ class EntityMerger(CatalogueFingerprint, GraphComponent):
         self.pattern_only: dict[str, list[str]] = dict(
             config.get("pattern_only") or DEFAULT_PATTERN_ONLY
         )
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> EntityMerger:
-        """Create the merger."""
-        return cls({**cls.get_default_config(), **config})
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Replace each message's entities with the merged list."""

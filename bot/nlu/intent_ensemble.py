@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -50,6 +50,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.components import StoredComponent
 from bot.nlu.fingerprint import CatalogueFingerprint
 from bot.nlu.intent_model import IntentModel, IntentModelSettings
 from bot.nlu.segmenter import normalize_chars
@@ -162,7 +163,11 @@ def combine(
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class IntentEnsemble(CatalogueFingerprint, GraphComponent, IntentClassifier):
+class IntentEnsemble(
+    CatalogueFingerprint,
+    StoredComponent[tuple[dict[str, Any], dict[str, Any]]],
+    IntentClassifier,
+):
     """The intent model's distribution (n-grams and meaning), averaged with DIET's if any."""
 
     @staticmethod
@@ -249,25 +254,23 @@ class IntentEnsemble(CatalogueFingerprint, GraphComponent, IntentClassifier):
             np.savez(Path(directory) / ARRAYS_FILE, **arrays)
 
     @classmethod
-    def load(
+    def read_files(cls, directory: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The intent model's vocabulary (JSON) and weights (NumPy arrays) from ``persist``."""
+        meta = json.loads((directory / MODEL_FILE).read_text("utf-8"))
+        with np.load(directory / ARRAYS_FILE) as stored:
+            return meta, {name: stored[name] for name in stored.files}
+
+    @classmethod
+    def from_stored(
         cls,
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
+        stored: tuple[dict[str, Any], dict[str, Any]],
     ) -> IntentEnsemble:
         """Rebuild the intent model from its vocabulary and weights."""
-        config = {**cls.get_default_config(), **config}
         component = cls(config, model_storage, resource)
-        try:
-            with model_storage.read_from(resource) as directory:
-                meta = json.loads((Path(directory) / MODEL_FILE).read_text("utf-8"))
-                with np.load(Path(directory) / ARRAYS_FILE) as stored:
-                    arrays = {name: stored[name] for name in stored.files}
-        except (ValueError, FileNotFoundError):
-            return component
-        component.model = IntentModel.from_arrays(component.settings, meta, arrays)
+        component.model = IntentModel.from_arrays(component.settings, *stored)
         return component
 
     def label_probabilities(

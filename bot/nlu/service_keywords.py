@@ -12,16 +12,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.catalog import load_catalogue
+from bot.nlu.components import ConfiguredComponent
 from bot.nlu.fingerprint import CatalogueFingerprint
 from bot.nlu.segmenter import normalize_chars
 
@@ -51,7 +49,7 @@ def keyword_spans(
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class ServiceKeywordPatterns(CatalogueFingerprint, GraphComponent):
+class ServiceKeywordPatterns(CatalogueFingerprint, ConfiguredComponent):
     """Adds ``service_keyword_<id>: True/False`` to each token's ``pattern`` dictionary."""
 
     @staticmethod
@@ -64,17 +62,6 @@ class ServiceKeywordPatterns(CatalogueFingerprint, GraphComponent):
         self.patterns = keyword_patterns(
             {s.id: (s.name, *s.keywords) for s in catalogue.service_types}
         )
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> ServiceKeywordPatterns:
-        """Read the service keywords of the catalogue."""
-        return cls({**cls.get_default_config(), **config})
 
     def _mark(self, message: Message) -> None:
         text = message.get(TEXT)

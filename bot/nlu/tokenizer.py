@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -15,6 +15,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.catalog import load_catalogue
+from bot.nlu.components import StoredComponent
 from bot.nlu.fingerprint import CatalogueFingerprint
 from bot.nlu.segmenter import (
     catalogue_words,
@@ -30,7 +31,7 @@ DICTIONARY_FILE = "user_dict.txt"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
-class CatalogJiebaTokenizer(CatalogueFingerprint, Tokenizer, GraphComponent):
+class CatalogJiebaTokenizer(CatalogueFingerprint, StoredComponent[tuple[str, ...]], Tokenizer):
     """Jieba tokenizer whose user dictionary is generated from the catalogues at train time.
 
     Differences from Rasa's ``JiebaTokenizer``: whitespace tokens are dropped (mixed text such as
@@ -88,23 +89,25 @@ class CatalogJiebaTokenizer(CatalogueFingerprint, Tokenizer, GraphComponent):
         return cls(config, model_storage, resource, words)
 
     @classmethod
-    def load(
+    def read_files(cls, directory: Path) -> tuple[str, ...]:
+        """The user dictionary the model was trained with."""
+        return read_user_dictionary(directory / DICTIONARY_FILE)
+
+    @classmethod
+    def from_stored(
         cls,
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
+        stored: tuple[str, ...],
     ) -> CatalogJiebaTokenizer:
-        """Load the dictionary the model was trained with."""
-        config = {**cls.get_default_config(), **config}
-        try:
-            with model_storage.read_from(resource) as directory:
-                words = read_user_dictionary(Path(directory) / DICTIONARY_FILE)
-        except (ValueError, FileNotFoundError):
-            logger.warning("No persisted user dictionary; using the current catalogue.")
-            return cls.create(config, model_storage, resource, execution_context)
-        return cls(config, model_storage, resource, words)
+        """The tokenizer with the dictionary the model was trained with."""
+        return cls(config, model_storage, resource, stored)
+
+    @classmethod
+    def nothing_stored(cls) -> None:
+        """Say that the current catalogue is used instead."""
+        logger.warning("No persisted user dictionary; using the current catalogue.")
 
     def train(self, training_data: TrainingData) -> Resource:
         """Persist the generated user dictionary with the model."""

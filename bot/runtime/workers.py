@@ -68,7 +68,7 @@ def settle_workers(argv: Sequence[str]) -> int:
     print(
         f"{asked} Rasa workers asked for, but {endpoints}: {reason}. Running 1 worker "
         "(configure the lock store bot.runtime.lock_store.SQLiteLockStore and an SQL or "
-        "Redis tracker store for several; README).",
+        "Redis tracker store for several; docs/operations.md).",
         file=sys.stderr,
     )
     os.environ[ENV] = "1"

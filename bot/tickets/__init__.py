@@ -1,12 +1,18 @@
 """Ticket store of the after-sales assistant: tickets, warranties, feedback and handoffs.
 
+One module per concern: :mod:`~bot.tickets.draft` (the ticket's fields, defined once),
+:mod:`~bot.tickets.tickets` (creation, lookups), :mod:`~bot.tickets.history` (status
+changes), :mod:`~bot.tickets.warranties`, :mod:`~bot.tickets.feedback`,
+:mod:`~bot.tickets.handoffs`, :mod:`~bot.tickets.callbacks`, :mod:`~bot.tickets.agents`,
+:mod:`~bot.tickets.attachments`; shared argument checks in :mod:`~bot.tickets.checks`.
+
 Typical use from an action::
 
-    from bot.tickets import TicketStoreUnavailable, create_ticket, session_scope
+    from bot.tickets import TicketDraft, TicketStoreUnavailable, create_ticket, session_scope
 
     try:
         with session_scope() as session:
-            ticket, created = create_ticket(session, intake_id=..., ...)
+            ticket, created = create_ticket(session, TicketDraft(intake_id=..., ...))
     except TicketStoreUnavailable:
         ...  # tell the user tickets cannot be created right now
 
@@ -38,31 +44,53 @@ from bot.tickets.attachments import (
     link_intake_attachments,
     list_attachments,
 )
+from bot.tickets.callbacks import (
+    CallbackNotFound,
+    CallbackRecord,
+    complete_callback,
+    list_callbacks,
+    record_callback,
+)
+from bot.tickets.checks import TICKET_NO_MAX, TicketNotFound, normalize_serial, normalize_ticket_no
 from bot.tickets.db import (
     TicketStoreUnavailable,
     dispose_engines,
     get_engine,
     session_scope,
 )
+from bot.tickets.draft import TicketDraft, TicketFieldSpec, form_slots_of_ticket, ticket_fields
+from bot.tickets.feedback import (
+    ComplaintRecord,
+    RatingRecord,
+    RatingSummary,
+    list_complaints,
+    rating_summary,
+    record_complaint,
+    record_rating,
+)
 from bot.tickets.handoffs import (
-    CallbackNotFound,
-    CallbackRecord,
     HandoffAlreadyClaimed,
     HandoffNotFound,
     HandoffNotHeld,
     HandoffRecord,
     claim_handoff,
-    complete_callback,
     end_handoff,
     get_handoff,
-    list_callbacks,
     list_held,
     list_queue,
     mark_callback,
     open_handoff,
     open_handoff_for_sender,
     queue_position,
-    record_callback,
+)
+from bot.tickets.history import (
+    StatusChange,
+    TicketNotCancellable,
+    TrackingError,
+    TrackingRequired,
+    cancel_ticket_by_user,
+    set_status,
+    status_history,
 )
 from bot.tickets.migrate import current_revision, upgrade
 from bot.tickets.models import (
@@ -78,20 +106,10 @@ from bot.tickets.models import (
     TICKET_STATUSES,
     WARRANTY_STATUSES,
 )
-from bot.tickets.repository import (
-    ComplaintRecord,
-    ExtendedWarrantyRecord,
-    RatingRecord,
-    RatingSummary,
-    StatusChange,
-    TicketNotCancellable,
-    TicketNotFound,
+from bot.tickets.tickets import (
     TicketNumberExhausted,
     TicketRecord,
-    add_extended_warranty,
-    cancel_ticket_by_user,
     create_ticket,
-    extended_warranty_until,
     find_open_tickets_by_serial,
     find_tickets_by_phone,
     find_tickets_by_sender,
@@ -99,18 +117,17 @@ from bot.tickets.repository import (
     format_ticket_no,
     get_ticket,
     latest_open_ticket_for_sender,
-    list_complaints,
-    list_extended_warranties,
-    rating_summary,
-    record_complaint,
-    record_rating,
-    set_status,
-    status_history,
 )
 from bot.tickets.verifications import (
     failed_verifications,
     record_verification,
     verified_since,
+)
+from bot.tickets.warranties import (
+    ExtendedWarrantyRecord,
+    add_extended_warranty,
+    extended_warranty_until,
+    list_extended_warranties,
 )
 
 __all__ = [
@@ -123,6 +140,7 @@ __all__ = [
     "OPEN_STATUSES",
     "RATING_CONTEXTS",
     "SERVICE_TYPES",
+    "TICKET_NO_MAX",
     "TICKET_STATUSES",
     "WARRANTY_STATUSES",
     "AgentExists",
@@ -141,11 +159,15 @@ __all__ = [
     "RatingRecord",
     "RatingSummary",
     "StatusChange",
+    "TicketDraft",
+    "TicketFieldSpec",
     "TicketNotCancellable",
     "TicketNotFound",
     "TicketNumberExhausted",
     "TicketRecord",
     "TicketStoreUnavailable",
+    "TrackingError",
+    "TrackingRequired",
     "add_attachment",
     "add_extended_warranty",
     "agent_for_token_hash",
@@ -165,6 +187,7 @@ __all__ = [
     "find_tickets_by_phone",
     "find_tickets_by_sender",
     "find_tickets_by_serial",
+    "form_slots_of_ticket",
     "format_ticket_no",
     "get_agent",
     "get_agent_by_username",
@@ -181,6 +204,8 @@ __all__ = [
     "list_held",
     "list_queue",
     "mark_callback",
+    "normalize_serial",
+    "normalize_ticket_no",
     "normalize_username",
     "open_handoff",
     "open_handoff_for_sender",
@@ -197,6 +222,7 @@ __all__ = [
     "set_password_hash",
     "set_status",
     "status_history",
+    "ticket_fields",
     "touch_login",
     "upgrade",
     "verified_since",

@@ -4,7 +4,7 @@ Usernames are stored lower-case. Passwords arrive here already hashed
 (:mod:`bot.console.passwords`), and sessions are stored by the SHA-256 of their
 token only, so nothing in these tables lets anyone sign in. Changing an agent's
 password or disabling the agent revokes its live sessions. The caller owns the
-transaction, as in :mod:`bot.tickets.repository`; :mod:`bot.console.accounts` is
+transaction, as in :mod:`bot.tickets.tickets`; :mod:`bot.console.accounts` is
 the service built on top.
 """
 
@@ -19,8 +19,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.tickets.checks import aware, bounded, record_of
 from bot.tickets.models import Agent, AgentSession
-from bot.tickets.repository import _aware, _limited, _required
 
 #: What a username may be once lower-cased: 3-32 of a-z, 0-9, ``_``, ``.``, ``-``.
 USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]{3,32}")
@@ -74,12 +74,6 @@ def normalize_username(username: str) -> str:
     return name
 
 
-def _text(name: str, value: str, max_length: int) -> str:
-    text = _limited(name, _required(name, value), max_length)
-    assert text is not None  # _required never returns an empty value
-    return text
-
-
 def _token_hash(token_hash: str) -> str:
     if not isinstance(token_hash, str) or not TOKEN_HASH_PATTERN.fullmatch(token_hash):
         raise ValueError("token_hash must be a SHA-256 digest in lower-case hex")
@@ -87,14 +81,7 @@ def _token_hash(token_hash: str) -> str:
 
 
 def _record(row: Any) -> AgentRecord:
-    return AgentRecord(
-        id=row.id,
-        username=row.username,
-        display_name=row.display_name,
-        active=bool(row.active),
-        created_at=row.created_at,
-        last_login_at=row.last_login_at,
-    )
+    return record_of(AgentRecord, row, active=bool(row.active))
 
 
 def _by_username(session: Session, username: str) -> Any:
@@ -138,10 +125,10 @@ def create_agent(
     name = normalize_username(username)
     values: dict[str, Any] = {
         "username": name,
-        "display_name": _text("display_name", display_name, DISPLAY_NAME_MAX),
-        "password_hash": _text("password_hash", password_hash, PASSWORD_HASH_MAX),
+        "display_name": bounded("display_name", display_name, DISPLAY_NAME_MAX),
+        "password_hash": bounded("password_hash", password_hash, PASSWORD_HASH_MAX),
         "active": True,
-        "created_at": _aware(now),
+        "created_at": aware(now),
     }
     if _by_username(session, name) is not None:
         raise AgentExists(name)
@@ -192,8 +179,8 @@ def set_password_hash(
         AgentNotFound: No such agent.
         ValueError: Empty or too long hash, or naive ``now``.
     """
-    new_hash = _text("password_hash", password_hash, PASSWORD_HASH_MAX)
-    revoked_at = _aware(now)
+    new_hash = bounded("password_hash", password_hash, PASSWORD_HASH_MAX)
+    revoked_at = aware(now)
     row = _existing(session, username)
     row.password_hash = new_hash
     session.flush()
@@ -210,7 +197,7 @@ def set_active(
         AgentNotFound: No such agent.
         ValueError: Naive ``now``.
     """
-    revoked_at = _aware(now)
+    revoked_at = aware(now)
     row = _existing(session, username)
     row.active = bool(active)
     session.flush()
@@ -232,7 +219,7 @@ def touch_login(session: Session, *, agent_id: int, now: dt.datetime | None = No
         AgentNotFound: No such agent.
         ValueError: Naive ``now``.
     """
-    login_at = _aware(now)
+    login_at = aware(now)
     row = session.get(Agent, agent_id)
     if row is None:
         raise AgentNotFound(str(agent_id))
@@ -266,7 +253,7 @@ def create_session(
         ValueError: Malformed hash, ``expires_at`` not after ``now``, naive datetimes.
     """
     digest = _token_hash(token_hash)
-    created_at = _aware(now)
+    created_at = aware(now)
     if expires_at.tzinfo is None or expires_at.utcoffset() is None:
         raise ValueError("expires_at must be a timezone-aware datetime")
     if expires_at <= created_at:
@@ -293,7 +280,7 @@ def agent_for_token_hash(
     Raises:
         ValueError: Naive ``now``.
     """
-    at = _aware(now)
+    at = aware(now)
     try:
         digest = _token_hash(token_hash)
     except ValueError:
@@ -330,7 +317,7 @@ def extend_session(
     Raises:
         ValueError: Naive ``now``.
     """
-    at = _aware(now)
+    at = aware(now)
     try:
         digest = _token_hash(token_hash)
     except ValueError:
@@ -362,7 +349,7 @@ def revoke_session(session: Session, *, token_hash: str, now: dt.datetime | None
     Raises:
         ValueError: Naive ``now``.
     """
-    revoked_at = _aware(now)
+    revoked_at = aware(now)
     try:
         digest = _token_hash(token_hash)
     except ValueError:
@@ -387,7 +374,7 @@ def revoke_agent_sessions(
     Raises:
         ValueError: Naive ``now``.
     """
-    revoked_at = _aware(now)
+    revoked_at = aware(now)
     result = session.execute(
         update(AgentSession)
         .where(AgentSession.agent_id == agent_id, AgentSession.revoked_at.is_(None))

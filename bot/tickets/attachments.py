@@ -2,8 +2,8 @@
 
 A photo sent during an intake carries the intake id; :func:`link_intake_attachments`
 moves it onto the ticket once the ticket exists. A photo sent after the ticket is linked
-with :func:`attach_to_ticket`. The caller owns the transaction, as in
-:mod:`bot.tickets.repository`.
+with :func:`attach_to_ticket`. The caller owns the transaction, as everywhere in
+the ticket store.
 """
 
 from __future__ import annotations
@@ -16,15 +16,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.tickets.checks import aware, bounded, optional_bounded, record_of, ticket_by_no
 from bot.tickets.models import ATTACHMENT_KINDS, Attachment
-from bot.tickets.repository import (
-    _aware,
-    _limited,
-    _optional,
-    _required,
-    _ticket_by_no,
-    normalize_ticket_no,
-)
 
 #: Largest file the store records (bytes); channels refuse bigger uploads first.
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -55,34 +48,12 @@ class AttachmentRecord:
     created_at: dt.datetime
 
 
-def _optional_text(name: str, value: str | None, max_length: int) -> str | None:
-    return _limited(name, _optional(value), max_length)
-
-
-def _text(name: str, value: str, max_length: int) -> str:
-    text = _limited(name, _required(name, value), max_length)
-    assert text is not None  # _required never returns an empty value
-    return text
-
-
 def _record(row: Any, ticket_no: str | None) -> AttachmentRecord:
-    return AttachmentRecord(
-        public_id=row.public_id,
-        sender_id=row.sender_id,
-        channel=row.channel,
-        intake_id=row.intake_id,
-        ticket_no=ticket_no,
-        kind=row.kind,
-        content_type=row.content_type,
-        size_bytes=row.size_bytes,
-        storage_key=row.storage_key,
-        source_ref=row.source_ref,
-        created_at=row.created_at,
-    )
+    return record_of(AttachmentRecord, row, ticket_no=ticket_no)
 
 
 def _ticket(session: Session, ticket_no: str) -> Any:
-    return _ticket_by_no(session, normalize_ticket_no(ticket_no))
+    return ticket_by_no(session, ticket_no)
 
 
 def add_attachment(
@@ -127,15 +98,15 @@ def add_attachment(
         raise ValueError(f"size_bytes must be between 0 and {MAX_ATTACHMENT_BYTES}")
     row = Attachment(
         public_id=secrets.token_hex(16),
-        sender_id=_text("sender_id", sender_id, 255),
-        channel=_text("channel", channel, 32),
-        intake_id=_optional_text("intake_id", intake_id, 64),
+        sender_id=bounded("sender_id", sender_id, 255),
+        channel=bounded("channel", channel, 32),
+        intake_id=optional_bounded("intake_id", intake_id, 64),
         kind=kind,
-        content_type=_text("content_type", content_type, 64),
+        content_type=bounded("content_type", content_type, 64),
         size_bytes=size_bytes,
-        storage_key=_text("storage_key", storage_key, 10_000),
-        source_ref=_optional_text("source_ref", source_ref, 255),
-        created_at=_aware(now),
+        storage_key=bounded("storage_key", storage_key, 10_000),
+        source_ref=optional_bounded("source_ref", source_ref, 255),
+        created_at=aware(now),
     )
     session.add(row)
     session.flush()

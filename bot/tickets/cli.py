@@ -26,20 +26,14 @@ from typing import TextIO
 
 from bot.settings import get_settings
 from bot.tickets import migrate
+from bot.tickets.checks import TicketNotFound
 from bot.tickets.db import TicketStoreUnavailable, session_scope
+from bot.tickets.draft import ticket_fields
+from bot.tickets.feedback import list_complaints, rating_summary
+from bot.tickets.history import StatusChange, TicketNotCancellable, set_status, status_history
 from bot.tickets.models import RATING_CONTEXTS, TICKET_STATUSES
-from bot.tickets.repository import (
-    StatusChange,
-    TicketNotCancellable,
-    TicketNotFound,
-    TicketRecord,
-    add_extended_warranty,
-    get_ticket,
-    list_complaints,
-    rating_summary,
-    set_status,
-    status_history,
-)
+from bot.tickets.tickets import TicketRecord, get_ticket
+from bot.tickets.warranties import add_extended_warranty
 
 EXIT_OK = 0
 EXIT_UNAVAILABLE = 1
@@ -133,22 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _shown(value: object) -> str:
+    """A field's value as printed: ``-`` when empty, dates in ISO format."""
+    if value is None or value == "":
+        return "-"
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
 def _print_ticket(ticket: TicketRecord, out: TextIO) -> None:
+    draft = [(spec.name, _shown(getattr(ticket, spec.name))) for spec in ticket_fields()]
     fields = [
         ("ticket_no", ticket.ticket_no),
         ("status", ticket.status),
-        ("intake_id", ticket.intake_id),
-        ("sender_id", ticket.sender_id),
-        ("channel", ticket.channel),
-        ("device_model_id", ticket.device_model_id),
-        ("serial_number", ticket.serial_number or "-"),
-        ("purchase_date", ticket.purchase_date.isoformat() if ticket.purchase_date else "-"),
-        ("warranty_status", ticket.warranty_status),
-        ("fault_category", ticket.fault_category),
-        ("fault_description", ticket.fault_description),
-        ("service_type", ticket.service_type),
-        ("city", ticket.city or "-"),
-        ("contact_phone", ticket.contact_phone),
+        *draft,
         ("created_at", _local(ticket.created_at)),
         ("updated_at", _local(ticket.updated_at)),
     ]

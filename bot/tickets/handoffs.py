@@ -1,12 +1,12 @@
-"""Handoffs of conversations to hotline agents, and callback requests.
+"""Handoffs of conversations to hotline agents (callback requests: :mod:`bot.tickets.callbacks`).
 
 A handoff is ``queued`` when the assistant cannot help, ``active`` once an agent
 claims it, and ends ``returned`` (back to the assistant) or ``closed``; outside
-working hours a queued handoff becomes ``callback`` and a :class:`CallbackRecord`
-holds the number to call. A sender has at most one open (queued or active)
-handoff, enforced by a partial unique index. State changes are single
+working hours a queued handoff becomes ``callback`` and a callback request
+(:mod:`bot.tickets.callbacks`) holds the number to call. A sender has at most one
+open (queued or active) handoff, enforced by a partial unique index. State changes are single
 conditional ``UPDATE`` statements, so two agents racing for one chat cannot both
-win. The caller owns the transaction, as in :mod:`bot.tickets.repository`.
+win. The caller owns the transaction, as everywhere in the ticket store.
 """
 
 from __future__ import annotations
@@ -21,15 +21,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.tickets.agents import AgentNotFound
+from bot.tickets.checks import aware, bounded, choice, record_of
 from bot.tickets.models import (
-    CALLBACK_STATUSES,
     HANDOFF_OUTCOMES,
     OPEN_HANDOFF_STATUSES,
     Agent,
-    CallbackRequest,
     Handoff,
 )
-from bot.tickets.repository import _aware, _choice, _limited, _required
 
 #: Status of a handoff waiting for an agent.
 QUEUED = "queued"
@@ -41,8 +39,6 @@ CALLBACK = "callback"
 SENDER_ID_MAX = 255
 CHANNEL_MAX = 32
 REASON_MAX = 64
-PHONE_MAX = 32
-DONE_BY_MAX = 64
 
 
 class HandoffNotFound(LookupError):
@@ -71,14 +67,6 @@ class HandoffNotHeld(RuntimeError):
         self.agent_id = agent_id
 
 
-class CallbackNotFound(LookupError):
-    """No callback request has the given id."""
-
-    def __init__(self, callback_id: int) -> None:
-        super().__init__(f"no callback request {callback_id}")
-        self.callback_id = callback_id
-
-
 @dataclass(frozen=True)
 class HandoffRecord:
     """A handoff as stored (datetimes aware UTC; ``agent_username`` of the holder)."""
@@ -101,29 +89,7 @@ class HandoffRecord:
         return self.status in OPEN_HANDOFF_STATUSES
 
 
-@dataclass(frozen=True)
-class CallbackRecord:
-    """A callback request as stored."""
-
-    id: int
-    sender_id: str
-    channel: str
-    phone: str
-    reason: str
-    handoff_id: int | None
-    status: str
-    created_at: dt.datetime
-    done_at: dt.datetime | None
-    done_by: str | None
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def _text(name: str, value: str, max_length: int) -> str:
-    text = _limited(name, _required(name, value), max_length)
-    assert text is not None  # _required never returns an empty value
-    return text
 
 
 def _summary(summary: dict[str, Any]) -> dict[str, Any]:
@@ -137,34 +103,7 @@ def _summary(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def _record(row: Any, agent_username: str | None) -> HandoffRecord:
-    return HandoffRecord(
-        id=row.id,
-        sender_id=row.sender_id,
-        channel=row.channel,
-        reason=row.reason,
-        summary=dict(row.summary),
-        status=row.status,
-        agent_username=agent_username,
-        created_at=row.created_at,
-        claimed_at=row.claimed_at,
-        ended_at=row.ended_at,
-        outcome=row.outcome,
-    )
-
-
-def _callback_record(row: Any) -> CallbackRecord:
-    return CallbackRecord(
-        id=row.id,
-        sender_id=row.sender_id,
-        channel=row.channel,
-        phone=row.phone,
-        reason=row.reason,
-        handoff_id=row.handoff_id,
-        status=row.status,
-        created_at=row.created_at,
-        done_at=row.done_at,
-        done_by=row.done_by,
-    )
+    return record_of(HandoffRecord, row, summary=dict(row.summary), agent_username=agent_username)
 
 
 def _with_agent() -> Any:
@@ -249,12 +188,12 @@ def open_handoff(
             dict, or naive ``now``.
     """
     values: dict[str, Any] = {
-        "sender_id": _text("sender_id", sender_id, SENDER_ID_MAX),
-        "channel": _text("channel", channel, CHANNEL_MAX),
-        "reason": _text("reason", reason, REASON_MAX),
+        "sender_id": bounded("sender_id", sender_id, SENDER_ID_MAX),
+        "channel": bounded("channel", channel, CHANNEL_MAX),
+        "reason": bounded("reason", reason, REASON_MAX),
         "summary": _summary(summary),
     }
-    created_at = _aware(now)
+    created_at = aware(now)
     existing = _open_for_sender(session, values["sender_id"])
     if existing is not None:
         return existing, False
@@ -355,7 +294,7 @@ def claim_handoff(
         AgentNotFound: No active agent with this id.
         ValueError: Naive ``now``.
     """
-    claimed_at = _aware(now)
+    claimed_at = aware(now)
     active = session.execute(select(Agent.active).where(Agent.id == agent_id)).scalar_one_or_none()
     if not active:
         raise AgentNotFound(str(agent_id))
@@ -398,8 +337,8 @@ def end_handoff(
         HandoffNotFound: No such handoff.
         HandoffNotHeld: It is not active, or another agent holds it.
     """
-    _choice("outcome", outcome, HANDOFF_OUTCOMES)
-    ended_at = _aware(now)
+    choice("outcome", outcome, HANDOFF_OUTCOMES)
+    ended_at = aware(now)
     if not _transition(
         session,
         handoff_id,
@@ -428,7 +367,7 @@ def mark_callback(
         HandoffAlreadyClaimed: It is no longer queued (an agent claimed it, or it ended).
         ValueError: Naive ``now``.
     """
-    ended_at = _aware(now)
+    ended_at = aware(now)
     if not _transition(
         session,
         handoff_id,
@@ -443,106 +382,3 @@ def mark_callback(
             return handoff
         raise HandoffAlreadyClaimed(handoff_id, handoff.status)
     return _load(session, handoff_id)
-
-
-# --------------------------------------------------------------------------- callbacks
-
-
-def record_callback(
-    session: Session,
-    *,
-    sender_id: str,
-    channel: str,
-    phone: str,
-    reason: str,
-    handoff_id: int | None = None,
-    now: dt.datetime | None = None,
-) -> CallbackRecord:
-    """Store a user's request to be called back by the hotline.
-
-    Args:
-        session: Session with a transaction owned by the caller.
-        sender_id: Conversation sender id.
-        channel: Input channel name.
-        phone: Number to call, already normalised by the caller (stripped, 1-32 chars).
-        reason: Why (usually the handoff reason).
-        handoff_id: The handoff this request replaces, if any.
-        now: Creation time (aware); default the current time.
-
-    Returns:
-        The stored request, status ``open``.
-
-    Raises:
-        ValueError: Empty or too long text, or naive ``now``.
-        HandoffNotFound: ``handoff_id`` given but no such handoff.
-    """
-    values: dict[str, Any] = {
-        "sender_id": _text("sender_id", sender_id, SENDER_ID_MAX),
-        "channel": _text("channel", channel, CHANNEL_MAX),
-        "phone": _text("phone", phone, PHONE_MAX),
-        "reason": _text("reason", reason, REASON_MAX),
-    }
-    created_at = _aware(now)
-    if handoff_id is not None:
-        _load(session, handoff_id)
-    row = CallbackRequest(handoff_id=handoff_id, status="open", created_at=created_at, **values)
-    session.add(row)
-    session.flush()
-    return _callback_record(row)
-
-
-def list_callbacks(session: Session, *, status: str = "open") -> list[CallbackRecord]:
-    """Return the callback requests with a status, oldest first.
-
-    Raises:
-        ValueError: Unknown status (not in :data:`CALLBACK_STATUSES`).
-    """
-    _choice("status", status, CALLBACK_STATUSES)
-    rows = (
-        session.execute(
-            select(CallbackRequest)
-            .where(CallbackRequest.status == status)
-            .order_by(CallbackRequest.created_at, CallbackRequest.id)
-        )
-        .scalars()
-        .all()
-    )
-    return [_callback_record(row) for row in rows]
-
-
-def complete_callback(
-    session: Session, *, callback_id: int, done_by: str, now: dt.datetime | None = None
-) -> CallbackRecord:
-    """Mark a callback request done.
-
-    A request already done is returned unchanged (the first ``done_by`` is kept).
-
-    Args:
-        session: Session with a transaction owned by the caller.
-        callback_id: The request.
-        done_by: Who called the user back (agent username, ``cli`` ...).
-        now: Completion time (aware); default the current time.
-
-    Returns:
-        The request, status ``done``.
-
-    Raises:
-        CallbackNotFound: No such request.
-        ValueError: Empty or too long ``done_by``, or naive ``now``.
-    """
-    author = _text("done_by", done_by, DONE_BY_MAX)
-    done_at = _aware(now)
-    session.execute(
-        update(CallbackRequest)
-        .where(CallbackRequest.id == callback_id, CallbackRequest.status == "open")
-        .values(status="done", done_at=done_at, done_by=author)
-        .execution_options(synchronize_session=False)
-    )
-    row = session.execute(
-        select(CallbackRequest)
-        .where(CallbackRequest.id == callback_id)
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if row is None:
-        raise CallbackNotFound(callback_id)
-    return _callback_record(row)

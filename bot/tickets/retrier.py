@@ -3,7 +3,7 @@
 The action server runs one :class:`TicketRetrier`: a daemon thread that drains the spool
 when the server starts (requests kept before a restart) and then every
 ``TICKET_SPOOL_RETRY_SECONDS``. Creating a ticket is idempotent on the intake id
-(:func:`bot.tickets.repository.create_ticket`), so the retrier, the conversation's own
+(:func:`bot.tickets.tickets.create_ticket`), so the retrier, the conversation's own
 retry and a second action server never make two tickets of one intake.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 from bot.settings import get_settings
 from bot.tickets.attachments import link_intake_attachments
 from bot.tickets.db import TicketStoreUnavailable, session_scope
-from bot.tickets.repository import TicketRecord, create_ticket
 from bot.tickets.spool import KeptTicket, TicketSpool, default_spool
+from bot.tickets.tickets import TicketRecord, create_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def create_kept_ticket(ticket: KeptTicket) -> tuple[TicketRecord, bool]:
     """Create the ticket of a confirmed intake and link the photos sent during it.
 
     Args:
-        ticket: The intake's ``create_ticket`` arguments.
+        ticket: The intake's ticket draft.
 
     Returns:
         The ticket, and True when this call created it (False: it existed).
@@ -36,7 +36,7 @@ def create_kept_ticket(ticket: KeptTicket) -> tuple[TicketRecord, bool]:
         ValueError: The store refuses the values.
     """
     with session_scope() as session:
-        record, created = create_ticket(session, **ticket.fields())
+        record, created = create_ticket(session, ticket)
         link_intake_attachments(
             session,
             sender_id=ticket.sender_id,

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import get_settings
-from bot.tickets.repository import TicketFields
+from bot.tickets.draft import TicketDraft, parse_date, ticket_fields
 
 FILE_NAME = "ticket_spool.db"
 #: Seconds a statement waits for another process's write before failing.
@@ -65,22 +65,33 @@ class SpoolUnavailable(RuntimeError):
 
 
 @dataclass(frozen=True)
-class KeptTicket(TicketFields):
-    """The ``create_ticket`` arguments of one confirmed intake, as kept in the spool."""
+class KeptTicket(TicketDraft):
+    """The ticket draft of one confirmed intake, as kept in the spool."""
 
     def to_json(self) -> str:
-        """The fields as JSON (the date in ISO format)."""
-        fields = self.fields()
-        fields["purchase_date"] = self.purchase_date.isoformat() if self.purchase_date else None
+        """The fields as JSON (dates in ISO format)."""
+        fields = {name: _json_value(value) for name, value in self.values().items()}
         return json.dumps(fields, ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> KeptTicket:
-        """The ticket :meth:`to_json` wrote."""
+        """The ticket :meth:`to_json` wrote.
+
+        A field the row lacks (kept before the field was added) is None; a key that is no
+        field (kept by a newer version) is ignored.
+        """
         fields: dict[str, Any] = json.loads(text)
-        date = fields.get("purchase_date")
-        fields["purchase_date"] = dt.date.fromisoformat(date) if date else None
-        return cls(**fields)
+        values: dict[str, Any] = {
+            spec.name: parse_date(fields.get(spec.name))
+            if spec.column.type == "date"
+            else fields.get(spec.name)
+            for spec in ticket_fields()
+        }
+        return cls(**values)
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 @dataclass(frozen=True)

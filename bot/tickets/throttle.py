@@ -4,7 +4,7 @@ The console throttles sign-ins per username and per client address with these co
 (:mod:`bot.console.throttle` makes the keys and holds the policy). An attempt is counted
 when it starts (:func:`reserve`), before the password is checked, so attempts running at
 the same time cannot exceed the limit; :func:`settle` then keeps it as a failure, or takes
-it back. The caller owns the transaction, as in :mod:`bot.tickets.repository`; on SQLite
+it back. The caller owns the transaction, as in :mod:`bot.tickets.tickets`; on SQLite
 each transaction holds the write lock and on PostgreSQL the rows are locked
 (``FOR UPDATE``), so several Rasa workers count together.
 """
@@ -20,8 +20,8 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.tickets.checks import aware
 from bot.tickets.models import SignInThrottle
-from bot.tickets.repository import _aware
 
 #: Longest key the table holds.
 KEY_MAX = 80
@@ -91,7 +91,7 @@ def reserve(
     Raises:
         ValueError: An empty or too long key, or a naive ``now``.
     """
-    at = _aware(now)
+    at = aware(now)
     rows = [(_row(session, limit.key, at), limit) for limit in limits]
     refused: dt.datetime | None = None
     for row, limit in rows:
@@ -131,7 +131,7 @@ def settle(
     Raises:
         ValueError: A naive ``now``.
     """
-    at = _aware(now)
+    at = aware(now)
     for limit in limits:
         if limit.key in clear:
             continue
@@ -174,7 +174,7 @@ def purge(session: Session, policy: Policy, *, now: dt.datetime | None = None) -
     Raises:
         ValueError: A naive ``now``.
     """
-    at = _aware(now)
+    at = aware(now)
     result = session.execute(
         delete(SignInThrottle)
         .where(

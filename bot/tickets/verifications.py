@@ -3,7 +3,7 @@
 Every check is one row of ``ticket_verifications``: failed ones limit further tries per
 conversation and per ticket number (across conversations and processes); a successful
 one lets that conversation see the ticket for a while. The functions take a session
-whose transaction the caller owns, like those of :mod:`bot.tickets.repository`.
+whose transaction the caller owns, like those of :mod:`bot.tickets.tickets`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import datetime as dt
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.tickets.checks import TICKET_NO_MAX, normalize_ticket_no
 from bot.tickets.models import TicketVerification
-from bot.tickets.repository import TICKET_NO_MAX, normalize_ticket_no
 
 
 def _utc(now: dt.datetime) -> dt.datetime:

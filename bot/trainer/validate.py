@@ -5,7 +5,9 @@
 - every ``fault_*`` intent has a catalogue entry;
 - no sentence is an example of two intents, and no held-out sentence is a training example;
 - jieba keeps every device alias and fault keyword whole;
-- the generated rule files are up to date.
+- the generated rule files are up to date;
+- the dialogue's lists (``bot/data/catalog/dialogue.yml``) name only the domain's slots and
+  intents, and the form asks for each of its slots.
 
 Findings are errors (exit 1) or notes, written in Chinese for the trainers.
 """
@@ -16,22 +18,32 @@ import argparse
 import logging
 import sys
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
+from rasa.shared.core.constants import DEFAULT_INTENTS
 
 from bot.catalog.handoff import load_handoff_policy
 from bot.catalog.loader import Catalogue, CatalogueError, load_catalogue
+from bot.intake.parts import check_part_keywords
+from bot.intake.places import check_place_names
 from bot.nlu.segmenter import catalogue_words, get_segmenter, normalize_chars, segment
 from bot.settings import PROJECT_ROOT
+from bot.tickets.draft_checks import check_ticket_fields
 from bot.trainer import fault_rules, handoff_rules, paths
 from bot.trainer.new_fault import FAULT_DIALOGUES, MIN_EXAMPLES
 from bot.trainer.nlu_files import Example, load_examples, normalise, read_domain
 
+if TYPE_CHECKING:
+    from bot.actions.dialogue import Dialogue, Domain
+
 ERROR, NOTE = "错误", "提醒"
 FAULT_RESPONSES = ("utter_fault_self_help", "utter_fault_follow_up")
+DIALOGUE = "bot/data/catalog/dialogue.yml"
+INTAKE_RULES = paths.DATA_DIR / "rules" / "intake.yml"
 
 
 @dataclass(frozen=True)
@@ -199,6 +211,105 @@ def check_generated(catalogue: Catalogue) -> list[Finding]:
     return findings
 
 
+def intake_question_rules(path: Path, form: str) -> set[str]:
+    """The intents whose questions a rule answers during ``form`` (action_fallback, then the form).
+
+    Without such a rule a question the form refuses gets Rasa's core fallback, which takes the
+    message back and does not ask the form's question again.
+    """
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    answered: set[str] = set()
+    for rule in data.get("rules") or []:
+        steps = rule.get("steps") or []
+        if (
+            {"active_loop": form} in (rule.get("condition") or [])
+            and len(steps) > 1
+            and steps[0].get("intent")
+            and steps[1] == {"action": "action_fallback"}
+            and {"action": form} in steps
+        ):
+            answered.add(str(steps[0]["intent"]))
+    return answered
+
+
+def _each(names: Iterable[str], where: Iterable[str], wanted: bool, message: str) -> list[str]:
+    """``message`` about each name that is not in ``where`` (or, not ``wanted``, that is)."""
+    known = set(where)
+    return [message.format(name) for name in names if (name in known) is not wanted]
+
+
+def check_dialogue(dialogue: Dialogue, domain: Domain, answered: set[str]) -> list[Finding]:
+    """``dialogue.yml`` names only the domain's slots and intents, and its lists agree.
+
+    Args:
+        dialogue: The lists of ``dialogue.yml``.
+        domain: The domain they are checked against.
+        answered: The intents whose questions an intake rule answers
+            (:func:`intake_question_rules`).
+    """
+    form, form_slots = dialogue.form, dialogue.form_slots(domain)
+    problems = _each([form], domain.forms, True, "表单 {} 不在 domain.yml 的 forms 里。")
+    for group, names in (
+        ("intake", dialogue.intake_slots),
+        ("optional", dialogue.optional_slots),
+        ("pending", dialogue.pending_slots),
+        ("carried_over", dialogue.carried_over),
+    ):
+        problems += _each(names, domain.slots, True, f"slots.{group} 的 {{}} 不是 domain 的槽。")
+    problems += _each(dialogue.optional_slots, form_slots, True, "可跳过的槽 {} 不是表单的槽。")
+    problems += _each(dialogue.intake_slots, form_slots, False, "slots.intake 重复了表单的槽 {}。")
+    intents = {*domain.intents, *DEFAULT_INTENTS}
+    never = dialogue.never_value_intents
+    for group, names in (
+        ("never_values", never),
+        ("answers", dialogue.answer_intents),
+        ("fault_answers", dialogue.fault_answer_intents),
+    ):
+        problems += _each(names, intents, True, f"intents.{group} 的 {{}} 不是 domain 的意图。")
+        if group != "never_values":
+            problems += _each(names, never, False, f"意图 {{}} 同在 never_values 和 {group} 里。")
+    askers = {*domain.responses, *domain.actions}
+    problems += [
+        f"表单的槽 {slot} 没有提问：domain 里没有 utter_ask_{slot} 或 action_ask_{slot}。"
+        for slot in form_slots
+        if not {
+            f"{kind}_ask_{name}"
+            for kind in ("utter", "action")
+            for name in (slot, f"{form}_{slot}")
+        }
+        & askers
+    ]
+    problems += _each(
+        dialogue.answer_intents,
+        answered,
+        True,
+        f"{_rel(INTAKE_RULES)} 缺少规则：表单中用 action_fallback 回答意图 {{}} 的提问再回到表单。",
+    )
+    return [Finding(ERROR, f"{DIALOGUE}：{problem}") for problem in problems]
+
+
+def dialogue_findings() -> list[Finding]:
+    """:func:`check_dialogue` on the project's files; a broken ``dialogue.yml`` is one error."""
+    try:
+        # Imported here: the actions package reads dialogue.yml when it is imported.
+        from bot.actions.dialogue import load_dialogue, load_domain
+
+        dialogue, domain = load_dialogue(), load_domain(paths.DOMAIN)
+    except (CatalogueError, yaml.YAMLError) as exc:
+        return [Finding(ERROR, f"{DIALOGUE} 有误：{exc}")]
+    return check_dialogue(dialogue, domain, intake_question_rules(INTAKE_RULES, dialogue.form))
+
+
+def definition_findings(domain: Mapping[str, Any]) -> list[Finding]:
+    """The code's definitions against the data: ticket fields, place names, part keywords.
+
+    Args:
+        domain: The parsed ``domain.yml``.
+    """
+    problems = [*check_ticket_fields(domain), *check_place_names(), *check_part_keywords()]
+    return [Finding(ERROR, problem) for problem in problems]
+
+
 def run_checks() -> list[Finding]:
     """Every check on the project's files."""
     try:
@@ -220,6 +331,8 @@ def run_checks() -> list[Finding]:
         *check_duplicates(examples, heldout),
         *check_dictionary(catalogue),
         *check_generated(catalogue),
+        *dialogue_findings(),
+        *definition_findings(yaml.safe_load(paths.DOMAIN.read_text(encoding="utf-8")) or {}),
     ]
 
 

@@ -23,7 +23,7 @@ from rasa_sdk.events import ActionExecuted, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.settings import get_settings
-from bot.tickets import create_ticket, session_scope, upgrade
+from bot.tickets import TicketDraft, create_ticket, session_scope, upgrade
 from bot.tickets.db import dispose_engines
 
 DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
@@ -245,8 +245,9 @@ def ticket_factory() -> Callable[..., Any]:
             "contact_phone": "13800000000",
         }
         values.update(overrides)
+        now = values.pop("now", None)
         with session_scope() as session:
-            ticket, created = create_ticket(session, **values)
+            ticket, created = create_ticket(session, TicketDraft(**values), now=now)
         assert created
         return ticket
 

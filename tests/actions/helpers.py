@@ -5,11 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rasa_sdk.events import BotUttered, SlotSet
 
-# The follow-up questions outside the intake (bot/actions/common.py PENDING_SLOTS), spelled out
-# here so that a change to that list shows up in the tests.
+from bot.tickets import session_scope, set_status
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: When the tickets of the ticket tests are created; their numbers are R20260520-....
+NOON = dt.datetime(2026, 5, 20, 12, 0, tzinfo=SHANGHAI)
+
+# The follow-up questions outside the intake (slots.pending of bot/data/catalog/dialogue.yml),
+# spelled out here so that a change to that list shows up in the tests.
 PENDING = (
     "status_asked",
     "status_ticket_no",
@@ -21,6 +28,52 @@ PENDING = (
     "rating_pending",
     "rating_context",
 )
+
+# Every slot of one intake (bot/actions/dialogue.py INTAKE_SLOTS: the form's slots and
+# slots.intake of dialogue.yml, in the domain's order, then requested_slot), spelled out too.
+INTAKE = (
+    "device_model",
+    "serial_number",
+    "purchase_date",
+    "purchase_date_precision",
+    "fault_description",
+    "fault_category",
+    "fault_brief",
+    "service_type",
+    "city",
+    "contact_phone",
+    "existing_ticket_no",
+    "duplicate_confirmed",
+    "intake_confirmed",
+    "intake_id",
+    "intake_failures",
+    "skipped_slots",
+    "warranty_status",
+    "cancel_pending",
+    "ticket_pending",
+    "ticket_retries",
+    "requested_slot",
+)
+
+# An intake's id, and its slots collected before each question of the form, in its order.
+INTAKE_ID = "0123456789abcdef0123456789abcdef"
+
+
+def slots(**values: Any) -> dict[str, Any]:
+    """Slots of an intake that already has its id."""
+    return {"intake_id": INTAKE_ID, **values}
+
+
+BEFORE_DEVICE = slots(fault_description="屏幕有绿线", fault_category="screen")
+BEFORE_DATE = {**BEFORE_DEVICE, "device_model": "oneplus-12"}
+BEFORE_SERIAL = {
+    **BEFORE_DATE,
+    "purchase_date": "2025-03-01",
+    "purchase_date_precision": "month",
+}
+BEFORE_SERVICE = {**BEFORE_SERIAL, "serial_number": "861234567890127"}
+BEFORE_PHONE = {**BEFORE_SERVICE, "service_type": "mail_in"}
+BEFORE_CITY = {**BEFORE_SERVICE, "service_type": "store"}
 
 
 def msg(response: str, buttons: list[dict[str, Any]] | None = None, **kwargs: Any) -> dict:
@@ -52,6 +105,24 @@ def months_back(today: dt.date, months: int) -> dt.date:
 def cleared(*keep: str) -> list[dict[str, Any]]:
     """The ``SlotSet(..., None)`` events of ``clear_pending(*keep)``, in their order."""
     return [SlotSet(slot, None) for slot in PENDING if slot not in keep]
+
+
+def reset() -> list[dict[str, Any]]:
+    """The ``SlotSet(..., None)`` events of ``reset_intake()``, in their order."""
+    return [SlotSet(slot, None) for slot in INTAKE]
+
+
+def change_status(ticket_no: str, status: str, day: int = 1, **kwargs: Any) -> None:
+    """An engineer sets the ticket's ``status`` ``day`` days after :data:`NOON`."""
+    with session_scope() as session:
+        set_status(
+            session,
+            ticket_no=ticket_no,
+            status=status,
+            changed_by="engineer",
+            now=NOON + dt.timedelta(days=day),
+            **kwargs,
+        )
 
 
 def bot_said(response: str) -> dict[str, Any]:

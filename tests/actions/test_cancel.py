@@ -5,8 +5,7 @@ from __future__ import annotations
 from rasa_sdk.events import ActiveLoop, SlotSet
 
 from bot.actions.cancel import ActionAskCancelIntake, ActionCancelIntake, ActionKeepIntake
-from bot.actions.common import INTAKE_SLOTS
-from tests.actions.helpers import msg
+from tests.actions.helpers import msg, reset
 
 
 def test_ask_cancel_remembers_the_question(run, make_tracker, full_intake):
@@ -29,7 +28,7 @@ def test_cancel_stops_the_form_and_clears_every_intake_slot(run, make_tracker, f
     events, dispatcher = run(ActionCancelIntake(), tracker)
 
     assert dispatcher.messages == [msg("utter_intake_cancelled")]
-    assert events == [ActiveLoop(None), *(SlotSet(slot, None) for slot in INTAKE_SLOTS)]
+    assert events == [ActiveLoop(None), *reset()]
     cleared = {e["name"] for e in events[1:]}
     # The ticket of an earlier intake stays known; everything of this intake goes.
     assert "ticket_no" not in cleared

@@ -17,7 +17,7 @@ from rasa_sdk.events import (
 )
 
 from bot.actions.fallback import ActionFallback
-from tests.actions.helpers import bot_said, msg
+from tests.actions.helpers import BEFORE_DATE, bot_said, msg
 
 FAQ_RANKING = {
     "response_selector": {
@@ -252,28 +252,34 @@ def test_a_second_policy_miss_in_a_row_hands_over(run, make_tracker):
 
 
 # --- inside the intake ------------------------------------------------------------------------
-# The intake refuses a question it would otherwise read as the answer (bot/actions/intake_form.py
-# refused_question); an intake rule answers it with this action, then resumes the form.
+# The intake refuses a question it would otherwise read as the answer
+# (bot/actions/intake_answers.py refused_question); an intake rule answers it with this action,
+# then resumes the form.
 
-DATE_ASKED = {
-    "intake_id": "0123456789abcdef0123456789abcdef",
-    "fault_description": "屏幕有绿线",
-    "fault_category": "screen",
-    "device_model": "oneplus-12",
-}
+
+@pytest.fixture
+def at_the_date_question(run, make_tracker):
+    """Runs the fallback on a message at the intake's purchase-date question."""
+
+    def _run(text: str, intent: str, *ranked_next: str, before: tuple[Any, ...] = ()):
+        tracker = make_tracker(
+            BEFORE_DATE,
+            text,
+            intent,
+            requested_slot="purchase_date",
+            intent_ranking=ranked(intent, *ranked_next),
+            events_before_user=before,
+        )
+        return run(ActionFallback(), tracker)
+
+    return _run
 
 
 @pytest.mark.parametrize("intent", ["inform", "deny", "nlu_fallback", "affirm", "greet"])
-def test_a_question_the_intake_refused_is_not_taken_back(run, make_tracker, intent):
-    tracker = make_tracker(
-        DATE_ASKED,
-        "保修期一般是多久？",
-        intent,
-        requested_slot="purchase_date",
-        intent_ranking=ranked(intent, "ask_warranty", "request_human"),
+def test_a_question_the_intake_refused_is_not_taken_back(at_the_date_question, intent):
+    events, dispatcher = at_the_date_question(
+        "保修期一般是多久？", intent, "ask_warranty", "request_human"
     )
-
-    events, dispatcher = run(ActionFallback(), tracker)
 
     assert dispatcher.messages == [
         msg(
@@ -296,50 +302,32 @@ def test_a_question_the_intake_refused_is_not_taken_back(run, make_tracker, inte
         ("保修期一般是多久？", "faq"),  # a question intent: its own rule answers it
     ],
 )
-def test_in_the_intake_other_messages_are_still_taken_back(run, make_tracker, text, intent):
-    tracker = make_tracker(
-        DATE_ASKED,
-        text,
-        intent,
-        requested_slot="purchase_date",
-        intent_ranking=ranked(intent, "request_human"),
-    )
-
-    events, _ = run(ActionFallback(), tracker)
+def test_in_the_intake_other_messages_are_still_taken_back(at_the_date_question, text, intent):
+    events, _ = at_the_date_question(text, intent, "request_human")
 
     assert events == [UserUtteranceReverted(), *FIRST_MISS]
 
 
-def test_a_question_in_the_intake_after_an_answer_is_a_first_miss(run, make_tracker):
+def test_a_question_in_the_intake_after_an_answer_is_a_first_miss(at_the_date_question):
     # The owner answered the previous question (no miss): this question is the first miss.
     before = turn("一加12", "inform", "action_extract_slots", "repair_form")
-    tracker = make_tracker(
-        DATE_ASKED,
-        "这个要紧吗？",
-        "nlu_fallback",
-        requested_slot="purchase_date",
-        intent_ranking=ranked("nlu_fallback", "request_human"),
-        events_before_user=before,
-    )
 
-    events, dispatcher = run(ActionFallback(), tracker)
+    events, dispatcher = at_the_date_question(
+        "这个要紧吗？", "nlu_fallback", "request_human", before=before
+    )
 
     assert [m["response"] for m in dispatcher.messages] == ["utter_fallback_suggest"]
     assert events == [*FIRST_MISS, FollowupAction("repair_form")]
 
 
-def test_a_second_unclear_question_in_the_intake_hands_over_and_stops_it(run, make_tracker, queued):
+def test_a_second_unclear_question_in_the_intake_hands_over_and_stops_it(
+    at_the_date_question, queued
+):
     before = turn("为什么要问这个？", "nlu_fallback", "action_fallback", "repair_form")
-    tracker = make_tracker(
-        DATE_ASKED,
-        "这个要紧吗？",
-        "nlu_fallback",
-        requested_slot="purchase_date",
-        intent_ranking=ranked("nlu_fallback", "request_human"),
-        events_before_user=before,
-    )
 
-    events, dispatcher = run(ActionFallback(), tracker)
+    events, dispatcher = at_the_date_question(
+        "这个要紧吗？", "nlu_fallback", "request_human", before=before
+    )
 
     assert dispatcher.messages == HANDED_OVER
     assert events == [ActiveLoop(None), *PAUSED]

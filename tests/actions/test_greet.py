@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.actions.greet import ActionGreet
-from bot.tickets import session_scope, set_status
-from tests.actions.helpers import msg
-
-NOON = dt.datetime(2026, 5, 20, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-def change(ticket_no: str, status: str, day: int) -> None:
-    with session_scope() as session:
-        set_status(
-            session,
-            ticket_no=ticket_no,
-            status=status,
-            changed_by="engineer",
-            now=NOON + dt.timedelta(days=day),
-        )
+from tests.actions.helpers import NOON, change_status, msg
 
 
 @pytest.fixture
@@ -45,7 +30,7 @@ def test_without_ticket_plain_greeting(greet, ticket_factory):
 
 def test_open_ticket_is_mentioned_with_its_status(greet, ticket_factory):
     ticket_factory(sender_id="test-user", now=NOON)
-    change("R20260520-0001", "repairing", 2)
+    change_status("R20260520-0001", "repairing", 2)
 
     events, dispatcher = greet()
 
@@ -59,8 +44,8 @@ def test_the_open_ticket_changed_last_is_mentioned(greet, ticket_factory):
     ticket_factory(sender_id="test-user", now=NOON)
     ticket_factory(sender_id="test-user", intake_id="second", now=NOON + dt.timedelta(days=1))
     ticket_factory(sender_id="test-user", intake_id="third", now=NOON + dt.timedelta(days=2))
-    change("R20260520-0001", "ready", 3)
-    change("R20260522-0001", "cancelled", 4)
+    change_status("R20260520-0001", "ready", 3)
+    change_status("R20260522-0001", "cancelled", 4)
 
     events, dispatcher = greet()
 
@@ -73,8 +58,8 @@ def test_the_open_ticket_changed_last_is_mentioned(greet, ticket_factory):
 def test_only_closed_tickets_plain_greeting(greet, ticket_factory):
     ticket_factory(sender_id="test-user", now=NOON)
     ticket_factory(sender_id="test-user", intake_id="second", now=NOON)
-    change("R20260520-0001", "completed", 1)
-    change("R20260520-0002", "cancelled", 1)
+    change_status("R20260520-0001", "completed", 1)
+    change_status("R20260520-0002", "cancelled", 1)
 
     events, dispatcher = greet()
 

@@ -9,50 +9,72 @@ from rasa_sdk.events import SlotSet
 
 from bot.actions.prices import ActionQuotePrice
 from tests.actions.helpers import cleared, msg
+from tests.actions.lookup_helpers import lookup_runner
 
 NOTE = msg("utter_price_estimate_note")
 
 
 @pytest.fixture
 def quote(run, make_tracker):
-    def _quote(
-        text: str,
-        intent: str = "ask_price",
-        entities: tuple[Any, ...] = (),
-        active_loop: str | None = None,
-        **slots: Any,
-    ):
-        tracker = make_tracker(
-            slots,
-            text,
-            intent,
-            entities=entities,
-            active_loop=active_loop,
-            requested_slot="fault_description" if active_loop else None,
-        )
-        return run(ActionQuotePrice(), tracker)
-
-    return _quote
+    return lookup_runner(run, make_tracker, ActionQuotePrice(), "ask_price", "fault_description")
 
 
-def test_quote_for_a_model_and_a_part(quote):
-    events, dispatcher = quote("一加12换屏幕多少钱", entities=[("device_model", "一加12")])
+@pytest.mark.parametrize(
+    ("text", "call", "device", "part", "price", "device_id"),
+    [
+        pytest.param(
+            "一加12换屏幕多少钱",
+            {"entities": [("device_model", "一加12")]},
+            "一加 12",
+            "屏幕总成",
+            1399,
+            "oneplus-12",
+            id="quote_for_a_model_and_a_part",
+        ),
+        pytest.param(
+            "一加 Ace 3 尾插坏了修一下多少钱",
+            {},
+            "一加 Ace 3",
+            "充电口（尾插）",
+            119,
+            "oneplus-ace-3",
+            id="quote_from_the_text_alone",
+        ),
+        pytest.param(
+            "换个电池要多少钱",
+            {"device_model": "oneplus-12"},
+            "一加 12",
+            "电池",
+            249,
+            "oneplus-12",
+            id="model_from_the_intake_slot",
+        ),
+        pytest.param(
+            "一加13",
+            {
+                "intent": "inform",
+                "entities": [("device_model", "一加13")],
+                "price_asked": True,
+                "price_part": "battery",
+            },
+            "一加 13",
+            "电池",
+            269,
+            "oneplus-13",
+            id="the_model_answering_the_question_gets_the_pending_part",
+        ),
+    ],
+)
+def test_quote(
+    quote, text: str, call: dict[str, Any], device: str, part: str, price: int, device_id: str
+):
+    events, dispatcher = quote(text, **call)
 
     assert dispatcher.messages == [
-        msg("utter_price_quote", device_name="一加 12", part_name="屏幕总成", price=1399),
+        msg("utter_price_quote", device_name=device, part_name=part, price=price),
         NOTE,
     ]
-    assert events == [*cleared(), SlotSet("price_device", "oneplus-12")]
-
-
-def test_quote_from_the_text_alone(quote):
-    events, dispatcher = quote("一加 Ace 3 尾插坏了修一下多少钱")
-
-    assert dispatcher.messages == [
-        msg("utter_price_quote", device_name="一加 Ace 3", part_name="充电口（尾插）", price=119),
-        NOTE,
-    ]
-    assert events == [*cleared(), SlotSet("price_device", "oneplus-ace-3")]
+    assert events == [*cleared(), SlotSet("price_device", device_id)]
 
 
 def test_list_for_a_model_without_part(quote):
@@ -75,16 +97,6 @@ def test_list_for_a_model_without_part(quote):
     assert events == [*cleared(), SlotSet("price_device", "oneplus-13")]
 
 
-def test_model_from_the_intake_slot(quote):
-    events, dispatcher = quote("换个电池要多少钱", device_model="oneplus-12")
-
-    assert dispatcher.messages == [
-        msg("utter_price_quote", device_name="一加 12", part_name="电池", price=249),
-        NOTE,
-    ]
-    assert events == [*cleared(), SlotSet("price_device", "oneplus-12")]
-
-
 def test_without_model_asks_for_it_and_keeps_the_part(quote):
     events, dispatcher = quote("换电池多少钱")
 
@@ -97,22 +109,6 @@ def test_without_model_or_part_asks_for_the_model(quote):
 
     assert dispatcher.messages == [msg("utter_ask_price_model")]
     assert events == [*cleared(), SlotSet("price_asked", True), SlotSet("price_part", None)]
-
-
-def test_the_model_answering_the_question_gets_the_pending_part(quote):
-    events, dispatcher = quote(
-        "一加13",
-        "inform",
-        entities=[("device_model", "一加13")],
-        price_asked=True,
-        price_part="battery",
-    )
-
-    assert dispatcher.messages == [
-        msg("utter_price_quote", device_name="一加 13", part_name="电池", price=269),
-        NOTE,
-    ]
-    assert events == [*cleared(), SlotSet("price_device", "oneplus-13")]
 
 
 def test_unknown_model_after_the_question(quote):

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from rasa_sdk.events import SlotSet
 
 from bot.actions.status import ActionCheckRepairStatus
 from bot.settings import get_settings
-from bot.tickets import session_scope, set_status
+from bot.tickets import session_scope
 from bot.tickets.models import TicketVerification
 from tests.actions.conftest import IMEI
-from tests.actions.helpers import cleared, message_values, msg
+from tests.actions.helpers import NOON, SHANGHAI, change_status, cleared, message_values, msg
 from tests.actions.sms import VERIFIER_PATH, OutboxVerifier
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOON = dt.datetime(2026, 5, 20, 12, 0, tzinfo=SHANGHAI)
 PHONE = "13800000000"
 OTHER_PHONE = "13912345678"
 TICKET = "R20260520-0001"
@@ -47,18 +44,6 @@ def detail(ticket_no: str = "R20260520-0001", **overrides: Any) -> dict[str, Any
         "timeline": "· 2026年5月20日 已提交",
     }
     return msg("utter_status_detail", **{**values, **overrides})
-
-
-def change(ticket_no: str, status: str, day: int, **kwargs: Any) -> None:
-    with session_scope() as session:
-        set_status(
-            session,
-            ticket_no=ticket_no,
-            status=status,
-            changed_by="engineer",
-            now=NOON + dt.timedelta(days=day),
-            **kwargs,
-        )
 
 
 @pytest.fixture
@@ -91,8 +76,10 @@ def status(run, make_tracker):
 def test_own_ticket_by_number_shows_details_and_timeline(status, ticket_factory):
     ticket = ticket_factory(sender_id="test-user", now=NOON)
     assert ticket.ticket_no == "R20260520-0001"
-    change("R20260520-0001", "received", 1)
-    change("R20260520-0001", "shipped_back", 5, tracking_no="sf 1234 5678 901", courier="顺丰")
+    change_status("R20260520-0001", "received", 1)
+    change_status(
+        "R20260520-0001", "shipped_back", 5, tracking_no="sf 1234 5678 901", courier="顺丰"
+    )
 
     events, dispatcher = status("查一下r20260520-0001", entities=[("ticket_no", "r20260520-0001")])
 
@@ -111,8 +98,8 @@ def test_own_ticket_by_number_shows_details_and_timeline(status, ticket_factory)
 
 def test_tracking_number_without_courier(status, ticket_factory):
     ticket_factory(sender_id="test-user", now=NOON, service_type="store", city="成都")
-    change("R20260520-0001", "repairing", 2)
-    change("R20260520-0001", "shipped_back", 3, tracking_no="YT9988776655")
+    change_status("R20260520-0001", "repairing", 2)
+    change_status("R20260520-0001", "shipped_back", 3, tracking_no="YT9988776655")
 
     events, dispatcher = status("R20260520-0001", entities=[("ticket_no", "R20260520-0001")])
 
@@ -150,9 +137,9 @@ def test_own_tickets_open_first_then_newest(status, ticket_factory):
     )
     ticket_factory(sender_id="test-user", intake_id="third", now=NOON + dt.timedelta(days=2))
     ticket_factory(sender_id="someone-else", intake_id="fourth", now=NOON)
-    change("R20260520-0001", "repairing", 3)
+    change_status("R20260520-0001", "repairing", 3)
     # The newest change of all closes the third ticket: it is listed last.
-    change("R20260522-0001", "completed", 4)
+    change_status("R20260522-0001", "completed", 4)
 
     events, dispatcher = status()
 
@@ -286,7 +273,7 @@ def test_a_cancellation_waiting_for_the_phone_is_offered_after_it(status, ticket
 
 def test_a_cancellation_waiting_for_the_phone_of_a_received_ticket(status, ticket_factory):
     ticket_factory(sender_id="someone-else", now=NOON)
-    change(TICKET, "received", 1)
+    change_status(TICKET, "received", 1)
 
     events, dispatcher = status(
         PHONE, "inform", status_asked=True, status_ticket_no=TICKET, ticket_cancel_no=TICKET
@@ -560,7 +547,7 @@ def test_full_imei_and_phone_never_appear_in_a_message(status, ticket_factory):
     ticket_factory(
         sender_id="someone-else", intake_id="second", contact_phone=OTHER_PHONE, now=NOON
     )
-    change("R20260520-0001", "shipped_back", 1, tracking_no="SF100", courier="顺丰")
+    change_status("R20260520-0001", "shipped_back", 1, tracking_no="SF100", courier="顺丰")
 
     runs = [
         status(),

@@ -17,33 +17,16 @@ from bot.tickets.db import dispose_engines
 from bot.tickets.models import Ticket, TicketStatusHistory
 from bot.tickets.retrier import drain
 from bot.tickets.spool import default_spool
-from tests.actions.helpers import msg
+from tests.actions.helpers import INTAKE, msg
+from tests.actions.lookup_helpers import KEHUABEILU, ZONGFULU
 
 RESET = [SlotSet(slot, None) for slot in INTAKE_SLOTS]
 ASK_RATING = [SlotSet("rating_pending", True), SlotSet("rating_context", "ticket")]
 # The walk-in centres of 成都 in bot/data/catalog/service_centers.yml (both take walk-ins).
 CHENGDU_CENTRES = [
     msg("utter_next_step_store_centres", city="成都"),
-    msg(
-        "utter_centre",
-        name="一加授权服务中心（总府路店）",
-        city="成都",
-        district="锦江区",
-        address="成都市锦江区总府路29号3层305室",
-        phone="028-86651234",
-        hours="周一至周日 10:00-20:00",
-        services="到店维修、上门维修",
-    ),
-    msg(
-        "utter_centre",
-        name="一加授权服务中心（科华北路店）",
-        city="成都",
-        district="武侯区",
-        address="成都市武侯区科华北路62号1层106室",
-        phone="028-85232345",
-        hours="周一至周日 9:30-19:00",
-        services="到店维修",
-    ),
+    ZONGFULU,
+    KEHUABEILU,
 ]
 
 
@@ -127,29 +110,7 @@ def test_reset_covers_every_intake_slot(submit):
     events, _ = submit()
 
     reset = {e["name"] for e in events if e["value"] is None}
-    assert reset == {
-        "device_model",
-        "serial_number",
-        "purchase_date",
-        "purchase_date_precision",
-        "fault_description",
-        "fault_category",
-        "fault_brief",
-        "service_type",
-        "city",
-        "contact_phone",
-        "existing_ticket_no",
-        "duplicate_confirmed",
-        "intake_confirmed",
-        "intake_id",
-        "intake_failures",
-        "skipped_slots",
-        "warranty_status",
-        "cancel_pending",
-        "ticket_pending",
-        "ticket_retries",
-        "requested_slot",
-    }
+    assert reset == set(INTAKE)
 
 
 @pytest.mark.parametrize(

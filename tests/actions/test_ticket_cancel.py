@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from rasa_sdk.events import SlotSet
@@ -16,10 +15,8 @@ from bot.actions.ticket_cancel import (
     ActionRequestTicketCancel,
 )
 from bot.tickets import get_ticket, session_scope, set_status, status_history
-from tests.actions.helpers import cleared, msg
+from tests.actions.helpers import NOON, change_status, cleared, msg
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOON = dt.datetime(2026, 5, 20, 12, 0, tzinfo=SHANGHAI)
 TICKET = "R20260520-0001"
 #: Every request starts by forgetting the follow-up questions and a check in progress.
 CLEARED = [*cleared(), SlotSet("status_phone", None), SlotSet("status_code_pending", None)]
@@ -32,17 +29,6 @@ def stored(ticket_no: str = TICKET) -> tuple[str, list[tuple[str, str | None, st
         assert ticket is not None
         history = status_history(session, ticket_no=ticket_no)
         return ticket.status, [(h.status, h.note, h.changed_by) for h in history]
-
-
-def change(status: str, ticket_no: str = TICKET, day: int = 1) -> None:
-    with session_scope() as session:
-        set_status(
-            session,
-            ticket_no=ticket_no,
-            status=status,
-            changed_by="engineer",
-            now=NOON + dt.timedelta(days=day),
-        )
 
 
 @pytest.fixture
@@ -111,7 +97,7 @@ def test_without_any_number_the_latest_open_own_ticket_is_taken(request_cancel, 
     ticket_factory(sender_id="test-user", now=NOON)
     ticket_factory(sender_id="test-user", intake_id="second", now=NOON + dt.timedelta(days=1))
     ticket_factory(sender_id="test-user", intake_id="third", now=NOON + dt.timedelta(days=2))
-    change("cancelled", "R20260522-0001", day=3)
+    change_status("R20260522-0001", "cancelled", 3)
 
     events, dispatcher = request_cancel()
 
@@ -125,7 +111,7 @@ def test_without_any_number_the_latest_open_own_ticket_is_taken(request_cancel, 
 
 def test_received_ticket_cannot_be_cancelled(request_cancel, ticket_factory):
     ticket_factory(sender_id="test-user", now=NOON)
-    change("received")
+    change_status(TICKET, "received")
 
     events, dispatcher = request_cancel(TICKET, entities=[("ticket_no", TICKET)])
 
@@ -230,7 +216,7 @@ def test_a_locked_out_conversation_is_told_so(request_cancel, ticket_factory, mo
 
 def test_no_open_ticket_to_cancel(request_cancel, ticket_factory):
     ticket_factory(sender_id="test-user", now=NOON)
-    change("completed")
+    change_status(TICKET, "completed")
     ticket_factory(sender_id="someone-else", intake_id="other", now=NOON)
 
     events, dispatcher = request_cancel()
@@ -266,7 +252,7 @@ def test_confirm_cancels_the_ticket(confirm, ticket_factory):
 
 def test_received_between_question_and_confirmation(confirm, ticket_factory):
     ticket_factory(sender_id="test-user", now=NOON)
-    change("received")
+    change_status(TICKET, "received")
 
     events, dispatcher = confirm()
 

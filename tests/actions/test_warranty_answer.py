@@ -12,6 +12,37 @@ from bot.actions.warranty import ActionAnswerWarranty
 from bot.tickets import add_extended_warranty, session_scope
 from tests.actions.helpers import cn, months_back, msg
 
+#: The policy, and a request for the details of the owner's own warranty.
+ASK_DETAILS = [msg("utter_warranty_policy"), msg("utter_warranty_ask_details")]
+
+
+def personal(device_name: str, purchase: str, verdict: str, until: str) -> list[dict[str, Any]]:
+    """The policy, the owner's device and purchase, then the warranty that applies."""
+    return [
+        msg("utter_warranty_policy"),
+        msg("utter_warranty_personal", device_name=device_name, purchase=purchase),
+        msg(verdict, until=until),
+    ]
+
+
+def month(day: dt.date) -> str:
+    """A month as the bot writes it."""
+    return f"{day.year}年{day.month}月"
+
+
+def warranty_end(bought: dt.date) -> dt.date:
+    """The last day of the 24-month warranty of a phone bought in ``bought``'s month."""
+    return dt.date(bought.year + 2, bought.month, 1) - dt.timedelta(days=1)
+
+
+def remembered(device: str | None, purchased: str | None, serial: str | None) -> list[Any]:
+    """Outside the form: the warranty question's device, purchase date and serial (or none)."""
+    return [
+        SlotSet("device_model", device),
+        SlotSet("purchase_date", purchased),
+        SlotSet("serial_number", serial),
+    ]
+
 
 def extended(serial: str, starts_on: dt.date, ends_on: dt.date) -> None:
     with session_scope() as session:
@@ -70,16 +101,10 @@ def test_personal_answer_in_warranty(ask, today):
         fault_description="拍照模糊",
     )
 
-    until = dt.date(bought.year + 2, bought.month, 1) - dt.timedelta(days=1)
-    assert dispatcher.messages == [
-        msg("utter_warranty_policy"),
-        msg(
-            "utter_warranty_personal",
-            device_name="一加 13",
-            purchase=f"{bought.year}年{bought.month}月",
-        ),
-        msg("utter_warranty_in_warranty", until=cn(until)),
-    ]
+    until = warranty_end(bought)
+    assert dispatcher.messages == personal(
+        "一加 13", month(bought), "utter_warranty_in_warranty", cn(until)
+    )
     # The answer is a digression: it sets no slot, the form resumes.
     assert events == []
 
@@ -87,15 +112,7 @@ def test_personal_answer_in_warranty(ask, today):
 def test_personal_answer_with_extended_warranty(ask, today, imei):
     bought = months_back(today, 30)
     ends = today + dt.timedelta(days=200)
-    with session_scope() as session:
-        add_extended_warranty(
-            session,
-            serial_number=imei,
-            plan="延保",
-            starts_on=bought,
-            ends_on=ends,
-            source="test",
-        )
+    extended(imei, bought, ends)
 
     events, dispatcher = ask(
         device_model="oneplus-12",
@@ -104,11 +121,9 @@ def test_personal_answer_with_extended_warranty(ask, today, imei):
         serial_number=imei,
     )
 
-    assert dispatcher.messages == [
-        msg("utter_warranty_policy"),
-        msg("utter_warranty_personal", device_name="一加 12", purchase=cn(bought)),
-        msg("utter_warranty_extended_warranty", until=cn(ends)),
-    ]
+    assert dispatcher.messages == personal(
+        "一加 12", cn(bought), "utter_warranty_extended_warranty", cn(ends)
+    )
     assert events == []
 
 
@@ -122,11 +137,7 @@ def test_personal_answer_for_liquid_damage(ask, today):
         fault_description="手机掉马桶里了",
     )
 
-    assert dispatcher.messages == [
-        msg("utter_warranty_policy"),
-        msg("utter_warranty_personal", device_name="一加 12", purchase=cn(bought)),
-        msg("utter_warranty_out_liquid", until=""),
-    ]
+    assert dispatcher.messages == personal("一加 12", cn(bought), "utter_warranty_out_liquid", "")
     assert events == []
 
 
@@ -135,12 +146,10 @@ def test_raw_device_name_inside_the_form_is_recognised(ask, today):
 
     events, dispatcher = ask(device_model="一加12", purchase_date=bought.isoformat())
 
-    until = dt.date(bought.year + 2, bought.month, 1) - dt.timedelta(days=1)
-    assert dispatcher.messages == [
-        msg("utter_warranty_policy"),
-        msg("utter_warranty_personal", device_name="一加 12", purchase=cn(bought)),
-        msg("utter_warranty_in_warranty", until=cn(until)),
-    ]
+    until = warranty_end(bought)
+    assert dispatcher.messages == personal(
+        "一加 12", cn(bought), "utter_warranty_in_warranty", cn(until)
+    )
     # Inside the form the slots are the form's business: nothing is set.
     assert events == []
 
@@ -175,12 +184,8 @@ def ask_outside(run, make_tracker):
 def test_outside_the_form_without_details_asks_for_them(ask_outside):
     events, dispatcher = ask_outside()
 
-    assert dispatcher.messages == [msg("utter_warranty_policy"), msg("utter_warranty_ask_details")]
-    assert events == [
-        SlotSet("device_model", None),
-        SlotSet("purchase_date", None),
-        SlotSet("serial_number", None),
-    ]
+    assert dispatcher.messages == ASK_DETAILS
+    assert events == remembered(None, None, None)
 
 
 def test_outside_the_form_raw_values_are_normalised(ask_outside, today):
@@ -191,16 +196,10 @@ def test_outside_the_form_raw_values_are_normalised(ask_outside, today):
         entities=[("device_model", "一加12"), ("purchase_date", "去年三月")],
     )
 
-    until = dt.date(today.year + 1, 3, 1) - dt.timedelta(days=1)
-    assert dispatcher.messages == [
-        msg("utter_warranty_policy"),
-        msg(
-            "utter_warranty_personal",
-            device_name="一加 12",
-            purchase=f"{bought.year}年3月",
-        ),
-        msg("utter_warranty_in_warranty", until=cn(until)),
-    ]
+    until = warranty_end(bought)
+    assert dispatcher.messages == personal(
+        "一加 12", month(bought), "utter_warranty_in_warranty", cn(until)
+    )
     assert events == [
         SlotSet("device_model", "oneplus-12"),
         SlotSet("purchase_date", bought.isoformat()),
@@ -219,21 +218,11 @@ def test_outside_the_form_an_iso_date_keeps_its_precision(ask_outside, today, im
         serial_number="86 1234 5678 90127",
     )
 
-    until = dt.date(bought.year + 2, bought.month, 1) - dt.timedelta(days=1)
-    assert dispatcher.messages == [
-        msg("utter_warranty_policy"),
-        msg(
-            "utter_warranty_personal",
-            device_name="一加 13",
-            purchase=f"{bought.year}年{bought.month}月",
-        ),
-        msg("utter_warranty_out_expired", until=cn(until)),
-    ]
-    assert events == [
-        SlotSet("device_model", "oneplus-13"),
-        SlotSet("purchase_date", bought.isoformat()),
-        SlotSet("serial_number", imei),
-    ]
+    until = warranty_end(bought)
+    assert dispatcher.messages == personal(
+        "一加 13", month(bought), "utter_warranty_out_expired", cn(until)
+    )
+    assert events == remembered("oneplus-13", bought.isoformat(), imei)
 
 
 def test_outside_the_form_implausible_values_are_dropped(ask_outside, bad_imei):
@@ -241,23 +230,15 @@ def test_outside_the_form_implausible_values_are_dropped(ask_outside, bad_imei):
         device_model="华为 P60", purchase_date="2099-01-01", serial_number=bad_imei
     )
 
-    assert dispatcher.messages == [msg("utter_warranty_policy"), msg("utter_warranty_ask_details")]
-    assert events == [
-        SlotSet("device_model", None),
-        SlotSet("purchase_date", None),
-        SlotSet("serial_number", None),
-    ]
+    assert dispatcher.messages == ASK_DETAILS
+    assert events == remembered(None, None, None)
 
 
 def test_outside_the_form_a_date_before_the_launch_is_dropped(ask_outside):
     events, dispatcher = ask_outside(device_model="一加12", purchase_date="2020年3月")
 
-    assert dispatcher.messages == [msg("utter_warranty_policy"), msg("utter_warranty_ask_details")]
-    assert events == [
-        SlotSet("device_model", "oneplus-12"),
-        SlotSet("purchase_date", None),
-        SlotSet("serial_number", None),
-    ]
+    assert dispatcher.messages == ASK_DETAILS
+    assert events == remembered("oneplus-12", None, None)
 
 
 def test_outside_the_form_extended_warranty_by_imei(ask_outside, today, imei):
@@ -270,11 +251,7 @@ def test_outside_the_form_extended_warranty_by_imei(ask_outside, today, imei):
         msg("utter_warranty_policy"),
         msg("utter_warranty_extended_only", serial="8612*******0127", until=cn(ends)),
     ]
-    assert events == [
-        SlotSet("device_model", None),
-        SlotSet("purchase_date", None),
-        SlotSet("serial_number", imei),
-    ]
+    assert events == remembered(None, None, imei)
     assert all(imei not in repr(v) for m in dispatcher.messages for v in m.values())
 
 
@@ -283,7 +260,7 @@ def test_outside_the_form_an_expired_extended_warranty_is_not_announced(ask_outs
 
     events, dispatcher = ask_outside(f"IMEI {imei}", entities=[("serial_number", imei)])
 
-    assert dispatcher.messages == [msg("utter_warranty_policy"), msg("utter_warranty_ask_details")]
+    assert dispatcher.messages == ASK_DETAILS
     assert events[-1] == SlotSet("serial_number", imei)
 
 
@@ -292,9 +269,5 @@ def test_outside_the_form_store_down_still_answers(ask_outside, db_down, imei):
 
     events, dispatcher = ask_outside(serial_number=imei)
 
-    assert dispatcher.messages == [msg("utter_warranty_policy"), msg("utter_warranty_ask_details")]
-    assert events == [
-        SlotSet("device_model", None),
-        SlotSet("purchase_date", None),
-        SlotSet("serial_number", imei),
-    ]
+    assert dispatcher.messages == ASK_DETAILS
+    assert events == remembered(None, None, imei)

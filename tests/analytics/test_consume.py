@@ -22,7 +22,7 @@ import aio_pika
 import pytest
 
 from bot.analytics.broker import BrokerConfig, read_broker_config
-from bot.analytics.consume import REASON_HEADER, Consumer, ConsumerOptions
+from bot.analytics.consumer import REASON_HEADER, Consumer, ConsumerOptions
 from bot.analytics.messages import decode_message
 from bot.analytics.store import folded_events, record_events
 from bot.tickets import migrate
@@ -152,7 +152,7 @@ def test_the_consumer_waits_for_the_database(
         await asyncio.wait_for(task, 10)
         return consumer
 
-    with caplog.at_level(logging.ERROR, logger="bot.analytics.consume"):
+    with caplog.at_level(logging.ERROR, logger="bot.analytics.consumer"):
         consumer = asyncio.run(scenario())
     assert "ticket database unavailable" in caplog.text
     assert consumer.stored == len(published)

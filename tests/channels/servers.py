@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.conftest import ROOT, free_port, missing, wait_for_http
 
-from tests.conftest import IN_CI, ROOT, free_port, wait_for_http
+__all__ = ["missing"]  # re-exported for the tests that import it from here
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -28,12 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 BOT_TIMEOUT_MS = 60_000
-
-
-def missing(message: str) -> None:
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @contextmanager

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from bot.channels.photos import store_photo
-from bot.channels.web.channel import (
+from bot.channels.web.channel import WebChatInput
+from bot.channels.web.inbound import (
     MAX_MESSAGE_CHARS,
-    WebChatInput,
     clean_user_text,
     trusted_metadata,
     valid_message_id,
-    valid_session_id,
 )
+from bot.channels.web.sessions import valid_session_id
 from bot.intake.photos import PHOTO_METADATA_KEY, photo_from_metadata
 from tests.channels.test_photos import image_bytes
 

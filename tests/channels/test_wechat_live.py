@@ -24,13 +24,10 @@ from bot.tickets import list_attachments, session_scope
 from bot.tickets.models import SatisfactionRating, Ticket
 from tests.channels.servers import Servers, tiny_png
 from tests.channels.wechat_fakes import (
-    AES_KEY,
-    APP_ID,
-    APP_SECRET,
-    TOKEN,
     FakeWeChatApi,
     WeChatClient,
     message_xml,
+    wechat_environment,
 )
 
 pytestmark = [pytest.mark.model, pytest.mark.slow, pytest.mark.anyio]
@@ -50,11 +47,7 @@ def wechat() -> Iterator[FakeWeChatApi]:
 @pytest.fixture(scope="module")
 def servers(trained_model, tmp_path_factory, wechat: FakeWeChatApi) -> Iterator[Servers]:
     env = {
-        "WECHAT_TOKEN": TOKEN,
-        "WECHAT_APP_ID": APP_ID,
-        "WECHAT_APP_SECRET": APP_SECRET,
-        "WECHAT_ENCODING_AES_KEY": AES_KEY,
-        "WECHAT_API_BASE_URL": wechat.base_url,
+        **wechat_environment(wechat),
         "HANDOFF_WORKING_HOURS": "00:00-24:00",  # agents at work whenever the test runs
     }
     servers = Servers(tmp_path_factory.mktemp("wechat-live"), env)

@@ -12,19 +12,17 @@ import pytest
 from PIL import Image
 
 from bot.channels.photos import MAX_PHOTO_BYTES, owns_photo
-from bot.channels.wechat import WeChatInput
 from bot.intake.photos import photo_from_metadata
 from tests.channels.wechat_fakes import (
-    AES_KEY,
-    APP_ID,
-    APP_SECRET,
     OPENID,
-    TOKEN,
     FakeWeChatApi,
     StubBot,
+    WeChatChannel,
+    WeChatServer,
     echo,
     message_xml,
     serve_channel,
+    wechat_input,
 )
 
 pytestmark = pytest.mark.anyio
@@ -45,17 +43,6 @@ def _jpeg_with_gps() -> bytes:
 JPEG = _jpeg_with_gps()
 
 
-def channel(fake: FakeWeChatApi, upload_dir: Path, *, safe: bool) -> WeChatInput:
-    return WeChatInput(
-        token=TOKEN,
-        app_id=APP_ID,
-        app_secret=APP_SECRET,
-        encoding_aes_key=AES_KEY if safe else None,
-        api_base_url=fake.base_url,
-        upload_dir=upload_dir,
-    )
-
-
 def image(media_id: str, msg_id: str = "9001") -> str:
     return message_xml(
         "image", msg_id=msg_id, PicUrl="http://mmbiz.example/p.jpg", MediaId=media_id
@@ -64,12 +51,12 @@ def image(media_id: str, msg_id: str = "9001") -> str:
 
 @pytest.mark.parametrize("mode", ["plain", "safe"])
 async def test_a_photo_is_downloaded_and_handed_over(
-    wechat: FakeWeChatApi, tmp_path: Path, mode: str
+    wechat: FakeWeChatApi, wechat_server: WeChatServer, tmp_path: Path, mode: str
 ) -> None:
     wechat.state.media["MEDIA_OK"] = (JPEG, "image/jpeg")
     bot = StubBot(echo)
     safe = mode == "safe"
-    async with serve_channel(channel(wechat, tmp_path, safe=safe), bot, safe=safe) as client:
+    async with wechat_server(bot, safe=safe, upload_dir=tmp_path) as client:
         reply = await client.post(image("MEDIA_OK"))
     assert reply.status == 200
     [message] = bot.received
@@ -95,10 +82,12 @@ async def test_a_photo_is_downloaded_and_handed_over(
     assert wechat.state.media_requests == ["MEDIA_OK"]
 
 
-async def test_a_retried_image_is_downloaded_once(wechat: FakeWeChatApi, tmp_path: Path) -> None:
+async def test_a_retried_image_is_downloaded_once(
+    wechat: FakeWeChatApi, wechat_server: WeChatServer, tmp_path: Path
+) -> None:
     wechat.state.media["MEDIA_OK"] = (JPEG, "image/jpeg")
     bot = StubBot(echo)
-    async with serve_channel(channel(wechat, tmp_path, safe=False), bot, safe=False) as client:
+    async with wechat_server(bot, upload_dir=tmp_path) as client:
         for _ in range(4):
             assert (await client.post(image("MEDIA_OK", msg_id="77"))).status == 200
     assert len(bot.received) == 1
@@ -107,14 +96,17 @@ async def test_a_retried_image_is_downloaded_once(wechat: FakeWeChatApi, tmp_pat
 
 
 async def test_an_expired_token_is_renewed_for_the_download(
-    wechat: FakeWeChatApi, tmp_path: Path
+    wechat: FakeWeChatApi,
+    wechat_channel: WeChatChannel,
+    wechat_server: WeChatServer,
+    tmp_path: Path,
 ) -> None:
     wechat.state.media["MEDIA_OK"] = (JPEG, "image/jpeg")
     bot = StubBot(echo)
-    input_channel = channel(wechat, tmp_path, safe=False)
+    input_channel = wechat_channel(upload_dir=tmp_path)
     input_channel.api.access_token()  # a token is cached ...
     wechat.state.expire_tokens()  # ... and WeChat no longer accepts it
-    async with serve_channel(input_channel, bot, safe=False) as client:
+    async with wechat_server(bot, channel=input_channel) as client:
         await client.post(image("MEDIA_OK"))
     photo = photo_from_metadata(bot.received[0].metadata)
     assert photo is not None and photo.source_ref == "MEDIA_OK"
@@ -133,12 +125,16 @@ async def test_an_expired_token_is_renewed_for_the_download(
     ids=["unknown-media", "gif", "too-large"],
 )
 async def test_a_photo_wechat_cannot_deliver_keeps_its_media_id(
-    wechat: FakeWeChatApi, tmp_path: Path, media: tuple[bytes, str] | None, why: str
+    wechat: FakeWeChatApi,
+    wechat_server: WeChatServer,
+    tmp_path: Path,
+    media: tuple[bytes, str] | None,
+    why: str,
 ) -> None:
     if media is not None:
         wechat.state.media["MEDIA_X"] = media
     bot = StubBot(echo)
-    async with serve_channel(channel(wechat, tmp_path, safe=False), bot, safe=False) as client:
+    async with wechat_server(bot, upload_dir=tmp_path) as client:
         reply = await client.post(image("MEDIA_X"))
         assert reply.status == 200, why
         # the server keeps serving
@@ -155,17 +151,9 @@ async def test_a_photo_wechat_cannot_deliver_keeps_its_media_id(
 
 async def test_wechat_being_down_does_not_lose_the_photo(tmp_path: Path) -> None:
     fake = FakeWeChatApi().start()
-    base_url = fake.base_url
+    input_channel = wechat_input(fake, upload_dir=tmp_path, http_timeout=1.0)
     fake.stop()  # nothing listens any more
     bot = StubBot(echo)
-    input_channel = WeChatInput(
-        token=TOKEN,
-        app_id=APP_ID,
-        app_secret=APP_SECRET,
-        api_base_url=base_url,
-        upload_dir=tmp_path,
-        http_timeout=1.0,
-    )
     async with serve_channel(input_channel, bot, safe=False) as client:
         reply = await client.post(image("MEDIA_DOWN"))
     assert reply.status == 200

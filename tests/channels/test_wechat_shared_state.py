@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any, TypeVar
 
 import pytest
 import redis
@@ -35,41 +35,26 @@ from bot.channels.wechat.shared_state import (
 )
 from bot.settings import Settings, get_settings
 from tests.channels.wechat_fakes import (
-    AES_KEY,
     APP_ID,
     APP_SECRET,
     OPENID,
     TOKEN,
     FakeWeChatApi,
     StubBot,
+    WeChatServer,
     echo,
     message_xml,
-    serve_channel,
 )
-from tests.conftest import IN_CI, free_port
+from tests.conftest import free_port
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+T = TypeVar("T")
+
 
 MODELS = [
     {"title": "一加 12", "payload": '/inform{"device_model": "oneplus-12"}'},
     {"title": "一加 12R", "payload": '/inform{"device_model": "oneplus-12r"}'},
 ]
 HUMAN = [{"title": "转人工", "payload": "/request_human"}]
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> str:
-    client = redis_client(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        message = f"Redis not reachable at {REDIS_URL}: {error}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    finally:
-        client.close()
-    return REDIS_URL
 
 
 @pytest.fixture
@@ -174,23 +159,38 @@ def test_seen_keys_expire(machines: tuple[redis.Redis, redis.Redis], prefix: str
     assert b.first_time("m")
 
 
-def test_only_one_of_many_machines_takes_a_message(redis_url: str, prefix: str) -> None:
-    clients = [redis_client(redis_url) for _ in range(8)]
-    results: list[bool] = []
-    barrier = threading.Barrier(len(clients))
+def race(
+    redis_url: str, machines: int, move: Callable[[redis.Redis, int], Callable[[], T]]
+) -> list[T]:
+    """What ``machines`` machines did at the same moment, in the order they finished.
 
-    def take(client: redis.Redis) -> None:
-        seen = RedisSeenMessages(client, 60, prefix)
+    Machine ``i`` has its own Redis client, gets its move from ``move(client, i)`` and makes it
+    in a thread of its own, all released together.
+    """
+    clients = [redis_client(redis_url) for _ in range(machines)]
+    moves = [move(client, index) for index, client in enumerate(clients)]
+    barrier = threading.Barrier(machines)
+    results: list[T] = []
+
+    def make(one: Callable[[], T]) -> None:
         barrier.wait()
-        results.append(seen.first_time("race"))
+        results.append(one())
 
-    threads = [threading.Thread(target=take, args=(c,)) for c in clients]
+    threads = [threading.Thread(target=make, args=(one,)) for one in moves]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     for client in clients:
         client.close()
+    return results
+
+
+def test_only_one_of_many_machines_takes_a_message(redis_url: str, prefix: str) -> None:
+    def take(client: redis.Redis, _: int) -> Callable[[], bool]:
+        return partial(RedisSeenMessages(client, 60, prefix).first_time, "race")
+
+    results = race(redis_url, 8, take)
     assert sorted(results) == [False] * 7 + [True]
 
 
@@ -229,21 +229,11 @@ def test_extend_continues_the_numbering_across_machines(
 
 
 def test_extends_of_one_turn_all_land(redis_url: str, prefix: str) -> None:
-    clients = [redis_client(redis_url) for _ in range(6)]
-    barrier = threading.Barrier(len(clients))
+    def extend(client: redis.Redis, index: int) -> Callable[[], None]:
+        memory = RedisChoiceMemory(client, 3600, prefix)
+        return partial(memory.extend, OPENID, number_buttons(HUMAN, first=index + 1))
 
-    def extend(index: int) -> None:
-        memory = RedisChoiceMemory(clients[index], 3600, prefix)
-        barrier.wait()
-        memory.extend(OPENID, number_buttons(HUMAN, first=index + 1))
-
-    threads = [threading.Thread(target=extend, args=(i,)) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for client in clients:
-        client.close()
+    race(redis_url, 6, extend)
     memory = RedisChoiceMemory(redis_client(redis_url), 3600, prefix)
     assert sorted(c.number for c in memory.current(OPENID)) == [1, 2, 3, 4, 5, 6]
 
@@ -311,22 +301,7 @@ def test_rejected_token_is_fetched_again_once_for_all_machines(
 def test_simultaneous_machines_fetch_the_token_once(
     wechat: FakeWeChatApi, redis_url: str, prefix: str
 ) -> None:
-    clients = [redis_client(redis_url) for _ in range(6)]
-    apis = [api(wechat, client, prefix) for client in clients]
-    tokens: list[str] = []
-    barrier = threading.Barrier(len(apis))
-
-    def fetch(client_api: WeChatApi) -> None:
-        barrier.wait()
-        tokens.append(client_api.access_token())
-
-    threads = [threading.Thread(target=fetch, args=(a,)) for a in apis]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for client in clients:
-        client.close()
+    tokens = race(redis_url, 6, lambda client, _: api(wechat, client, prefix).access_token)
     assert tokens == ["ACCESS_TOKEN_1"] * 6
     assert len(wechat.state.token_requests) == 1
 
@@ -374,24 +349,10 @@ def test_outage_skips_redis_for_a_while() -> None:
     assert not outage.active
 
 
-def channel(
-    fake: FakeWeChatApi, state: SharedState, *, safe: bool = False, deadline: float = 4.0
-) -> WeChatInput:
-    return WeChatInput(
-        token=TOKEN,
-        app_id=APP_ID,
-        app_secret=APP_SECRET,
-        encoding_aes_key=AES_KEY if safe else None,
-        api_base_url=fake.base_url,
-        reply_deadline=deadline,
-        seen=state.seen,
-        choices=state.choices,
-        token_cache=state.tokens,
-    )
-
-
 @pytest.mark.anyio
-async def test_webhook_processes_messages_when_redis_is_down(wechat: FakeWeChatApi) -> None:
+async def test_webhook_processes_messages_when_redis_is_down(
+    wechat: FakeWeChatApi, wechat_server: WeChatServer
+) -> None:
     state = build_state(Settings(wechat_redis_url=down_url()), APP_ID)
     assert isinstance(state.seen, RedisSeenMessages)
 
@@ -406,7 +367,7 @@ async def test_webhook_processes_messages_when_redis_is_down(wechat: FakeWeChatA
             await echo(message)
 
     bot = StubBot(answer)
-    async with serve_channel(channel(wechat, state, deadline=0.3), bot, safe=False) as c:
+    async with wechat_server(bot, state=state, reply_deadline=0.3) as c:
         xml = message_xml("text", msg_id="4242", Content="我的手机屏幕碎了")
         first = await c.post(xml)
         retry = await c.post(xml)  # the same machine still recognises the retry
@@ -429,19 +390,21 @@ async def test_webhook_processes_messages_when_redis_is_down(wechat: FakeWeChatA
 # --- two machines end to end ----------------------------------------------------------------
 
 
+def shared(redis_url: str, prefix: str) -> SharedState:
+    """One machine's state in the Redis at ``redis_url``, under the test's key ``prefix``."""
+    return build_state(Settings(wechat_redis_url=redis_url), APP_ID, prefix=prefix)
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize("mode", ["plain", "safe"])
 async def test_two_machines_process_a_retried_message_once(
-    wechat: FakeWeChatApi, redis_url: str, prefix: str, mode: str
+    wechat_server: WeChatServer, redis_url: str, prefix: str, mode: str
 ) -> None:
-    settings = Settings(wechat_redis_url=redis_url)
     safe = mode == "safe"
     bot_a, bot_b = StubBot(echo), StubBot(echo)
-    machine_a = channel(wechat, build_state(settings, APP_ID, prefix=prefix), safe=safe)
-    machine_b = channel(wechat, build_state(settings, APP_ID, prefix=prefix), safe=safe)
     async with (
-        serve_channel(machine_a, bot_a, safe=safe) as a,
-        serve_channel(machine_b, bot_b, safe=safe) as b,
+        wechat_server(bot_a, safe=safe, state=shared(redis_url, prefix)) as a,
+        wechat_server(bot_b, safe=safe, state=shared(redis_url, prefix)) as b,
     ):
         xml = message_xml("text", msg_id="9876543210123456", Content="查询维修进度")
         first = await a.post(xml)
@@ -456,7 +419,7 @@ async def test_two_machines_process_a_retried_message_once(
 
 @pytest.mark.anyio
 async def test_number_reply_on_another_machine_picks_the_offered_choice(
-    wechat: FakeWeChatApi, redis_url: str, prefix: str
+    wechat_server: WeChatServer, redis_url: str, prefix: str
 ) -> None:
     async def ask(message: Any) -> None:
         out = message.output_channel
@@ -466,12 +429,9 @@ async def test_number_reply_on_another_machine_picks_the_offered_choice(
         else:
             await out.send_response(message.sender_id, {"text": f"收到 {message.text}"})
 
-    settings = Settings(wechat_redis_url=redis_url)
-    machine_a = channel(wechat, build_state(settings, APP_ID, prefix=prefix))
-    machine_b = channel(wechat, build_state(settings, APP_ID, prefix=prefix))
     async with (
-        serve_channel(machine_a, StubBot(ask), safe=False) as a,
-        serve_channel(machine_b, StubBot(ask), safe=False) as b,
+        wechat_server(StubBot(ask), state=shared(redis_url, prefix)) as a,
+        wechat_server(StubBot(ask), state=shared(redis_url, prefix)) as b,
     ):
         menu = await a.post(message_xml("text", Content="菜单"))
         picked = await b.post(message_xml("text", Content="3"))
@@ -483,18 +443,15 @@ async def test_number_reply_on_another_machine_picks_the_offered_choice(
 
 @pytest.mark.anyio
 async def test_two_machines_share_the_token_for_late_answers(
-    wechat: FakeWeChatApi, redis_url: str, prefix: str
+    wechat: FakeWeChatApi, wechat_server: WeChatServer, redis_url: str, prefix: str
 ) -> None:
     async def slow(message: Any) -> None:
         await asyncio.sleep(0.4)
         await echo(message)
 
-    settings = Settings(wechat_redis_url=redis_url)
-    machine_a = channel(wechat, build_state(settings, APP_ID, prefix=prefix), deadline=0.2)
-    machine_b = channel(wechat, build_state(settings, APP_ID, prefix=prefix), deadline=0.2)
     async with (
-        serve_channel(machine_a, StubBot(slow), safe=False) as a,
-        serve_channel(machine_b, StubBot(slow), safe=False) as b,
+        wechat_server(StubBot(slow), state=shared(redis_url, prefix), reply_deadline=0.2) as a,
+        wechat_server(StubBot(slow), state=shared(redis_url, prefix), reply_deadline=0.2) as b,
     ):
         assert (await a.post(message_xml("text", Content="一"))).body == "success"
         await asyncio.to_thread(wechat.wait_for_messages, 1)

@@ -8,15 +8,13 @@ from typing import Any
 
 import pytest
 
-from bot.channels.wechat import WeChatInput
 from tests.channels.wechat_fakes import (
-    AES_KEY,
-    APP_ID,
-    APP_SECRET,
     OPENID,
     TOKEN,
     FakeWeChatApi,
     StubBot,
+    WeChatChannel,
+    WeChatServer,
     echo,
     message_xml,
     serve_channel,
@@ -27,24 +25,13 @@ pytestmark = pytest.mark.anyio
 MODES = ["plain", "safe"]
 
 
-def channel(fake: FakeWeChatApi, *, safe: bool, deadline: float = 4.0) -> WeChatInput:
-    return WeChatInput(
-        token=TOKEN,
-        app_id=APP_ID,
-        app_secret=APP_SECRET,
-        encoding_aes_key=AES_KEY if safe else None,
-        api_base_url=fake.base_url,
-        reply_deadline=deadline,
-    )
-
-
 # --- server verification --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_verification_echoes_only_when_signed(wechat: FakeWeChatApi, mode: str) -> None:
+async def test_verification_echoes_only_when_signed(wechat_server: WeChatServer, mode: str) -> None:
     bot = StubBot(echo)
-    async with serve_channel(channel(wechat, safe=mode == "safe"), bot, safe=mode == "safe") as c:
+    async with wechat_server(bot, safe=mode == "safe") as c:
         assert await c.verify("echo-4711") == (200, "echo-4711")
         status, _ = await c.verify("echo-4711", token="forged-token")
         assert status == 403
@@ -55,10 +42,12 @@ async def test_verification_echoes_only_when_signed(wechat: FakeWeChatApi, mode:
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_text_gets_a_passive_reply(wechat: FakeWeChatApi, mode: str) -> None:
+async def test_text_gets_a_passive_reply(
+    wechat_server: WeChatServer, wechat: FakeWeChatApi, mode: str
+) -> None:
     bot = StubBot(echo)
     safe = mode == "safe"
-    async with serve_channel(channel(wechat, safe=safe), bot, safe=safe) as c:
+    async with wechat_server(bot, safe=safe) as c:
         reply = await c.post(message_xml("text", msg_id="42", Content="我的一加12充不进电了"))
     assert reply.status == 200
     assert reply.content == "你说：我的一加12充不进电了"
@@ -90,11 +79,11 @@ async def test_text_gets_a_passive_reply(wechat: FakeWeChatApi, mode: str) -> No
 )
 @pytest.mark.parametrize("mode", MODES)
 async def test_what_the_bot_receives(
-    wechat: FakeWeChatApi, mode: str, xml: str, bot_text: str
+    wechat_server: WeChatServer, mode: str, xml: str, bot_text: str
 ) -> None:
     bot = StubBot(echo)
     safe = mode == "safe"
-    async with serve_channel(channel(wechat, safe=safe), bot, safe=safe) as c:
+    async with wechat_server(bot, safe=safe) as c:
         reply = await c.post(xml)
     assert reply.status == 200
     assert [m.text for m in bot.received] == [bot_text]
@@ -116,30 +105,32 @@ async def test_what_the_bot_receives(
 )
 @pytest.mark.parametrize("mode", MODES)
 async def test_what_the_channel_answers_itself(
-    wechat: FakeWeChatApi, mode: str, xml: str, expected: str
+    wechat_server: WeChatServer, mode: str, xml: str, expected: str
 ) -> None:
     bot = StubBot(echo)
     safe = mode == "safe"
-    async with serve_channel(channel(wechat, safe=safe), bot, safe=safe) as c:
+    async with wechat_server(bot, safe=safe) as c:
         reply = await c.post(xml)
     assert reply.status == 200
     assert reply.content is not None and expected in reply.content
     assert bot.received == []
 
 
-async def test_unsubscribe_is_acknowledged_with_success(wechat: FakeWeChatApi) -> None:
+async def test_unsubscribe_is_acknowledged_with_success(wechat_server: WeChatServer) -> None:
     bot = StubBot(echo)
-    async with serve_channel(channel(wechat, safe=False), bot, safe=False) as c:
+    async with wechat_server(bot) as c:
         reply = await c.post(message_xml("event", Event="unsubscribe"))
     assert (reply.status, reply.body) == (200, "success")
     assert bot.received == []
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_ten_thousand_characters(wechat: FakeWeChatApi, mode: str) -> None:
+async def test_ten_thousand_characters(
+    wechat_server: WeChatServer, wechat: FakeWeChatApi, mode: str
+) -> None:
     bot = StubBot(echo)
     safe = mode == "safe"
-    async with serve_channel(channel(wechat, safe=safe), bot, safe=safe) as c:
+    async with wechat_server(bot, safe=safe) as c:
         reply = await c.post(message_xml("text", Content="屏幕碎了" * 2500))
         [message] = bot.received
         assert message.text == ("屏幕碎了" * 2500)[:2000]
@@ -155,12 +146,12 @@ async def test_ten_thousand_characters(wechat: FakeWeChatApi, mode: str) -> None
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_bad_requests_are_refused_and_the_server_keeps_serving(
-    wechat: FakeWeChatApi, mode: str
+    wechat_server: WeChatServer, mode: str
 ) -> None:
     bot = StubBot(echo)
     safe = mode == "safe"
     good = message_xml("text", Content="你好")
-    async with serve_channel(channel(wechat, safe=safe), bot, safe=safe) as c:
+    async with wechat_server(bot, safe=safe) as c:
         # wrong signature (a forged token): 403, never processed
         assert (await c.post(good, token="forged")).status == 403
         # no signature at all
@@ -200,9 +191,11 @@ async def test_bad_requests_are_refused_and_the_server_keeps_serving(
     assert [m.text for m in bot.received] == ["你好"]
 
 
-async def test_safe_mode_message_to_a_plain_channel_is_refused(wechat: FakeWeChatApi) -> None:
+async def test_safe_mode_message_to_a_plain_channel_is_refused(
+    wechat_channel: WeChatChannel,
+) -> None:
     bot = StubBot(echo)
-    async with serve_channel(channel(wechat, safe=False), bot, safe=True) as c:
+    async with serve_channel(wechat_channel(), bot, safe=True) as c:
         assert (await c.post(message_xml("text", Content="你好"))).status == 400
     assert bot.received == []
 
@@ -211,11 +204,11 @@ async def test_safe_mode_message_to_a_plain_channel_is_refused(wechat: FakeWeCha
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_retried_msg_id_is_processed_once(wechat: FakeWeChatApi, mode: str) -> None:
+async def test_retried_msg_id_is_processed_once(wechat_server: WeChatServer, mode: str) -> None:
     bot = StubBot(echo)
     safe = mode == "safe"
     xml = message_xml("text", msg_id="1234567890123456", Content="查询维修进度")
-    async with serve_channel(channel(wechat, safe=safe), bot, safe=safe) as c:
+    async with wechat_server(bot, safe=safe) as c:
         replies = [await c.post(xml) for _ in range(4)]  # the message and WeChat's 3 retries
         event = message_xml("event", Event="subscribe", CreateTime="1700000000")
         events = [await c.post(event) for _ in range(2)]
@@ -226,7 +219,7 @@ async def test_retried_msg_id_is_processed_once(wechat: FakeWeChatApi, mode: str
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_slow_bot_gets_success_then_customer_service_messages(
-    wechat: FakeWeChatApi, mode: str
+    wechat_server: WeChatServer, wechat: FakeWeChatApi, mode: str
 ) -> None:
     async def slow(message: Any) -> None:
         await message.output_channel.send_response(message.sender_id, {"text": "正在查询……"})
@@ -235,7 +228,7 @@ async def test_slow_bot_gets_success_then_customer_service_messages(
 
     bot = StubBot(slow)
     safe = mode == "safe"
-    async with serve_channel(channel(wechat, safe=safe, deadline=0.3), bot, safe=safe) as c:
+    async with wechat_server(bot, safe=safe, reply_deadline=0.3) as c:
         loop = asyncio.get_running_loop()
         started = loop.time()
         reply = await c.post(message_xml("text", msg_id="777", Content="提交"))
@@ -251,13 +244,15 @@ async def test_slow_bot_gets_success_then_customer_service_messages(
     assert len(wechat.state.token_requests) == 1
 
 
-async def test_expired_token_is_refreshed_for_late_answers(wechat: FakeWeChatApi) -> None:
+async def test_expired_token_is_refreshed_for_late_answers(
+    wechat_server: WeChatServer, wechat: FakeWeChatApi
+) -> None:
     async def slow(message: Any) -> None:
         await asyncio.sleep(0.4)
         await message.output_channel.send_response(message.sender_id, {"text": message.text})
 
     bot = StubBot(slow)
-    async with serve_channel(channel(wechat, safe=False, deadline=0.2), bot, safe=False) as c:
+    async with wechat_server(bot, reply_deadline=0.2) as c:
         assert (await c.post(message_xml("text", Content="一"))).body == "success"
         await asyncio.to_thread(wechat.wait_for_messages, 1)
         wechat.state.expire_tokens()  # e.g. another server fetched a new token
@@ -268,12 +263,12 @@ async def test_expired_token_is_refreshed_for_late_answers(wechat: FakeWeChatApi
     assert [r["errcode"] for r in wechat.state.rejected] == [40001]
 
 
-async def test_bot_failure_gets_a_clear_answer(wechat: FakeWeChatApi) -> None:
+async def test_bot_failure_gets_a_clear_answer(wechat_server: WeChatServer) -> None:
     async def broken(message: Any) -> None:
         raise RuntimeError("tracker store down")
 
     bot = StubBot(broken)
-    async with serve_channel(channel(wechat, safe=False), bot, safe=False) as c:
+    async with wechat_server(bot) as c:
         reply = await c.post(message_xml("text", Content="你好"))
     assert reply.status == 200
     assert reply.content is not None and "系统暂时出了点问题" in reply.content
@@ -289,7 +284,7 @@ MODELS = [
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_buttons_are_numbered_and_a_number_picks_the_payload(
-    wechat: FakeWeChatApi, mode: str
+    wechat_server: WeChatServer, wechat: FakeWeChatApi, mode: str
 ) -> None:
     async def ask(message: Any) -> None:
         if message.text.startswith("/inform"):
@@ -301,7 +296,7 @@ async def test_buttons_are_numbered_and_a_number_picks_the_payload(
 
     bot = StubBot(ask)
     safe = mode == "safe"
-    async with serve_channel(channel(wechat, safe=safe), bot, safe=safe) as c:
+    async with wechat_server(bot, safe=safe) as c:
         first = await c.post(message_xml("text", Content="我的一加12屏幕碎了"))
         assert first.content == ("您的手机是哪一款？\n回复 1 选择：一加 12\n回复 2 选择：一加 12R")
         second = await c.post(message_xml("text", Content="２"))
@@ -317,7 +312,7 @@ async def test_buttons_are_numbered_and_a_number_picks_the_payload(
 
 
 async def test_two_button_messages_in_one_turn_continue_the_numbering(
-    wechat: FakeWeChatApi,
+    wechat_server: WeChatServer,
 ) -> None:
     async def ask(message: Any) -> None:
         out = message.output_channel
@@ -331,26 +326,30 @@ async def test_two_button_messages_in_one_turn_continue_the_numbering(
             await out.send_response(message.sender_id, {"text": f"收到 {message.text}"})
 
     bot = StubBot(ask)
-    async with serve_channel(channel(wechat, safe=False), bot, safe=False) as c:
+    async with wechat_server(bot) as c:
         menu = await c.post(message_xml("text", Content="菜单"))
         assert menu.content is not None and "回复 3 选择：转人工" in menu.content
         picked = await c.post(message_xml("text", Content="3"))
     assert picked.content == "收到 /request_human"
 
 
-async def test_several_messages_share_the_passive_reply(wechat: FakeWeChatApi) -> None:
+async def test_several_messages_share_the_passive_reply(
+    wechat_server: WeChatServer, wechat: FakeWeChatApi
+) -> None:
     async def chatty(message: Any) -> None:
         for text in ["第一句", "第二句", "第三句"]:
             await message.output_channel.send_response(message.sender_id, {"text": text})
 
-    async with serve_channel(channel(wechat, safe=False), StubBot(chatty), safe=False) as c:
+    async with wechat_server(StubBot(chatty)) as c:
         reply = await c.post(message_xml("text", Content="你好"))
     assert reply.content == "第一句\n\n第二句\n\n第三句"
     assert wechat.state.sent == []
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_long_answer_is_split_at_the_byte_limit(wechat: FakeWeChatApi, mode: str) -> None:
+async def test_long_answer_is_split_at_the_byte_limit(
+    wechat_server: WeChatServer, wechat: FakeWeChatApi, mode: str
+) -> None:
     lines = [
         f"{i:02d}. 深圳南山区科技园服务中心，地址：科苑路 {i} 号，营业时间 9:00–18:00"
         for i in range(60)
@@ -362,7 +361,7 @@ async def test_long_answer_is_split_at_the_byte_limit(wechat: FakeWeChatApi, mod
         await message.output_channel.send_response(message.sender_id, {"text": answer})
 
     safe = mode == "safe"
-    async with serve_channel(channel(wechat, safe=safe), StubBot(long), safe=safe) as c:
+    async with wechat_server(StubBot(long), safe=safe) as c:
         reply = await c.post(message_xml("text", Content="深圳有哪些网点"))
         rest = await asyncio.to_thread(wechat.wait_for_messages, 2)
     assert reply.content is not None
@@ -372,8 +371,10 @@ async def test_long_answer_is_split_at_the_byte_limit(wechat: FakeWeChatApi, mod
     assert wechat.state.rejected == []
 
 
-async def test_reminder_output_channel_pushes(wechat: FakeWeChatApi) -> None:
-    ch = channel(wechat, safe=False)
+async def test_reminder_output_channel_pushes(
+    wechat_channel: WeChatChannel, wechat: FakeWeChatApi
+) -> None:
+    ch = wechat_channel()
     out = ch.get_output_channel()
     await out.send_response(OPENID, {"text": "您的工单已重新提交", "buttons": MODELS})
     await out.drain()
@@ -383,7 +384,9 @@ async def test_reminder_output_channel_pushes(wechat: FakeWeChatApi) -> None:
     assert ch.choices.resolve(OPENID, "1") == MODELS[0]["payload"]
 
 
-async def test_buttons_sent_after_the_turn_are_numbered_from_one(wechat: FakeWeChatApi) -> None:
+async def test_buttons_sent_after_the_turn_are_numbered_from_one(
+    wechat_server: WeChatServer, wechat_channel: WeChatChannel, wechat: FakeWeChatApi
+) -> None:
     outputs: list[Any] = []
 
     async def remember(message: Any) -> None:
@@ -392,8 +395,8 @@ async def test_buttons_sent_after_the_turn_are_numbered_from_one(wechat: FakeWeC
             message.sender_id, {"text": "型号？", "buttons": MODELS}
         )
 
-    ch = channel(wechat, safe=False)
-    async with serve_channel(ch, StubBot(remember), safe=False) as c:
+    ch = wechat_channel()
+    async with wechat_server(StubBot(remember), channel=ch) as c:
         await c.post(message_xml("text", Content="你好"))
         # later, e.g. a Rasa reminder, through the same output channel
         await outputs[0].send_response(

@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -30,6 +30,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
 from bot.channels.wechat import WeChatInput
+from bot.channels.wechat.shared_state import SharedState
 
 TOKEN = "shouhou-test-token"
 APP_ID = "wx0123456789abcdef"
@@ -357,3 +358,44 @@ async def serve_channel(
     finally:
         await server.close()
         sock.close()
+
+
+def wechat_input(
+    api: FakeWeChatApi, *, safe: bool = False, state: SharedState | None = None, **options: Any
+) -> WeChatInput:
+    """The test account's channel, talking to ``api``; in safe mode (encrypted) or plain.
+
+    Args:
+        api: The fake WeChat API the channel calls.
+        safe: Whether the account has an ``encoding_aes_key`` (safe mode).
+        state: Where retried messages, numbered choices and the token are kept (default: in
+            the process).
+        **options: More of ``WeChatInput``'s settings (``reply_deadline``, ``upload_dir``...).
+    """
+    if state is not None:
+        options.update(seen=state.seen, choices=state.choices, token_cache=state.tokens)
+    return WeChatInput(
+        token=TOKEN,
+        app_id=APP_ID,
+        app_secret=APP_SECRET,
+        encoding_aes_key=AES_KEY if safe else None,
+        api_base_url=api.base_url,
+        **options,
+    )
+
+
+def wechat_environment(api: FakeWeChatApi) -> dict[str, str]:
+    """The settings of a server whose WeChat channel is the test account on ``api``, safe mode."""
+    return {
+        "WECHAT_TOKEN": TOKEN,
+        "WECHAT_APP_ID": APP_ID,
+        "WECHAT_APP_SECRET": APP_SECRET,
+        "WECHAT_ENCODING_AES_KEY": AES_KEY,
+        "WECHAT_API_BASE_URL": api.base_url,
+    }
+
+
+WeChatChannel = Callable[..., WeChatInput]
+"""The ``wechat_channel`` fixture: ``wechat_input`` on the test's fake API."""
+WeChatServer = Callable[..., AbstractAsyncContextManager[WeChatClient]]
+"""The ``wechat_server`` fixture: ``(bot, *, safe=False, channel=None, **options)``."""

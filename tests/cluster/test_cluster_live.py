@@ -32,13 +32,10 @@ from bot.trainer import paths
 from tests.channels.servers import Widget, launch_chromium, missing
 from tests.channels.test_wechat_live import Chat
 from tests.channels.wechat_fakes import (
-    AES_KEY,
-    APP_ID,
-    APP_SECRET,
-    TOKEN,
     FakeWeChatApi,
     WeChatClient,
     message_xml,
+    wechat_environment,
 )
 from tests.conftest import ROOT
 
@@ -59,14 +56,7 @@ def wechat() -> Iterator[FakeWeChatApi]:
 def cluster(trained_model, tmp_path_factory, wechat) -> Iterator[ClusterStack]:
     if not HAPROXY.exists():
         missing("HAProxy is missing: apt-get install haproxy (make test does)")
-    env = {
-        "HANDOFF_WORKING_HOURS": "00:00-24:00",
-        "WECHAT_TOKEN": TOKEN,
-        "WECHAT_APP_ID": APP_ID,
-        "WECHAT_APP_SECRET": APP_SECRET,
-        "WECHAT_ENCODING_AES_KEY": AES_KEY,
-        "WECHAT_API_BASE_URL": wechat.base_url,
-    }
+    env = {"HANDOFF_WORKING_HOURS": "00:00-24:00", **wechat_environment(wechat)}
     stack = ClusterStack(paths.MODEL_FILE, tmp_path_factory.mktemp("cluster"), env=env)
     try:
         stack.start()

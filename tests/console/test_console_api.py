@@ -10,7 +10,14 @@ import pytest
 from rasa.shared.core.events import ConversationPaused, UserUttered
 
 from bot.console import accounts
-from bot.tickets import create_ticket, get_handoff, open_handoff, session_scope, status_history
+from bot.tickets import (
+    TicketDraft,
+    create_ticket,
+    get_handoff,
+    open_handoff,
+    session_scope,
+    status_history,
+)
 from tests.console.conftest import FakeLiveChannel, Server
 
 pytestmark = pytest.mark.anyio
@@ -45,6 +52,7 @@ async def queue_chat(server: Server, sender_id: str = "web-user-1", **summary: A
 API_ROUTES = [
     ("GET", "api/me"),
     ("GET", "api/queue"),
+    ("GET", "api/ticket-fields"),
     ("POST", "api/logout"),
     ("POST", "api/handoffs/1/claim"),
     ("GET", "api/handoffs/1/transcript"),
@@ -227,18 +235,20 @@ async def test_status_changes_are_recorded_with_the_agent(server: Server, agents
     with session_scope() as session:
         ticket, _ = create_ticket(
             session,
-            intake_id="i-1",
-            sender_id="s-1",
-            channel="wechat",
-            device_model_id="oneplus-12",
-            serial_number=IMEI,
-            purchase_date=None,
-            warranty_status="to_verify",
-            fault_category="screen",
-            fault_description="屏幕有绿线",
-            service_type="mail_in",
-            city=None,
-            contact_phone="13912345678",
+            TicketDraft(
+                intake_id="i-1",
+                sender_id="s-1",
+                channel="wechat",
+                device_model_id="oneplus-12",
+                serial_number=IMEI,
+                purchase_date=None,
+                warranty_status="to_verify",
+                fault_category="screen",
+                fault_description="屏幕有绿线",
+                service_type="mail_in",
+                city=None,
+                contact_phone="13912345678",
+            ),
         )
     async with server.client() as zhang:
         await zhang.login("zhang", PASSWORD)

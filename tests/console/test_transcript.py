@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.console.transcript import PHOTO_TEXT, SYSTEM_TEXTS, transcript
+from bot.console.transcript import photo_text, system_text, transcript
 
 BUTTONS = [{"title": "寄修", "payload": '/inform{"service_type":"mail_in"}'}]
 EVENTS = [
@@ -34,15 +34,15 @@ EVENTS = [
 def test_every_kind_of_entry() -> None:
     entries = transcript(EVENTS)
     assert [(e["index"], e["kind"], e["text"]) for e in entries] == [
-        (1, "system", SYSTEM_TEXTS["session_started"]),
+        (1, "system", system_text("session_started")),
         (2, "user", "我要报修"),
         (3, "bot", "请选择服务方式"),
         (4, "user", "寄修"),  # the button's title, not its payload
-        (5, "user", PHOTO_TEXT),
-        (6, "system", SYSTEM_TEXTS["pause"]),
+        (5, "user", photo_text()),
+        (6, "system", system_text("pause")),
         (7, "user", "<img src=x onerror=alert(1)>"),  # text: the console shows it as text
         (8, "agent", "您好，我来帮您"),
-        (9, "system", SYSTEM_TEXTS["resume"]),
+        (9, "system", system_text("resume")),
     ]
     assert entries[2]["buttons"] == [{"title": "寄修"}]
     assert entries[4]["photo"] == "0123456789abcdef0123456789abcdef.png"
@@ -70,4 +70,13 @@ def test_only_stored_photos_get_a_file() -> None:
             "metadata": {"photo": {"storage_key": key}},
         }
         [entry] = transcript([event])
-        assert entry["text"] == PHOTO_TEXT and "photo" not in entry
+        assert entry["text"] == photo_text() and "photo" not in entry
+
+
+def test_system_and_photo_texts_come_from_the_console_catalogue() -> None:
+    assert [system_text(e) for e in ("pause", "resume", "session_started")] == [
+        "已转人工，机器人暂停回复",
+        "已转回机器人",
+        "新会话开始",
+    ]
+    assert photo_text() == "［照片］"

@@ -6,11 +6,6 @@ conversation, so the intake carries on where it was.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-from pathlib import Path
-
 import pytest
 import requests
 from sqlalchemy import select
@@ -19,51 +14,16 @@ from bot.channels.rest import rest_sender_id
 from bot.settings import get_settings
 from bot.tickets import session_scope
 from bot.tickets.models import Ticket
-from tests.conftest import ROOT, free_port, wait_for_http
+from tests.channels import servers as servers_module
+from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 SENDER = "e2e-rest-user"
 
 
-class Servers:
-    """`scripts/run.sh` (what `make run` starts) with its own ports, databases and endpoints."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
-        self.rasa_port, self.action_port = free_port(), free_port()
-        self.ticket_url = f"sqlite:///{tmp / 'tickets.db'}"
-        self.endpoints = tmp / "endpoints.yml"
-        self.endpoints.write_text(
-            f'action_endpoint:\n  url: "http://localhost:{self.action_port}/webhook"\n'
-            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n'
-        )
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log = tmp / "run.log"
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "RASA_PORT": str(self.rasa_port),
-            "ACTION_PORT": str(self.action_port),
-            "ENDPOINTS": str(self.endpoints),
-            "DATABASE_URL": self.ticket_url,
-        }
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                ["./scripts/run.sh"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        wait_for_http(f"http://127.0.0.1:{self.action_port}/health", 120, self.process)
-        wait_for_http(f"http://127.0.0.1:{self.rasa_port}/", 300, self.process)
-
-    def stop(self) -> int:
-        """Ctrl-C, as a user stops `make run`; returns the script's exit status."""
-        assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGINT)
-        code = self.process.wait(timeout=60)
-        self.process = None
-        return code
+class Servers(servers_module.Servers):
+    """`scripts/run.sh` (what `make run` starts), talked to over the REST webhook."""
 
     def say(self, text: str) -> list[str]:
         response = requests.post(

@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -7,7 +8,6 @@ from bot.intake.warranty import (
     WarrantyAssessment,
     WarrantyReason,
     WarrantyStatus,
-    add_months,
     assess_warranty,
     coverage_end,
     detect_damage,
@@ -35,27 +35,6 @@ EXT = WarrantyStatus.EXTENDED_WARRANTY
 OUT = WarrantyStatus.OUT_OF_WARRANTY
 VERIFY = WarrantyStatus.TO_VERIFY
 R = WarrantyReason
-
-
-@pytest.mark.parametrize(
-    ("start", "months", "expected"),
-    [
-        (D(2025, 3, 15), 24, D(2027, 3, 15)),
-        (D(2025, 3, 15), 0, D(2025, 3, 15)),
-        (D(2025, 1, 31), 1, D(2025, 2, 28)),
-        (D(2024, 1, 31), 1, D(2024, 2, 29)),
-        (D(2024, 2, 29), 12, D(2025, 2, 28)),
-        (D(2024, 2, 29), 48, D(2028, 2, 29)),
-        (D(2025, 8, 31), 1, D(2025, 9, 30)),
-        (D(2025, 11, 30), 2, D(2026, 1, 30)),
-        (D(2025, 12, 15), 1, D(2026, 1, 15)),
-        (D(2026, 1, 15), -1, D(2025, 12, 15)),
-        (D(2026, 3, 31), -1, D(2026, 2, 28)),
-        (D(2026, 11, 22), -120, D(2016, 11, 22)),
-    ],
-)
-def test_add_months(start: dt.date, months: int, expected: dt.date) -> None:
-    assert add_months(start, months) == expected
 
 
 @pytest.mark.parametrize(
@@ -104,6 +83,20 @@ def test_detect_damage(description: str, expected: DamageKind | None) -> None:
 PURCHASE = D(2025, 3, 15)
 LAST_DAY = D(2027, 3, 14)
 FIRST_UNCOVERED = D(2027, 3, 15)
+EXTENDED = D(2028, 3, 14)
+ASKED = D(2026, 11, 22)
+
+
+def _assess(today: dt.date, **change: Any) -> WarrantyAssessment:
+    """``assess_warranty`` of a screen bought on PURCHASE, 24 months, no damage, unless changed."""
+    values: dict[str, Any] = {
+        "purchase_date": PURCHASE,
+        "warranty_months": 24,
+        "fault": SCREEN,
+        "damage": None,
+        "extended_until": None,
+    }
+    return assess_warranty(today=today, **{**values, **change})
 
 
 @pytest.mark.parametrize(
@@ -116,31 +109,10 @@ FIRST_UNCOVERED = D(2027, 3, 15)
         (PURCHASE, OTHER, None, None, FIRST_UNCOVERED, (OUT, LAST_DAY, R.EXPIRED)),
         (PURCHASE, SCREEN, None, None, D(2030, 1, 1), (OUT, LAST_DAY, R.EXPIRED)),
         # extended warranty
-        (
-            PURCHASE,
-            SCREEN,
-            None,
-            D(2028, 3, 14),
-            FIRST_UNCOVERED,
-            (EXT, D(2028, 3, 14), R.WITHIN_EXTENDED),
-        ),
-        (
-            PURCHASE,
-            SCREEN,
-            None,
-            D(2028, 3, 14),
-            D(2028, 3, 14),
-            (EXT, D(2028, 3, 14), R.WITHIN_EXTENDED),
-        ),
-        (PURCHASE, SCREEN, None, D(2028, 3, 14), D(2028, 3, 15), (OUT, D(2028, 3, 14), R.EXPIRED)),
-        (
-            PURCHASE,
-            SCREEN,
-            None,
-            D(2028, 3, 14),
-            D(2026, 1, 1),
-            (IN, LAST_DAY, R.WITHIN_STANDARD),
-        ),
+        (PURCHASE, SCREEN, None, EXTENDED, FIRST_UNCOVERED, (EXT, EXTENDED, R.WITHIN_EXTENDED)),
+        (PURCHASE, SCREEN, None, EXTENDED, EXTENDED, (EXT, EXTENDED, R.WITHIN_EXTENDED)),
+        (PURCHASE, SCREEN, None, EXTENDED, D(2028, 3, 15), (OUT, EXTENDED, R.EXPIRED)),
+        (PURCHASE, SCREEN, None, EXTENDED, D(2026, 1, 1), (IN, LAST_DAY, R.WITHIN_STANDARD)),
         (PURCHASE, SCREEN, None, D(2026, 1, 1), D(2027, 6, 1), (OUT, LAST_DAY, R.EXPIRED)),
         # damage: out whatever the date
         (PURCHASE, SCREEN, "physical", None, D(2025, 4, 1), (OUT, None, R.PHYSICAL_DAMAGE)),
@@ -158,25 +130,11 @@ FIRST_UNCOVERED = D(2027, 3, 15)
         ),
         (PURCHASE, NOT_COVERED, None, None, D(2025, 4, 1), (OUT, None, R.NOT_COVERED_CATEGORY)),
         # unknown purchase date
-        (None, SCREEN, None, None, D(2026, 11, 22), (VERIFY, None, R.UNKNOWN_PURCHASE_DATE)),
-        (None, SCREEN, "liquid", None, D(2026, 11, 22), (OUT, None, R.LIQUID_DAMAGE)),
-        (None, WATER, None, None, D(2026, 11, 22), (OUT, None, R.LIQUID_DAMAGE)),
-        (
-            None,
-            SCREEN,
-            None,
-            D(2027, 1, 1),
-            D(2026, 11, 22),
-            (EXT, D(2027, 1, 1), R.WITHIN_EXTENDED),
-        ),
-        (
-            None,
-            SCREEN,
-            None,
-            D(2026, 1, 1),
-            D(2026, 11, 22),
-            (VERIFY, None, R.UNKNOWN_PURCHASE_DATE),
-        ),
+        (None, SCREEN, None, None, ASKED, (VERIFY, None, R.UNKNOWN_PURCHASE_DATE)),
+        (None, SCREEN, "liquid", None, ASKED, (OUT, None, R.LIQUID_DAMAGE)),
+        (None, WATER, None, None, ASKED, (OUT, None, R.LIQUID_DAMAGE)),
+        (None, SCREEN, None, D(2027, 1, 1), ASKED, (EXT, D(2027, 1, 1), R.WITHIN_EXTENDED)),
+        (None, SCREEN, None, D(2026, 1, 1), ASKED, (VERIFY, None, R.UNKNOWN_PURCHASE_DATE)),
     ],
 )
 def test_assess_warranty(
@@ -187,13 +145,8 @@ def test_assess_warranty(
     today: dt.date,
     expected: tuple[WarrantyStatus, dt.date | None, WarrantyReason],
 ) -> None:
-    result = assess_warranty(
-        purchase_date=purchase,
-        warranty_months=24,
-        fault=fault,
-        damage=damage,
-        extended_until=extended,
-        today=today,
+    result = _assess(
+        today, purchase_date=purchase, fault=fault, damage=damage, extended_until=extended
     )
     assert result == WarrantyAssessment(*expected)
 
@@ -203,29 +156,13 @@ def test_assess_warranty(
     [(12, D(2026, 3, 14), IN), (12, D(2026, 3, 15), OUT), (36, D(2028, 3, 14), IN)],
 )
 def test_warranty_months_is_used(months: int, today: dt.date, status: WarrantyStatus) -> None:
-    result = assess_warranty(
-        purchase_date=PURCHASE,
-        warranty_months=months,
-        fault=SCREEN,
-        damage=None,
-        extended_until=None,
-        today=today,
-    )
-    assert result.status is status
+    assert _assess(today, warranty_months=months).status is status
 
 
 def test_cracked_screen_description_within_warranty_is_out() -> None:
     today = D(2025, 6, 1)
     damage = detect_damage("屏幕碎了", CATALOGUE)
-    result = assess_warranty(
-        purchase_date=PURCHASE,
-        warranty_months=24,
-        fault=SCREEN,
-        damage=damage,
-        extended_until=None,
-        today=today,
-    )
-    assert result == WarrantyAssessment(OUT, None, R.PHYSICAL_DAMAGE)
+    assert _assess(today, damage=damage) == WarrantyAssessment(OUT, None, R.PHYSICAL_DAMAGE)
 
 
 @pytest.mark.parametrize(

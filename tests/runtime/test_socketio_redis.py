@@ -41,25 +41,8 @@ from bot.runtime.socketio_redis import (
     redis_location,
     valid_redis_url,
 )
-from tests.conftest import IN_CI, ROOT, free_port, wait_for_http
+from tests.conftest import ROOT, free_port, wait_for_http
 from tests.runtime.test_socketio_bus import WebsocketClient
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> str:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        message = f"Redis not reachable at {REDIS_URL}: {error}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    finally:
-        client.close()
-    return REDIS_URL
 
 
 def remove_keys(url: str, prefix: str) -> None:

@@ -31,6 +31,10 @@ async def test_agents_see_a_label_not_the_users_session_id(server: Server, agent
     [queued] = body["queued"]
     assert queued["user_label"] == user_label(session_id) and len(queued["user_label"]) == 6
     assert queued["user_label"] not in session_id.upper()
-    script = (STATIC_DIR / "console.js").read_text(encoding="utf-8")
-    shown = [line for line in script.splitlines() if "sender_id" in line]
+    shown = [
+        f"{path.name}: {line}"
+        for path in sorted(STATIC_DIR.rglob("*.js"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "sender_id" in line
+    ]
     assert shown == [], shown  # the page never renders (or titles) the raw sender id

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ from contextlib import AsyncExitStack
 import pytest
 
 from bot.console import accounts, passwords
+from bot.console.texts import console_text
 from bot.settings import get_settings
 from tests.security.console_app import (
     PASSWORD,
@@ -115,12 +115,16 @@ async def test_the_message_is_chinese(settings_env: Callable[..., None]) -> None
         await console.login("zhang", "wrong password")
         status, _, body = await console.login("zhang", "wrong password")
         assert status == 429 and isinstance(body, dict)
-        status, _, script = await console.call("GET", "console.js", csrf=False)
+        status, _, script = await console.call("GET", "js/signin.js", csrf=False)
         assert status == 200 and isinstance(script, str)
-    # The console's texts live in console.js: the 429 answer is shown in Chinese, in minutes.
-    locked = re.search(r'locked: "([^"]+)"', script)
-    assert locked is not None and "登录失败次数过多" in locked.group(1)
-    assert "{minutes}" in locked.group(1)
+        status, _, texts = await console.call("GET", "api/texts", csrf=False)
+        assert status == 200 and isinstance(texts, dict)
+    # The console's texts live in its catalogue: the 429 answer is shown in Chinese, in minutes.
+    locked = texts["page"]["signin"]["locked"]
+    assert "登录失败次数过多" in locked and "{minutes}" in locked
+    assert "登录失败次数过多" in console_text("page.signin.locked", minutes="3")
+    assert "3 分钟" in console_text("page.signin.locked", minutes="3")
+    assert "lockedText(res.data.retry_after)" in script and '"page.signin.locked"' in script
     assert "res.status === 429" in script and "lockedText(res.data.retry_after)" in script
 
 

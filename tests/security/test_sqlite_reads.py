@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from bot.settings import get_settings
 from bot.tickets import (
+    TicketDraft,
     TicketStoreUnavailable,
     create_ticket,
     latest_open_ticket_for_sender,
@@ -52,18 +53,20 @@ def store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     with session_scope() as session:
         create_ticket(
             session,
-            intake_id="intake-1",
-            sender_id="owner-1",
-            channel="socketio",
-            device_model_id="oneplus-12",
-            serial_number="861234567890125",
-            purchase_date=None,
-            warranty_status="to_verify",
-            fault_category="screen",
-            fault_description="屏幕有绿线",
-            service_type="mail_in",
-            city=None,
-            contact_phone="13912345678",
+            TicketDraft(
+                intake_id="intake-1",
+                sender_id="owner-1",
+                channel="socketio",
+                device_model_id="oneplus-12",
+                serial_number="861234567890125",
+                purchase_date=None,
+                warranty_status="to_verify",
+                fault_category="screen",
+                fault_description="屏幕有绿线",
+                service_type="mail_in",
+                city=None,
+                contact_phone="13912345678",
+            ),
         )
     yield path
     ticket_db.dispose_engines()

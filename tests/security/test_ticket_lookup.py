@@ -23,7 +23,7 @@ import pytest
 import requests
 import yaml
 
-from bot.tickets import create_ticket, get_ticket, session_scope
+from bot.tickets import TicketDraft, create_ticket, get_ticket, session_scope
 from bot.tickets.db import dispose_engines
 from bot.tickets.migrate import upgrade
 from tests.conftest import free_port, wait_for_http
@@ -156,18 +156,20 @@ def ticket(database: str) -> Iterator[str]:
     with session_scope(database) as session:
         record, _created = create_ticket(
             session,
-            intake_id=secrets.token_hex(8),
-            sender_id=OWNER,
-            channel="rest",
-            device_model_id="oneplus-12",
-            serial_number="860011223344561",
-            purchase_date=None,
-            warranty_status="to_verify",
-            fault_category="screen",
-            fault_description="屏幕有绿线",
-            service_type="mail_in",
-            city=None,
-            contact_phone=OWNER_PHONE,
+            TicketDraft(
+                intake_id=secrets.token_hex(8),
+                sender_id=OWNER,
+                channel="rest",
+                device_model_id="oneplus-12",
+                serial_number="860011223344561",
+                purchase_date=None,
+                warranty_status="to_verify",
+                fault_category="screen",
+                fault_description="屏幕有绿线",
+                service_type="mail_in",
+                city=None,
+                contact_phone=OWNER_PHONE,
+            ),
         )
     yield record.ticket_no
     dispose_engines()

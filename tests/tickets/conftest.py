@@ -20,9 +20,10 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 from bot.settings import get_settings
+from bot.tickets import TicketRecord
 from bot.tickets.db import build_engine, dispose_engines
 from bot.tickets.models import metadata
-from bot.tickets.repository import TicketRecord, create_ticket
+from tests.tickets.helpers import new_ticket
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -202,7 +203,7 @@ def make_ticket(session: Session) -> Callable[..., TicketRecord]:
     """Create a ticket in the test session; keyword arguments override ticket_fields()."""
 
     def _make(**overrides: Any) -> TicketRecord:
-        ticket, created = create_ticket(session, **_ticket_fields(**overrides))
+        ticket, created = new_ticket(session, **_ticket_fields(**overrides))
         assert created
         return ticket
 

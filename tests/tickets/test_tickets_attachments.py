@@ -9,6 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.tickets import TicketNotFound
 from bot.tickets.attachments import (
     MAX_ATTACHMENT_BYTES,
     AttachmentNotFound,
@@ -18,7 +19,6 @@ from bot.tickets.attachments import (
     list_attachments,
 )
 from bot.tickets.models import Attachment
-from bot.tickets.repository import TicketNotFound
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 11, 22, 2, 0, tzinfo=UTC)

@@ -12,18 +12,18 @@ from typing import Any
 import pytest
 
 from bot.settings import PROJECT_ROOT
-from bot.tickets import migrate
-from bot.tickets.cli import main
-from bot.tickets.db import session_scope
-from bot.tickets.repository import (
-    create_ticket,
+from bot.tickets import (
     extended_warranty_until,
     get_ticket,
     list_extended_warranties,
+    migrate,
     record_complaint,
     record_rating,
     status_history,
 )
+from bot.tickets.cli import main
+from bot.tickets.db import session_scope
+from tests.tickets.helpers import new_ticket
 
 Fields = Callable[..., dict[str, Any]]
 NOW = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.timezone.utc)
@@ -39,7 +39,7 @@ def url(tmp_path: Path) -> str:
 @pytest.fixture
 def ticket_no(url: str, ticket_fields: Fields) -> str:
     with session_scope(url) as session:
-        ticket, _ = create_ticket(session, **ticket_fields(now=NOW))
+        ticket, _ = new_ticket(session, **ticket_fields(now=NOW))
     return ticket.ticket_no
 
 
@@ -183,8 +183,7 @@ def test_user_cancel_refusal_exits_2(
     url: str, ticket_no: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """TicketNotCancellable reaching the CLI is a clean usage error, not a traceback."""
-    from bot.tickets import cli
-    from bot.tickets.repository import TicketNotCancellable
+    from bot.tickets import TicketNotCancellable, cli
 
     def refuse(*args: object, **kwargs: object) -> object:
         raise TicketNotCancellable(ticket_no, "received")

@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.tickets import TicketRecord
 from bot.tickets.db import session_scope
 from bot.tickets.models import Ticket, TicketStatusHistory
-from bot.tickets.repository import TicketRecord, create_ticket
+from tests.tickets.helpers import new_ticket
 
 Fields = Callable[..., dict[str, Any]]
 CREATORS = 8
@@ -25,7 +26,7 @@ def _race(url: str, calls: list[dict[str, Any]]) -> list[tuple[TicketRecord, boo
     def create(fields: dict[str, Any]) -> tuple[TicketRecord, bool]:
         barrier.wait(timeout=30)
         with session_scope(url) as session:
-            return create_ticket(session, **fields)
+            return new_ticket(session, **fields)
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return list(pool.map(create, calls, timeout=120))

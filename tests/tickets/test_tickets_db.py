@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.settings import PROJECT_ROOT
-from bot.tickets import db
+from bot.tickets import db, get_ticket
 from bot.tickets.db import (
     TicketStoreUnavailable,
     dispose_engines,
@@ -22,7 +22,7 @@ from bot.tickets.db import (
     session_scope,
 )
 from bot.tickets.models import Ticket, metadata
-from bot.tickets.repository import create_ticket, get_ticket
+from tests.tickets.helpers import new_ticket
 
 Fields = Callable[..., dict[str, Any]]
 UNREACHABLE_PG = "postgresql://postgres@127.0.0.1:1/x"
@@ -95,9 +95,9 @@ def test_session_scope_commits_and_rolls_back(tmp_path: Path, ticket_fields: Fie
     url = f"sqlite:///{tmp_path / 's.db'}"
     metadata.create_all(get_engine(url))
     with session_scope(url) as session:
-        ticket, _ = create_ticket(session, **ticket_fields(intake_id="kept"))
+        ticket, _ = new_ticket(session, **ticket_fields(intake_id="kept"))
     with pytest.raises(RuntimeError), session_scope(url) as session:
-        create_ticket(session, **ticket_fields(intake_id="dropped"))
+        new_ticket(session, **ticket_fields(intake_id="dropped"))
         raise RuntimeError("boom")
     with session_scope(url) as session:
         intakes = session.execute(select(Ticket.intake_id)).scalars().all()
@@ -112,7 +112,7 @@ def test_unreachable_postgres_raises_ticket_store_unavailable() -> None:
 
 def test_unreachable_postgres_from_repository_call(ticket_fields: Fields) -> None:
     with pytest.raises(TicketStoreUnavailable), session_scope(UNREACHABLE_PG) as session:
-        create_ticket(session, **ticket_fields())
+        new_ticket(session, **ticket_fields())
 
 
 def test_unusable_sqlite_path_raises_ticket_store_unavailable(tmp_path: Path) -> None:
@@ -124,7 +124,7 @@ def test_unusable_sqlite_path_raises_ticket_store_unavailable(tmp_path: Path) ->
 
 def test_database_without_schema_is_unavailable(empty_db_url: str, ticket_fields: Fields) -> None:
     with pytest.raises(TicketStoreUnavailable), session_scope(empty_db_url) as session:
-        create_ticket(session, **ticket_fields())
+        new_ticket(session, **ticket_fields())
 
 
 def test_statement_errors_are_not_unavailability(tmp_path: Path, ticket_fields: Fields) -> None:

@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.tickets.models import RATING_CONTEXTS, Complaint, SatisfactionRating
-from bot.tickets.repository import (
+from bot.tickets import (
     list_complaints,
     rating_summary,
     record_complaint,
     record_rating,
 )
+from bot.tickets.models import RATING_CONTEXTS, Complaint, SatisfactionRating
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 11, 22, 2, 0, tzinfo=UTC)

@@ -14,25 +14,27 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.tickets.agents import AgentNotFound, AgentRecord, create_agent, set_active
+from bot.tickets.callbacks import (
+    CallbackNotFound,
+    complete_callback,
+    list_callbacks,
+    record_callback,
+)
 from bot.tickets.db import session_scope
 from bot.tickets.handoffs import (
-    CallbackNotFound,
     HandoffAlreadyClaimed,
     HandoffNotFound,
     HandoffNotHeld,
     HandoffRecord,
     claim_handoff,
-    complete_callback,
     end_handoff,
     get_handoff,
-    list_callbacks,
     list_held,
     list_queue,
     mark_callback,
     open_handoff,
     open_handoff_for_sender,
     queue_position,
-    record_callback,
 )
 from bot.tickets.models import CallbackRequest, Handoff
 

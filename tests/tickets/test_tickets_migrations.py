@@ -25,18 +25,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from bot.tickets import migrate
-from bot.tickets.db import build_engine, session_scope
-from bot.tickets.models import UTCDateTime, metadata
-from bot.tickets.repository import (
-    create_ticket,
+from bot.tickets import (
     get_ticket,
+    migrate,
     rating_summary,
     record_complaint,
     record_rating,
     set_status,
     status_history,
 )
+from bot.tickets.db import build_engine, session_scope
+from bot.tickets.models import UTCDateTime, metadata
+from tests.tickets.helpers import new_ticket
 
 Fields = Callable[..., dict[str, Any]]
 HEAD = "0007"
@@ -106,7 +106,7 @@ def test_migrated_database_works_with_repository(empty_db_url: str, ticket_field
     migrate.upgrade(empty_db_url)
     now = dt.datetime(2026, 11, 22, 1, 0, tzinfo=dt.timezone.utc)
     with session_scope(empty_db_url) as session:
-        ticket, created = create_ticket(session, **ticket_fields(now=now))
+        ticket, created = new_ticket(session, **ticket_fields(now=now))
     with session_scope(empty_db_url) as session:
         history = status_history(session, ticket_no=ticket.ticket_no)
     assert created

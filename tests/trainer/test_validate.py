@@ -6,9 +6,10 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.catalog.loader import Catalogue, CatalogueError, Device, Fault, load_catalogue
-from bot.trainer import fault_rules, validate
+from bot.trainer import fault_rules, paths, validate
 from bot.trainer.nlu_files import Example
 from bot.trainer.validate import (
     ERROR,
@@ -226,3 +227,16 @@ def test_a_broken_catalogue_is_one_error(monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.setattr(validate, "load_catalogue", broken)
     assert run_checks() == [Finding(ERROR, "目录文件有误：faults.yml fault #3: missing 'name'")]
+
+
+def test_definitions_agree_with_the_real_domain() -> None:
+    domain = yaml.safe_load(paths.DOMAIN.read_text(encoding="utf-8"))
+    assert validate.definition_findings(domain) == []
+
+
+def test_a_ticket_field_whose_slot_left_the_domain_is_an_error() -> None:
+    domain = yaml.safe_load(paths.DOMAIN.read_text(encoding="utf-8"))
+    del domain["slots"]["contact_phone"]
+    findings = validate.definition_findings(domain)
+    assert findings and all(finding.level == validate.ERROR for finding in findings)
+    assert any("contact_phone" in str(finding) for finding in findings)

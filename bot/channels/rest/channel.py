@@ -2,7 +2,7 @@
 
 - With ``REST_TOKEN`` set, every request carries ``Authorization: Bearer <REST_TOKEN>``
   (401 otherwise). In ``ENVIRONMENT=production`` the channel answers 403 until a token is set;
-  in development and test, without a token, it is open (the README's ``curl``).
+  in development and test, without a token, it is open (the ``curl`` of docs/channels.md).
 - The token is checked before the body is read; the body is read up to
   :data:`~bot.channels.rest.body.MAX_BODY_BYTES` (413 above) and checked
   (:func:`~bot.channels.rest.body.parse_body`, 400 with a JSON error when bad).

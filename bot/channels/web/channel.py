@@ -18,12 +18,13 @@ same socket.io events with that fixed, and secures the sessions:
   only with a valid JWT in its ``auth`` (``{"token": ...}``, as in Rasa) and the session is
   the JWT's ``sub`` (or Rasa's ``user.username``).
 - Session ids never reach the logs (a short hash instead, :func:`session_tag`).
+- What a client sends is checked in :mod:`bot.channels.web.inbound`.
 
 Routes under ``/webhooks/socketio/``: ``GET widget.js`` / ``widget.css``, ``GET
 vendor/socket.io.min.js`` (socket.io's official client from ``node_modules``, installed from
-the npm registry by ``scripts/web_setup.sh``), ``GET demo`` (a mock brand support page), and
-the photo routes of :mod:`bot.channels.web.uploads`. They, and socket.io, answer the pages of
-``WIDGET_ALLOWED_ORIGINS`` (:mod:`bot.channels.web.cors`).
+the npm registry by ``scripts/web_setup.sh``), ``GET demo`` (a mock brand support page):
+:mod:`bot.channels.web.widget`; the photo routes of :mod:`bot.channels.web.uploads`. They,
+and socket.io, answer the pages of ``WIDGET_ALLOWED_ORIGINS`` (:mod:`bot.channels.web.cors`).
 
 Emits (the bot's answers, agents' replies, pushes) reach a socket whichever process holds it:
 through Redis when ``SOCKETIO_REDIS_URL`` is set (several Rasa servers,
@@ -35,10 +36,8 @@ accepted (:mod:`bot.channels.web.websocket`).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -47,109 +46,34 @@ from typing import Any
 import jwt
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
-from sanic import Blueprint, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic import Blueprint
 
 from bot.channels.live import register_live_channel
-from bot.channels.photos import MAX_PHOTO_BYTES, find_photo, owns_photo, photo_ref, purge_old_photos
+from bot.channels.photos import MAX_PHOTO_BYTES
 from bot.channels.replies import channel_replies
-from bot.channels.web.cors import cors_headers, socketio_origin_check
+from bot.channels.web.cors import socketio_origin_check
+from bot.channels.web.inbound import clean_user_text, jwt_sender, trusted_metadata, valid_message_id
 from bot.channels.web.packets import disconnect_on_malformed_packets
 from bot.channels.web.replays import ReplayGuard
-from bot.channels.web.sessions import (
-    MAX_SESSION_ID_CHARS,
-    SessionSigner,
-    session_key,
-    session_tag,
-    valid_session_id,
-)
-from bot.channels.web.uploads import CHANNEL, UploadSettings, add_upload_routes
+from bot.channels.web.sessions import SessionSigner, session_key, session_tag
+from bot.channels.web.uploads import UploadSettings, add_upload_routes, purge_photos_periodically
 from bot.channels.web.websocket import fix_sanic_websockets, refuse_undecodable_frames
-from bot.intake.photos import PHOTO_METADATA_KEY
+from bot.channels.web.widget import add_widget_routes
 from bot.runtime import socketio_bus, socketio_redis
 from bot.runtime.workers import requested_workers
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
-WEB_DIR = Path(__file__).resolve().parent
-STATIC_DIR = WEB_DIR / "static"
-SOCKET_IO_CLIENT = WEB_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
-MAX_MESSAGE_CHARS = 2000
-"""Longer user messages are cut to this length before NLU (the widget caps input at 500)."""
 REPLAY_WINDOW_SECONDS = 600.0
 """A message id seen again within this time is a replay and is not processed again."""
-PURGE_INTERVAL_SECONDS = 6 * 3600.0
-"""How often each worker deletes photos past ``PHOTO_RETENTION_DAYS`` (also at start-up)."""
-_MESSAGE_ID = re.compile(r"^[0-9a-f]{16,64}$")
 _GRANTED = "granted_session"
 _JWT_SENDER = "jwt_sender"
-
-_STATIC_TYPES = {
-    "widget.js": "application/javascript; charset=utf-8",
-    "widget.css": "text/css; charset=utf-8",
-}
-
-__all__ = [
-    "MAX_MESSAGE_CHARS",
-    "MAX_SESSION_ID_CHARS",
-    "WebChatInput",
-    "clean_user_text",
-    "trusted_metadata",
-    "valid_message_id",
-    "valid_session_id",
-]
 
 
 def several_workers() -> bool:
     """Whether Rasa runs several Sanic workers (``SANIC_WORKERS``, see bot.runtime.workers)."""
     return requested_workers() > 1
-
-
-def trusted_metadata(raw: Any, *, sender_id: str, upload_dir: Path) -> dict[str, Any] | None:
-    """The client's metadata with the photo it names checked against the upload store.
-
-    A client may not hand the assistant a photo reference itself: the ``photo`` key is
-    dropped, and set again only when ``photo_id`` names a stored photo uploaded through this
-    channel by this session.
-    """
-    if not isinstance(raw, dict):
-        return None
-    metadata = {key: value for key, value in raw.items() if key != PHOTO_METADATA_KEY}
-    photo_id = metadata.get("photo_id")
-    if photo_id is None:
-        return metadata
-    stored = find_photo(upload_dir, photo_id) if isinstance(photo_id, str) else None
-    if stored is None or not owns_photo(
-        upload_dir, stored.photo_id, session_id=sender_id, channel=CHANNEL
-    ):
-        logger.warning("%s named a photo it did not upload: ignored", session_tag(sender_id))
-        return metadata
-    metadata[PHOTO_METADATA_KEY] = photo_ref(stored).as_metadata()
-    return metadata
-
-
-def valid_message_id(value: Any) -> str | None:
-    """The widget's random message id (16–64 lowercase hex digits), else None."""
-    return value if isinstance(value, str) and _MESSAGE_ID.match(value) else None
-
-
-def clean_user_text(value: Any) -> str:
-    """The message text to give Rasa: a string, stripped, at most ``MAX_MESSAGE_CHARS``."""
-    text = value.strip() if isinstance(value, str) else ""
-    return text[:MAX_MESSAGE_CHARS]
-
-
-def jwt_sender(payload: Any) -> str | None:
-    """The sender id a brand's JWT names: ``sub``, else Rasa's ``user.username``."""
-    if not isinstance(payload, dict):
-        return None
-    user = payload.get("user")
-    subject = payload.get("sub")
-    if subject is None and isinstance(user, dict):
-        subject = user.get("username")
-    return valid_session_id(subject)
 
 
 def widget_origins(settings: Settings) -> tuple[str, ...]:
@@ -350,7 +274,7 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
         sio.on("connect", connect, namespace=namespace)
         sio.on("session_request", session_request, namespace=namespace)
         sio.on(self.user_message_evt, handle_message, namespace=namespace)
-        self._add_widget_routes(bp, origins)
+        add_widget_routes(bp, origins)
         add_upload_routes(
             bp,
             UploadSettings(
@@ -360,7 +284,7 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
                 origins=origins,
             ),
         )
-        self._purge_photos_periodically(bp, settings.photo_retention_days)
+        purge_photos_periodically(bp, self.upload_dir, settings.photo_retention_days)
         register_live_channel(self)  # agents' replies reach widget users through it
         return bp
 
@@ -382,66 +306,3 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
                 bp.listener("after_server_start")(check_redis)
                 return
         socketio_bus.install(sio, socketio_bus.bus_directory(settings.var_dir))
-
-    def _purge_photos_periodically(self, bp: Blueprint, days: int) -> None:
-        """Delete photos past the retention time at start-up, then every few hours."""
-        if days <= 0:
-            return
-        upload_dir = self.upload_dir
-
-        async def purge_loop() -> None:
-            while True:
-                try:
-                    await asyncio.to_thread(purge_old_photos, upload_dir, days=days)
-                except Exception:  # keep purging later; say why now
-                    logger.exception("photo retention: purge failed")
-                await asyncio.sleep(PURGE_INTERVAL_SECONDS)
-
-        async def start(app: Any, _: Any) -> None:
-            app.ctx.photo_purge = asyncio.ensure_future(purge_loop())
-
-        async def stop(app: Any, _: Any) -> None:
-            task = getattr(app.ctx, "photo_purge", None)
-            if task is not None:
-                task.cancel()
-
-        bp.listener("after_server_start")(start)
-        bp.listener("before_server_stop")(stop)
-
-    def _add_widget_routes(self, bp: Blueprint, origins: tuple[str, ...]) -> None:
-        async def static(request: Request, name: str, mime: str) -> HTTPResponse:
-            headers = cors_headers(request.headers.get("origin"), origins)
-            return await response.file(
-                name, mime_type=mime, headers={**headers, "Cache-Control": "no-cache"}
-            )
-
-        async def widget_js(request: Request) -> HTTPResponse:
-            return await static(request, str(STATIC_DIR / "widget.js"), _STATIC_TYPES["widget.js"])
-
-        async def widget_css(request: Request) -> HTTPResponse:
-            return await static(
-                request, str(STATIC_DIR / "widget.css"), _STATIC_TYPES["widget.css"]
-            )
-
-        async def socketio_client(request: Request) -> HTTPResponse:
-            if not SOCKET_IO_CLIENT.is_file():
-                logger.error("%s is missing: run scripts/web_setup.sh", SOCKET_IO_CLIENT)
-                return response.text("socket.io client not installed", status=503)
-            headers = cors_headers(request.headers.get("origin"), origins)
-            return await response.file(
-                SOCKET_IO_CLIENT,
-                mime_type="application/javascript; charset=utf-8",
-                headers={**headers, "Cache-Control": "public, max-age=3600"},
-            )
-
-        async def demo(_: Request) -> HTTPResponse:
-            return await response.file(
-                STATIC_DIR / "demo.html", mime_type="text/html; charset=utf-8"
-            )
-
-        bp.add_route(widget_js, "/widget.js", methods=["GET"], name="web_widget_js")
-        bp.add_route(widget_css, "/widget.css", methods=["GET"], name="web_widget_css")
-        bp.add_route(
-            socketio_client, "/vendor/socket.io.min.js", methods=["GET"], name="web_socketio_client"
-        )
-        bp.add_route(demo, "/demo", methods=["GET"], name="web_demo_page")

@@ -16,6 +16,8 @@
 They answer the pages of ``WIDGET_ALLOWED_ORIGINS`` (CORS). Rasa's own CORS layer answers
 every ``OPTIONS`` request of the server before any route does, so the widget sends only
 requests that need no preflight: form bodies, the token in a form field, photos by link.
+
+Each worker also deletes photos past ``PHOTO_RETENTION_DAYS`` (:func:`purge_photos_periodically`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs
 
 from sanic import Blueprint, response
@@ -32,7 +35,13 @@ from sanic.headers import parse_content_header
 from sanic.request import Request, RequestParameters, parse_multipart_form
 from sanic.response import HTTPResponse
 
-from bot.channels.photos import UploadRejected, find_photo, owns_photo, store_photo
+from bot.channels.photos import (
+    UploadRejected,
+    find_photo,
+    owns_photo,
+    purge_old_photos,
+    store_photo,
+)
 from bot.channels.web.cors import SESSION_HEADER, cors_headers
 from bot.channels.web.sessions import SessionSigner, session_tag
 from bot.console import accounts
@@ -48,6 +57,8 @@ FORM_OVERHEAD_BYTES = 64 * 1024
 """Room for the multipart boundaries and headers around the photo."""
 PHOTO_LINK_SECONDS = 3600
 """How long a signed photo link works."""
+PURGE_INTERVAL_SECONDS = 6 * 3600.0
+"""How often each worker deletes photos past ``PHOTO_RETENTION_DAYS`` (also at start-up)."""
 
 
 @dataclass(frozen=True)
@@ -203,3 +214,28 @@ def add_upload_routes(bp: Blueprint, config: UploadSettings) -> None:
     bp.add_route(
         photo_link, "/uploads/<photo_id:str>/link", methods=["POST"], name="web_photo_link"
     )
+
+
+def purge_photos_periodically(bp: Blueprint, upload_dir: Path, days: int) -> None:
+    """Delete photos past the retention time at start-up, then every few hours."""
+    if days <= 0:
+        return
+
+    async def purge_loop() -> None:
+        while True:
+            try:
+                await asyncio.to_thread(purge_old_photos, upload_dir, days=days)
+            except Exception:  # keep purging later; say why now
+                logger.exception("photo retention: purge failed")
+            await asyncio.sleep(PURGE_INTERVAL_SECONDS)
+
+    async def start(app: Any, _: Any) -> None:
+        app.ctx.photo_purge = asyncio.ensure_future(purge_loop())
+
+    async def stop(app: Any, _: Any) -> None:
+        task = getattr(app.ctx, "photo_purge", None)
+        if task is not None:
+            task.cancel()
+
+    bp.listener("after_server_start")(start)
+    bp.listener("before_server_stop")(stop)

@@ -79,7 +79,7 @@ class WeChatInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
         if missing:
             raise WeChatCredentialsError(
                 f"The wechat channel needs {', '.join(missing)} in credentials.yml "
-                "(from WECHAT_TOKEN, WECHAT_APP_ID, WECHAT_APP_SECRET: see the README)."
+                "(from WECHAT_TOKEN, WECHAT_APP_ID, WECHAT_APP_SECRET: see docs/channels.md)."
             )
         settings = get_settings()
         try:

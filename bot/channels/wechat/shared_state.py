@@ -96,7 +96,27 @@ class RedisOutage:
             )
 
 
-class RedisSeenMessages(SeenMessages):
+class _RedisKeys:
+    """Keys of one kind in Redis, under a prefix, that expire; an outage is shared."""
+
+    _client: redis.Redis
+    _prefix: str
+    _ttl_ms: int
+    _outage: RedisOutage
+
+    def _use_redis(
+        self, client: redis.Redis, ttl: float, prefix: str, outage: RedisOutage | None
+    ) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._ttl_ms = _milliseconds(ttl)
+        self._outage = outage or RedisOutage()
+
+    def _key(self, name: str) -> str:
+        return f"{self._prefix}:{name}"
+
+
+class RedisSeenMessages(_RedisKeys, SeenMessages):
     """:class:`SeenMessages` in Redis: a retry is recognised on any machine.
 
     One key per message, set with ``SET NX PX`` (atomic across processes); its value later
@@ -113,13 +133,7 @@ class RedisSeenMessages(SeenMessages):
         outage: RedisOutage | None = None,
     ) -> None:
         super().__init__(ttl)
-        self._client = client
-        self._prefix = prefix
-        self._ttl_ms = _milliseconds(ttl)
-        self._outage = outage or RedisOutage()
-
-    def _key(self, key: str) -> str:
-        return f"{self._prefix}:{key}"
+        self._use_redis(client, ttl, prefix, outage)
 
     def first_time(self, key: str) -> bool:
         """Record ``key``; ``True`` only the first time any machine sees it within the TTL."""
@@ -167,7 +181,7 @@ def _load(raw: Any) -> Choice | None:
         return None
 
 
-class RedisChoiceMemory(ChoiceMemory):
+class RedisChoiceMemory(_RedisKeys, ChoiceMemory):
     """:class:`ChoiceMemory` in Redis: a number reply works on any machine.
 
     One list of JSON choices per user; ``RPUSH`` makes two button messages of one turn both
@@ -183,13 +197,7 @@ class RedisChoiceMemory(ChoiceMemory):
         outage: RedisOutage | None = None,
     ) -> None:
         super().__init__(ttl)
-        self._client = client
-        self._prefix = prefix
-        self._ttl_ms = _milliseconds(ttl)
-        self._outage = outage or RedisOutage()
-
-    def _key(self, user: str) -> str:
-        return f"{self._prefix}:{user}"
+        self._use_redis(client, ttl, prefix, outage)
 
     def offer(self, user: str, choices: Sequence[Choice]) -> None:
         """Remember ``choices`` as what ``user`` may answer now (replacing older ones)."""

@@ -37,7 +37,7 @@
     photoMessage: data.photoMessage || "/send_photo",
     // A websocket first: one connection stays with one of the server's worker processes, which
     // keep Engine.IO sessions in memory. Long-polling (a series of requests) is the fallback for
-    // networks that block websockets; it is reliable only with a single Rasa worker (README).
+    // networks that block websockets; it is reliable only with a single Rasa worker (docs/operations.md).
     transports: (data.transports || "websocket,polling").split(","),
   };
   var MAX_INPUT = 500;

@@ -1,4 +1,5 @@
-"""Courier tracking, cancellation by the user and the latest open ticket, on both backends."""
+"""Status history (bot.tickets.history): status changes, courier tracking, cancellation by
+the user, and the latest open ticket, on both backends."""
 
 from __future__ import annotations
 
@@ -9,9 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.tickets.models import Ticket
-from bot.tickets.repository import (
-    USER_CANCEL_NOTE,
+from bot.tickets import (
     TicketNotCancellable,
     TicketNotFound,
     TicketRecord,
@@ -21,12 +20,60 @@ from bot.tickets.repository import (
     set_status,
     status_history,
 )
+from bot.tickets.history import USER_CANCEL_NOTE
+from bot.tickets.models import Ticket
 
 UTC = dt.timezone.utc
 MakeTicket = Callable[..., TicketRecord]
 T0 = dt.datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 #: After the creation time of every ticket made here (history is ordered by time).
 LATER = T0 + dt.timedelta(days=10)
+
+
+# --------------------------------------------------------------------------- status
+
+
+def test_status_changes_and_history(session: Session, make_ticket: MakeTicket) -> None:
+    created_at = dt.datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
+    ticket = make_ticket(now=created_at)
+    t1 = created_at + dt.timedelta(hours=5)
+    t2 = created_at + dt.timedelta(days=2)
+    received = set_status(
+        session, ticket_no=ticket.ticket_no, status="received", changed_by="staff-7", now=t1
+    )
+    assert received.status == "received"
+    assert received.updated_at == t1
+    assert received.created_at == created_at
+    done = set_status(
+        session,
+        ticket_no=ticket.ticket_no,
+        status="completed",
+        note="换屏完成",
+        changed_by="staff-8",
+        now=t2,
+    )
+    assert not done.is_open
+    history = status_history(session, ticket_no=ticket.ticket_no)
+    assert [(h.status, h.changed_by, h.note, h.changed_at) for h in history] == [
+        ("submitted", "assistant", None, created_at),
+        ("received", "staff-7", None, t1),
+        ("completed", "staff-8", "换屏完成", t2),
+    ]
+    assert {h.ticket_no for h in history} == {ticket.ticket_no}
+    assert get_ticket(session, ticket_no=ticket.ticket_no) == done
+
+
+def test_set_status_rejects_bad_values(session: Session, make_ticket: MakeTicket) -> None:
+    ticket = make_ticket()
+    with pytest.raises(ValueError, match="invalid status"):
+        set_status(session, ticket_no=ticket.ticket_no, status="lost", changed_by="t")
+    with pytest.raises(ValueError, match="changed_by"):
+        set_status(session, ticket_no=ticket.ticket_no, status="received", changed_by=" ")
+    with pytest.raises(TicketNotFound):
+        set_status(session, ticket_no="R19990101-0001", status="received", changed_by="t")
+    with pytest.raises(TicketNotFound):
+        status_history(session, ticket_no="R19990101-0001")
+    assert len(status_history(session, ticket_no=ticket.ticket_no)) == 1
 
 
 # --------------------------------------------------------------------------- tracking

@@ -1,0 +1,86 @@
+"""Console routes of tickets: the form's fields and choices, search, details, status changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sqlalchemy.orm import Session
+
+from bot.catalog import load_catalogue
+from bot.catalog.ticket_fields import load_ticket_field_texts
+from bot.console import tickets as console_tickets
+from bot.console.replies import error_reply, in_session, json_body, json_reply
+from bot.tickets import get_ticket
+from bot.tickets.agents import AgentRecord
+from bot.tickets.checks import normalize_ticket_no
+
+MAX_QUERY_CHARS = 64
+
+
+async def choices(request: Request, agent: AgentRecord) -> HTTPResponse:
+    """Fault categories, service types and ticket statuses, with their Chinese names."""
+    cat = load_catalogue()
+    return json_reply(
+        {
+            "fault_categories": [{"id": f.id, "name": f.name} for f in cat.faults],
+            "service_types": [{"id": t.id, "name": t.name} for t in cat.service_types],
+            "statuses": console_tickets.status_choices(),
+        }
+    )
+
+
+async def ticket_fields(request: Request, agent: AgentRecord) -> HTTPResponse:
+    """The ticket form's fields in display order, and the first option of an empty select."""
+    return json_reply(
+        {
+            "fields": console_tickets.form_field_specs(),
+            "choose": load_ticket_field_texts().choose,
+        }
+    )
+
+
+async def search(request: Request, agent: AgentRecord) -> HTTPResponse:
+    """Tickets by ticket number, phone or IMEI (``?q=``), identifiers masked."""
+    query = str(request.args.get("q", ""))[:MAX_QUERY_CHARS]
+
+    def work(session: Session) -> list[dict[str, Any]]:
+        found = console_tickets.search_tickets(session, query)
+        return [console_tickets.ticket_summary(t) for t in found]
+
+    return json_reply({"tickets": await in_session(work)})
+
+
+async def detail(request: Request, agent: AgentRecord, ticket_no: str) -> HTTPResponse:
+    """One ticket with its history, and the statuses an agent can set."""
+
+    def work(session: Session) -> dict[str, Any] | None:
+        ticket = get_ticket(session, ticket_no=normalize_ticket_no(ticket_no))
+        return None if ticket is None else console_tickets.ticket_detail(session, ticket)
+
+    found = await in_session(work)
+    if found is None:
+        return error_reply("not_found", 404)
+    return json_reply({"ticket": found, "statuses": console_tickets.status_choices()})
+
+
+async def change_status(request: Request, agent: AgentRecord, ticket_no: str) -> HTTPResponse:
+    """A new status (with a note, or a courier and tracking number), recorded as the agent's."""
+    body = json_body(request)
+
+    def work(session: Session) -> tuple[dict[str, Any] | None, dict[str, str]]:
+        number = normalize_ticket_no(ticket_no)
+        if get_ticket(session, ticket_no=number) is None:
+            return None, {"ticket": "not_found"}
+        ticket, errors = console_tickets.change_status(session, number, body, agent.username)
+        if ticket is None:
+            return None, errors
+        return console_tickets.ticket_detail(session, ticket), {}
+
+    changed, errors = await in_session(work)
+    if errors.get("ticket") == "not_found":
+        return error_reply("not_found", 404)
+    if errors:
+        return json_reply({"errors": errors}, 422)
+    return json_reply({"ticket": changed})

@@ -1,0 +1,90 @@
+"""Table models of the ticket store, one module per concern.
+
+The ``tickets`` table is a documented contract for integrations (repair centre
+systems read it), so column names and allowed values only change through a
+migration and a note to integrators. Its own columns are derived from
+:class:`bot.tickets.draft.TicketDraft`.
+
+Allowed values of ``status``, ``warranty_status``, ``service_type`` and the
+rating ``context`` are plain strings guarded by CHECK constraints (portable
+between SQLite and PostgreSQL); the tuples below are the single source of truth
+for them.
+"""
+
+from bot.tickets.draft import SERVICE_TYPES, WARRANTY_STATUSES
+from bot.tickets.models.analytics import AnalyticsEventKey, ConversationAnalytics
+from bot.tickets.models.base import NAMING_CONVENTION, Base, UTCDateTime, in_check, metadata
+from bot.tickets.models.console import (
+    CALLBACK_STATUSES,
+    HANDOFF_OUTCOMES,
+    HANDOFF_STATUSES,
+    OPEN_HANDOFF_CONDITION,
+    OPEN_HANDOFF_STATUSES,
+    Agent,
+    AgentSession,
+    CallbackRequest,
+    Handoff,
+    SignInThrottle,
+)
+from bot.tickets.models.tickets import (
+    ATTACHMENT_KINDS,
+    CLOSED_STATUSES,
+    INITIAL_STATUS,
+    MAIL_IN,
+    MAX_SCORE,
+    MIN_SCORE,
+    OPEN_STATUSES,
+    RATING_CONTEXTS,
+    SHIPPED_BACK,
+    TICKET_STATUSES,
+    Attachment,
+    Complaint,
+    ExtendedWarranty,
+    SatisfactionRating,
+    Ticket,
+    TicketStatusHistory,
+    TicketVerification,
+    draft_checks,
+    draft_columns,
+)
+
+__all__ = [
+    "ATTACHMENT_KINDS",
+    "CALLBACK_STATUSES",
+    "CLOSED_STATUSES",
+    "HANDOFF_OUTCOMES",
+    "HANDOFF_STATUSES",
+    "INITIAL_STATUS",
+    "MAIL_IN",
+    "MAX_SCORE",
+    "MIN_SCORE",
+    "NAMING_CONVENTION",
+    "OPEN_HANDOFF_CONDITION",
+    "OPEN_HANDOFF_STATUSES",
+    "OPEN_STATUSES",
+    "RATING_CONTEXTS",
+    "SERVICE_TYPES",
+    "SHIPPED_BACK",
+    "TICKET_STATUSES",
+    "WARRANTY_STATUSES",
+    "Agent",
+    "AgentSession",
+    "AnalyticsEventKey",
+    "Attachment",
+    "Base",
+    "CallbackRequest",
+    "Complaint",
+    "ConversationAnalytics",
+    "ExtendedWarranty",
+    "Handoff",
+    "SatisfactionRating",
+    "SignInThrottle",
+    "Ticket",
+    "TicketStatusHistory",
+    "TicketVerification",
+    "UTCDateTime",
+    "draft_checks",
+    "draft_columns",
+    "in_check",
+    "metadata",
+]
