@@ -31,16 +31,8 @@ from bot.console.throttle import username_key
 from bot.settings import get_settings
 from bot.tickets import CallbackNotFound, complete_callback, list_callbacks, session_scope
 from bot.tickets.agents import AgentExists, AgentNotFound, AgentRecord
-from bot.tickets.db import TicketStoreUnavailable
+from bot.tickets.command import UsageError, run_command
 from bot.tickets.throttle import unlock
-
-EXIT_OK = 0
-EXIT_UNAVAILABLE = 1
-EXIT_USAGE = 2
-
-
-class _UsageError(Exception):
-    """Bad input found after argument parsing."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,15 +84,15 @@ def _read_password(from_stdin: bool, stdin: TextIO) -> str:
         password = line[:-1] if line.endswith("\n") else line
         password = password[:-1] if password.endswith("\r") else password
         if not password:
-            raise _UsageError("no password on standard input")
+            raise UsageError("no password on standard input")
         return password
     try:
         password = getpass.getpass("Password: ")
         again = getpass.getpass("Password (again): ")
     except (EOFError, KeyboardInterrupt):
-        raise _UsageError("no password entered") from None
+        raise UsageError("no password entered") from None
     if password != again:
-        raise _UsageError("the passwords do not match")
+        raise UsageError("the passwords do not match")
     return password
 
 
@@ -173,20 +165,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit code: 0 success, 1 database unavailable, 2 bad input.
     """
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed usage and the message
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    try:
-        _run(args, sys.stdin, sys.stdout)
-    except (_UsageError, AgentExists, AgentNotFound, CallbackNotFound, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except TicketStoreUnavailable as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_UNAVAILABLE
-    return EXIT_OK
+    return run_command(
+        build_parser(),
+        lambda args: _run(args, sys.stdin, sys.stdout),
+        argv,
+        (AgentExists, AgentNotFound, CallbackNotFound),
+    )
 
 
 if __name__ == "__main__":

@@ -76,10 +76,14 @@ def launch_params(device: Device) -> dict[str, str]:
         device: The catalogue device.
 
     Returns:
-        ``device_name`` and ``launch_month`` (``2023年12月``).
+        ``device_name``, ``launch_year`` and ``launch_month`` (``2023``, ``12``).
     """
     launch = device.launch_date
-    return {"device_name": device.name, "launch_month": f"{launch.year}年{launch.month}月"}
+    return {
+        "device_name": device.name,
+        "launch_year": str(launch.year),
+        "launch_month": str(launch.month),
+    }
 
 
 def check_fault_description(text: str) -> FieldCheck:

@@ -27,21 +27,14 @@ from typing import TextIO
 from bot.settings import get_settings
 from bot.tickets import migrate
 from bot.tickets.checks import TicketNotFound
-from bot.tickets.db import TicketStoreUnavailable, session_scope
+from bot.tickets.command import UsageError, run_command
+from bot.tickets.db import session_scope
 from bot.tickets.draft import ticket_fields
 from bot.tickets.feedback import list_complaints, rating_summary
 from bot.tickets.history import StatusChange, TicketNotCancellable, set_status, status_history
 from bot.tickets.models import RATING_CONTEXTS, TICKET_STATUSES
 from bot.tickets.tickets import TicketRecord, get_ticket
 from bot.tickets.warranties import add_extended_warranty
-
-EXIT_OK = 0
-EXIT_UNAVAILABLE = 1
-EXIT_USAGE = 2
-
-
-class _UsageError(Exception):
-    """Bad input found after argument parsing."""
 
 
 def _date(text: str) -> dt.date:
@@ -192,7 +185,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> None:
         with session_scope(url) as session:
             ticket = get_ticket(session, ticket_no=args.ticket_no)
             if ticket is None:
-                raise _UsageError(f"no ticket {args.ticket_no}")
+                raise UsageError(f"no ticket {args.ticket_no}")
             history = status_history(session, ticket_no=ticket.ticket_no)
         _print_ticket(ticket, out)
         print("history:", file=out)
@@ -200,7 +193,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> None:
             _print_change(change, out)
     elif args.command == "set-status":
         if args.status not in TICKET_STATUSES:
-            raise _UsageError(
+            raise UsageError(
                 f"invalid status {args.status!r}; expected one of {', '.join(TICKET_STATUSES)}"
             )
         with session_scope(url) as session:
@@ -245,20 +238,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit code: 0 success, 1 database unavailable, 2 bad input.
     """
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed usage and the message
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    try:
-        _run(args, sys.stdout)
-    except (_UsageError, TicketNotFound, TicketNotCancellable, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except TicketStoreUnavailable as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_UNAVAILABLE
-    return EXIT_OK
+    return run_command(
+        build_parser(),
+        lambda args: _run(args, sys.stdout),
+        argv,
+        (TicketNotFound, TicketNotCancellable),
+    )
 
 
 if __name__ == "__main__":

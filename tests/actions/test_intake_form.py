@@ -152,7 +152,9 @@ SERIAL_ACCEPTED = [
     *asked("service_type"),
 ]
 DEVICE_12 = [SlotSet("device_model", "oneplus-12"), *asked("purchase_date")]
-LAUNCHED_LATER = msg("utter_date_before_launch", device_name="一加 15", launch_month="2025年10月")
+LAUNCHED_LATER = msg(
+    "utter_date_before_launch", device_name="一加 15", launch_year="2025", launch_month="10"
+)
 PHONE_ACCEPTED = [SlotSet("contact_phone", "13912345678"), *asked("intake_confirmed")]
 FOLLOW_UP = slots(fault_brief="碎屏", fault_category="screen")
 

@@ -36,7 +36,7 @@ def catalogue_device(device_id: str) -> Device:
 
 
 ONEPLUS_12 = catalogue_device("oneplus-12")
-ONEPLUS_12_LAUNCH = {"device_name": "一加 12", "launch_month": "2023年12月"}
+ONEPLUS_12_LAUNCH = {"device_name": "一加 12", "launch_year": "2023", "launch_month": "12"}
 ACE_IDS = [
     "oneplus-ace-2",
     "oneplus-ace-2v",
@@ -194,7 +194,11 @@ def test_check_purchase_date_uses_the_given_today() -> None:
 def test_launch_params() -> None:
     assert launch_params(ONEPLUS_12) == ONEPLUS_12_LAUNCH
     device = dataclasses.replace(ONEPLUS_12, name="一加 X", launch_date=dt.date(2021, 3, 23))
-    assert launch_params(device) == {"device_name": "一加 X", "launch_month": "2021年3月"}
+    assert launch_params(device) == {
+        "device_name": "一加 X",
+        "launch_year": "2021",
+        "launch_month": "3",
+    }
 
 
 # --- serial number -----------------------------------------------------------------------------
