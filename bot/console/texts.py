@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from bot.catalog.loader import CATALOG_DIR, CatalogueError
+from bot.catalog.texts import check_texts, lookup_text
 
 CONSOLE_TEXTS = CATALOG_DIR / "console.yml"
 SECTIONS = ("page", "api")
@@ -31,17 +32,8 @@ def load_console_texts(path: Path = CONSOLE_TEXTS) -> dict[str, dict[str, Any]]:
         raise CatalogueError(f"{path.name}: expected exactly the sections {', '.join(SECTIONS)}")
     texts = {name: data[name] or {} for name in SECTIONS}
     for name, section in texts.items():
-        _check(section, name, path)
+        check_texts(section, name, path)
     return texts
-
-
-def _check(node: object, where: str, path: Path) -> None:
-    if isinstance(node, str):
-        return
-    if not isinstance(node, dict):
-        raise CatalogueError(f"{path.name}: {where} must be a text or a mapping of texts")
-    for key, value in node.items():
-        _check(value, f"{where}.{key}", path)
 
 
 def console_text(key: str, **params: str) -> str:
@@ -50,17 +42,7 @@ def console_text(key: str, **params: str) -> str:
     Raises:
         KeyError: no text at ``key``, or a placeholder without its parameter.
     """
-    node: Any = load_console_texts()
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise KeyError(f"console.yml has no text {key!r}")
-        node = node[part]
-    if not isinstance(node, str):
-        raise KeyError(f"console.yml: {key!r} is a section, not a text")
-    try:
-        return node.format_map(params)
-    except KeyError as missing:
-        raise KeyError(f"console.yml: text {key!r} needs the parameter {missing}") from None
+    return lookup_text(load_console_texts(), CONSOLE_TEXTS.name, key, params)
 
 
 def page_texts() -> dict[str, Any]:

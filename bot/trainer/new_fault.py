@@ -29,6 +29,9 @@ from bot.intake.warranty import detect_damage
 from bot.settings import PROJECT_ROOT
 from bot.trainer import fault_rules, paths
 from bot.trainer.nlu_files import intent_block, load_examples, normalise, plain_text, read_domain
+from bot.trainer.texts import section_texts
+
+_t = section_texts("new_fault")
 
 MIN_EXAMPLES = 5
 FAULT_ID = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
@@ -89,32 +92,25 @@ def check_new_fault(
     """Why the fault cannot be added, in Chinese; empty when it can."""
     problems: list[str] = []
     if not FAULT_ID.match(new.id):
-        problems.append(
-            f"编号“{new.id}”不合规：只能用小写英文字母、数字和下划线，"
-            "以字母开头，例如 fingerprint。"
-        )
+        problems.append(_t("bad_id", id=new.id))
     if catalogue.fault(new.id):
-        problems.append(f"故障类型 {new.id} 已经在 faults.yml 里了，请换一个编号。")
+        problems.append(_t("fault_exists", id=new.id))
     if new.intent in intents:
-        problems.append(f"意图 {new.intent} 已经在 domain.yml 里了，请换一个编号。")
+        problems.append(_t("intent_exists", intent=new.intent))
     if not new.name.strip():
-        problems.append("请给出故障的中文名称（NAME），例如“指纹识别问题”。")
+        problems.append(_t("no_name"))
     for fault in catalogue.faults:
         if fault.name == new.name.strip():
-            problems.append(f"名称“{new.name}”已被故障类型 {fault.id} 使用。")
+            problems.append(_t("name_taken", name=new.name, id=fault.id))
     distinct = {normalise(e): e for e in new.examples}
     if len(distinct) < MIN_EXAMPLES:
-        problems.append(
-            f"至少需要 {MIN_EXAMPLES} 条不同的例句，现在只有 {len(distinct)} 条；"
-            "例句越接近用户的原话越好。"
-        )
+        problems.append(_t("few_examples", minimum=MIN_EXAMPLES, count=len(distinct)))
     known = {normalise(e.text): e for e in load_examples(nlu_dirs)}
     for key, text in distinct.items():
         other = known.get(key)
         if other is not None:
             problems.append(
-                f"例句“{text}”已经是意图 {other.intent} 的例句（{other.path.name}），"
-                "同一句话不能属于两个意图：请删掉它，或换一种说法。"
+                _t("example_taken", text=text, intent=other.intent, file=other.path.name)
             )
     return problems
 
@@ -328,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             examples += split_values([args.examples_file.read_text(encoding="utf-8")])
         except (OSError, UnicodeDecodeError) as exc:
-            print(f"读不了例句文件 {args.examples_file}：{exc}", file=sys.stderr)
+            print(_t("unreadable_examples", path=args.examples_file, error=exc), file=sys.stderr)
             return 2
     fault_id = args.id.strip().removeprefix("fault_")
     new = NewFault(
@@ -343,17 +339,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         written = add_fault(new)
     except ValueError as exc:
-        print(f"没有添加故障类型 {fault_id}，原因：\n{exc}", file=sys.stderr)
+        print(_t("not_added", id=fault_id, reasons=exc), file=sys.stderr)
         return 1
-    print(f"已添加故障类型 {fault_id}（{new.name}），写入了：")
+    print(_t("added", id=fault_id, name=new.name))
     for path in written:
         shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
         print(f"  {shown}")
     if not new.tips:
-        print("提示：还没有自助建议（--tips），可以之后在 faults.yml 的 self_help 里补充。")
+        print(_t("no_tips"))
     if not new.questions:
-        print("提示：还没有追问问题（--questions），描述太短时将问通用问题。")
-    print("下一步：make validate，然后 make train（约一分钟）并用 make shell 试一试。")
+        print(_t("no_questions"))
+    print(_t("next_steps"))
     return 0
 
 

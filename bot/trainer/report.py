@@ -15,6 +15,10 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+from bot.trainer.texts import section_texts
+
+_t = section_texts("report")
+
 # An intent's F1 must change by more than this to be listed as better or worse.
 CHANGE_THRESHOLD = 0.005
 
@@ -48,30 +52,38 @@ def render_report(
     """
     if previous is not None and not isinstance(previous, Mapping):
         previous = None
-    title = "售后助手 · 留出集评估报告"
+    title = _t("title")
     compared = previous is not None
     intents = _score_table(
-        "intents", "意图", _rows(summary, "intents"), _rows(previous, "intents"), compared
+        "intents",
+        _t("labels.intent"),
+        _rows(summary, "intents"),
+        _rows(previous, "intents"),
+        compared,
     )
     faq_key = "intents_and_faq_keys"
     faq = _score_table(
-        "faq", "意图或 FAQ 子类", _rows(summary, faq_key), _rows(previous, faq_key), compared
+        "faq",
+        _t("labels.intent_or_faq"),
+        _rows(summary, faq_key),
+        _rows(previous, faq_key),
+        compared,
     )
     body = "\n".join(
         [
             f"<h1>{title}</h1>",
             _overview(summary, previous),
             _comparison(summary, previous),
-            "<h2>意图得分</h2>",
+            f"<h2>{_t('headings.intents')}</h2>",
             intents,
             _confusion(confusion_png),
             _errors(summary),
-            "<h2>意图与 FAQ 子类得分</h2>",
+            f"<h2>{_t('headings.faq')}</h2>",
             faq,
-            "<h2>实体得分</h2>",
+            f"<h2>{_t('headings.entities')}</h2>",
             _entity_table(summary, previous),
             _paraphrases(summary, previous),
-            '<p class="meta">由 <code>make eval</code>（bot/trainer/evaluate.py）生成。</p>',
+            f'<p class="meta">{_t("generated_by", command="<code>make eval</code>")}</p>',
         ]
     )
     return (
@@ -115,7 +127,7 @@ def _delta(
 ) -> str:
     """The change as a coloured ▲/▼ with its value; 新 when ``new``; — when unknown."""
     if compared and new:
-        return '<span class="new">新</span>'
+        return f'<span class="new">{_t("new")}</span>'
     if not compared or current is None or before is None:
         return '<span class="none">—</span>'
     change = round(current - before, digits)
@@ -133,13 +145,14 @@ def _text(value: object) -> str:
 def _metric_rows(
     summary: Mapping[str, Any],
     previous: Mapping[str, Any] | None,
-    metrics: list[tuple[str, str, int]],
+    metrics: list[tuple[str, int]],
 ) -> list[str]:
-    """One row per ``(label, key, digits)``: this run, the previous one and the change."""
+    """One row per ``(key, digits)``: this run, the previous one and the change."""
     compared = previous is not None
     before = previous or {}
     rows = []
-    for label, key, digits in metrics:
+    for key, digits in metrics:
+        label = _t(f"metrics.{key}")
         now, then = _number(summary.get(key)), _number(before.get(key))
         rows.append(
             f'<tr><th scope="row">{label}</th><td class="num">{_fmt(now, digits)}</td>'
@@ -151,8 +164,8 @@ def _metric_rows(
 
 def _metric_table(table_id: str, rows: list[str]) -> str:
     return (
-        f'<table id="{table_id}">\n<thead><tr><th>指标</th><th>本次</th><th>上次</th>'
-        "<th>变化</th></tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
+        f'<table id="{table_id}">\n<thead><tr>{_headers("metric", "now", "before", "change")}'
+        "</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
     )
 
 
@@ -160,19 +173,16 @@ def _overview(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) ->
     compared = previous is not None
     before = previous or {}
     metrics = [
-        ("意图 macro-F1", "intent_macro_f1", 3),
-        ("意图准确率", "intent_accuracy", 3),
-        ("FAQ 子类 macro-F1", "faq_key_macro_f1", 3),
-        ("意图 + FAQ 子类 macro-F1", "intent_and_faq_macro_f1", 3),
-        ("实体 F1", "entity_f1", 3),
-        ("例句数", "examples", 0),
+        ("intent_macro_f1", 3),
+        ("intent_accuracy", 3),
+        ("faq_key_macro_f1", 3),
+        ("intent_and_faq_macro_f1", 3),
+        ("entity_f1", 3),
+        ("examples", 0),
     ]
     rows = _metric_rows(summary, previous, metrics)
-    for label, key in [
-        ("评估时间", "generated_at"),
-        ("模型", "model"),
-        ("模型文件时间", "model_modified"),
-    ]:
+    for key in ("generated_at", "model", "model_modified"):
+        label = _t(f"metrics.{key}")
         then_text = _text(before.get(key)) if compared else "—"
         rows.append(
             f'<tr><th scope="row">{label}</th><td>{_text(summary.get(key))}</td>'
@@ -211,8 +221,8 @@ def _score_table(
         delta = _delta(f1, then, compared=compared, new=name not in before)
         body.append(_score_row(name, _e(name), cells, delta))
     return (
-        f'<table id="{table_id}">\n<thead><tr><th>{label}</th><th>精确率</th><th>召回率</th>'
-        "<th>F1</th><th>例句数</th><th>F1 变化</th></tr></thead>\n<tbody>\n"
+        f'<table id="{table_id}">\n<thead><tr><th>{label}</th>{_headers("precision", "recall")}'
+        f"<th>F1</th>{_headers('examples', 'f1_change')}</tr></thead>\n<tbody>\n"
         + "\n".join(body)
         + "\n</tbody>\n</table>"
     )
@@ -227,28 +237,27 @@ def _entity_table(summary: Mapping[str, Any], previous: Mapping[str, Any] | None
         cells, f1 = _score_cells(rows[name], "f1")
         then = _number(before[name].get("f1")) if name in before else None
         delta = _delta(f1, then, compared=compared, new=name not in before)
-        shown = "全部（micro）" if name == "overall" else _e(name)
+        shown = _t("labels.entity_overall") if name == "overall" else _e(name)
         row = _score_row(name, shown, cells, delta)
         if name == "overall":
             foot = f"<tfoot>\n{row}\n</tfoot>\n"
         else:
             body.append(row)
     return (
-        '<table id="entities">\n<thead><tr><th>实体类型</th><th>精确率</th><th>召回率</th>'
-        "<th>F1</th><th>数量</th><th>F1 变化</th></tr></thead>\n<tbody>\n"
-        + "\n".join(body)
-        + f"\n</tbody>\n{foot}</table>"
+        f'<table id="entities">\n<thead><tr><th>{_t("labels.entity_type")}</th>'
+        f"{_headers('precision', 'recall')}<th>F1</th>{_headers('count', 'f1_change')}"
+        "</tr></thead>\n<tbody>\n" + "\n".join(body) + f"\n</tbody>\n{foot}</table>"
     )
 
 
 def _confusion(png: bytes | None) -> str:
+    heading = f"<h2>{_t('headings.confusion')}</h2>\n"
     if not png:
-        return '<h2>混淆矩阵</h2>\n<p class="none">没有混淆矩阵图片。</p>'
+        return heading + f'<p class="none">{_t("no_confusion")}</p>'
     data = base64.b64encode(png).decode("ascii")
     return (
-        "<h2>混淆矩阵</h2>\n"
-        '<p class="meta">行：标注的意图；列：模型预测的意图（由 rasa test nlu 绘制）。</p>\n'
-        f'<img id="confusion" alt="意图混淆矩阵" src="data:image/png;base64,{data}">'
+        heading + f'<p class="meta">{_t("confusion_axes")}</p>\n'
+        f'<img id="confusion" alt="{_t("confusion_alt")}" src="data:image/png;base64,{data}">'
     )
 
 
@@ -256,12 +265,14 @@ def _errors(
     summary: Mapping[str, Any],
     table_id: str = "errors",
     level: str = "h2",
-    label: str = "意图",
+    label: str = "intent",
 ) -> str:
+    """The misclassified examples; ``label`` names the column (``report.labels.<label>``)."""
     raw = summary.get("errors")
     errors = [e for e in raw if isinstance(e, Mapping)] if isinstance(raw, list) else []
     if not errors:
-        return f'<{level}>分错的例句</{level}>\n<p class="none">没有分错的例句。</p>'
+        heading = _t("headings.errors")
+        return f'<{level}>{heading}</{level}>\n<p class="none">{_t("no_errors")}</p>'
     errors.sort(key=lambda e: (str(e.get("intent", "")), str(e.get("text", ""))))
     body = [
         f"<tr><td>{_text(e.get('text'))}</td><td>{_text(e.get('intent'))}</td>"
@@ -269,54 +280,54 @@ def _errors(
         f'<td class="num">{_fmt(_number(e.get("confidence")))}</td></tr>'
         for e in errors
     ]
+    shown = _t(f"labels.{label}")
     return (
-        f"<{level}>分错的例句（{len(errors)} 句）</{level}>\n"
-        f'<table id="{table_id}">\n<thead><tr><th>例句</th><th>标注的{label}</th>'
-        f"<th>预测的{label}</th><th>置信度</th></tr></thead>\n<tbody>\n"
-        + "\n".join(body)
-        + "\n</tbody>\n</table>"
+        f"<{level}>{_t('headings.errors_counted', count=len(errors))}</{level}>\n"
+        f'<table id="{table_id}">\n<thead><tr>{_headers("sentence")}'
+        f"<th>{_t('columns.expected', label=shown)}</th>"
+        f"<th>{_t('columns.predicted', label=shown)}</th>{_headers('confidence')}"
+        "</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>"
     )
 
 
 def _paraphrases(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) -> str:
     """The paraphrases' scores, per label and misclassified, compared with the last run's."""
-    head = '<section id="paraphrases">\n<h2>换一种说法的例句</h2>\n'
+    head = f'<section id="paraphrases">\n<h2>{_t("headings.paraphrases")}</h2>\n'
     scores = summary.get("paraphrases")
     if not isinstance(scores, Mapping):
-        return head + '<p class="none">本次没有评估换一种说法的例句。</p>\n</section>'
+        return head + f'<p class="none">{_t("no_paraphrases")}</p>\n</section>'
     before = previous.get("paraphrases") if previous is not None else None
     if not isinstance(before, Mapping):
         before = None
     metrics = [
-        ("意图 macro-F1", "intent_macro_f1", 3),
-        ("意图准确率", "intent_accuracy", 3),
-        ("FAQ 子类 macro-F1", "faq_key_macro_f1", 3),
-        ("意图 + FAQ 子类 macro-F1", "intent_and_faq_macro_f1", 3),
-        ("意图 + FAQ 子类准确率", "intent_and_faq_accuracy", 3),
-        ("例句数", "examples", 0),
+        ("intent_macro_f1", 3),
+        ("intent_accuracy", 3),
+        ("faq_key_macro_f1", 3),
+        ("intent_and_faq_macro_f1", 3),
+        ("intent_and_faq_accuracy", 3),
+        ("examples", 0),
     ]
     key = "intents_and_faq_keys"
     labels = _score_table(
         "paraphrase-labels",
-        "意图或 FAQ 子类",
+        _t("labels.intent_or_faq"),
         _rows(scores, key),
         _rows(before, key),
         before is not None,
     )
     parts = [
-        f'<p class="meta">{_text(scores.get("file"))}：与同一意图（或 FAQ 子类）的训练例句'
-        "没有共同的实词和实词二字组，单独计分；macro-F1 按这些例句标注的标签平均。</p>",
+        f'<p class="meta">{_t("paraphrase_note", file=_text(scores.get("file")))}</p>',
         _metric_table("paraphrase-overview", _metric_rows(scores, before, metrics)),
         labels,
-        _errors(scores, "paraphrase-errors", "h3", "意图或 FAQ 子类"),
+        _errors(scores, "paraphrase-errors", "h3", "intent_or_faq"),
     ]
     return head + "\n".join(parts) + "\n</section>"
 
 
 def _comparison(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) -> str:
-    head = '<section id="comparison">\n<h2>与上次评估相比</h2>\n'
+    head = f'<section id="comparison">\n<h2>{_t("headings.comparison")}</h2>\n'
     if previous is None:
-        return head + '<p class="none">没有上次的评估报告，无法比较。</p>\n</section>'
+        return head + f'<p class="none">{_t("no_previous")}</p>\n</section>'
     now, before = _rows(summary, "intents"), _rows(previous, "intents")
     changes: list[tuple[float, str, float, float]] = []
     for name in sorted(set(now) & set(before)):
@@ -326,28 +337,49 @@ def _comparison(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) 
 
     def items(selected: list[tuple[float, str, float, float]]) -> list[str]:
         return [
-            f"<li>{_e(name)}：{then:.3f} → {f1:.3f}（{_delta(f1, then, compared=True)}）</li>"
+            "<li>"
+            + _t(
+                "change",
+                name=_e(name),
+                before=f"{then:.3f}",
+                now=f"{f1:.3f}",
+                delta=_delta(f1, then, compared=True),
+            )
+            + "</li>"
             for _, name, then, f1 in selected
         ]
 
     better = sorted((c for c in changes if c[0] > 0), reverse=True)
     worse = sorted(c for c in changes if c[0] < 0)
     parts = [
-        f"<p>上次评估：{_text(previous.get('generated_at'))}，模型 {_text(previous.get('model'))}"
-        f"。F1 变化超过 {CHANGE_THRESHOLD} 的意图：</p>",
-        _list("better", "变好的意图", items(better)),
-        _list("worse", "变差的意图", items(worse)),
+        "<p>"
+        + _t(
+            "previous_run",
+            generated_at=_text(previous.get("generated_at")),
+            model=_text(previous.get("model")),
+            threshold=CHANGE_THRESHOLD,
+        )
+        + "</p>",
+        _list("better", items(better)),
+        _list("worse", items(worse)),
     ]
     added = sorted(set(now) - set(before))
     removed = sorted(set(before) - set(now))
     if added:
-        parts.append(_list("added", "新增的意图", [f"<li>{_e(n)}</li>" for n in added]))
+        parts.append(_list("added", [f"<li>{_e(n)}</li>" for n in added]))
     if removed:
-        parts.append(_list("removed", "不再出现的意图", [f"<li>{_e(n)}</li>" for n in removed]))
+        parts.append(_list("removed", [f"<li>{_e(n)}</li>" for n in removed]))
     return head + "\n".join(parts) + "\n</section>"
 
 
-def _list(list_id: str, heading: str, items: list[str]) -> str:
+def _headers(*columns: str) -> str:
+    """Header cells with the texts ``report.columns.<column>``."""
+    return "".join(f"<th>{_t(f'columns.{column}')}</th>" for column in columns)
+
+
+def _list(list_id: str, items: list[str]) -> str:
+    """A list under the heading ``report.headings.<list_id>``; 无 when empty."""
+    heading = _t(f"headings.{list_id}")
     if not items:
-        return f'<h3>{heading}</h3>\n<p id="{list_id}" class="none">无</p>'
+        return f'<h3>{heading}</h3>\n<p id="{list_id}" class="none">{_t("nothing")}</p>'
     return f'<h3>{heading}</h3>\n<ul id="{list_id}">\n' + "\n".join(items) + "\n</ul>"

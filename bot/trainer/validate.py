@@ -9,7 +9,8 @@
 - the dialogue's lists (``bot/data/catalog/dialogue.yml``) name only the domain's slots and
   intents, and the form asks for each of its slots.
 
-Findings are errors (exit 1) or notes, written in Chinese for the trainers.
+Findings are errors (exit 1) or notes, written in Chinese for the trainers
+(``validate`` in ``bot/data/catalog/trainer.yml``).
 """
 
 from __future__ import annotations
@@ -36,11 +37,12 @@ from bot.tickets.draft_checks import check_ticket_fields
 from bot.trainer import fault_rules, handoff_rules, paths
 from bot.trainer.new_fault import FAULT_DIALOGUES, MIN_EXAMPLES
 from bot.trainer.nlu_files import Example, load_examples, normalise, read_domain
+from bot.trainer.texts import trainer_text
 
 if TYPE_CHECKING:
     from bot.actions.dialogue import Dialogue, Domain
 
-ERROR, NOTE = "错误", "提醒"
+ERROR, NOTE = trainer_text("validate.levels.error"), trainer_text("validate.levels.note")
 FAULT_RESPONSES = ("utter_fault_self_help", "utter_fault_follow_up")
 DIALOGUE = "bot/data/catalog/dialogue.yml"
 INTAKE_RULES = paths.DATA_DIR / "rules" / "intake.yml"
@@ -93,51 +95,41 @@ def check_faults(
         counts[example.intent] += 1
     heldout_intents = {e.intent for e in heldout}
     findings += [
-        Finding(ERROR, f"domain.yml 缺少回复 {name}：故障的自助建议和追问都靠它说出来。")
+        Finding(ERROR, trainer_text("validate.missing_response", name=name))
         for name in FAULT_RESPONSES
         if name not in responses
     ]
     for fault in catalogue.faults:
         if not fault.intent:
             continue
-        label = f"故障 {fault.id}（{fault.name}）"
-        if fault.intent not in intents:
-            findings.append(
-                Finding(ERROR, f"{label}：domain.yml 的 intents 里没有 {fault.intent}。")
+        label = trainer_text("validate.fault_label", id=fault.id, name=fault.name)
+        checks = [
+            (ERROR, fault.intent not in intents, "missing_intent"),
+            (ERROR, counts[fault.intent] < MIN_EXAMPLES, "few_examples"),
+            (ERROR, fault.id not in tested, "no_dialogue"),
+            (NOTE, not fault.self_help, "no_self_help"),
+            (NOTE, not fault.follow_up, "no_follow_up"),
+            (NOTE, fault.intent not in heldout_intents, "no_heldout"),
+        ]
+        findings += [
+            Finding(
+                level,
+                trainer_text(
+                    f"validate.{key}",
+                    label=label,
+                    intent=fault.intent,
+                    count=counts[fault.intent],
+                    minimum=MIN_EXAMPLES,
+                ),
             )
-        if counts[fault.intent] < MIN_EXAMPLES:
-            findings.append(
-                Finding(
-                    ERROR,
-                    f"{label}：意图 {fault.intent} 只有 {counts[fault.intent]} 条例句，"
-                    f"至少需要 {MIN_EXAMPLES} 条（bot/data/nlu/faults.yml）。",
-                )
-            )
-        if fault.id not in tested:
-            findings.append(
-                Finding(
-                    ERROR,
-                    f"{label}：没有对话测试"
-                    "（tests/conversations/dialogues/ 里没有以它建单的对话）。",
-                )
-            )
-        if not fault.self_help:
-            findings.append(Finding(NOTE, f"{label}：没有自助建议（faults.yml 的 self_help）。"))
-        if not fault.follow_up:
-            findings.append(Finding(NOTE, f"{label}：没有追问问题（faults.yml 的 follow_up）。"))
-        if fault.intent not in heldout_intents:
-            findings.append(
-                Finding(NOTE, f"{label}：评估集 bot/data/heldout/nlu.yml 里还没有它的例句。")
-            )
+            for level, failed, key in checks
+            if failed
+        ]
     catalogued = {f.intent for f in catalogue.faults if f.intent}
     for intent in sorted((intents | set(counts)) - catalogued):
         if intent.startswith("fault_"):
             findings.append(
-                Finding(
-                    ERROR,
-                    f"意图 {intent} 在 faults.yml 里没有对应的故障类型：请用 make new-fault 添加，"
-                    "或删掉这个意图。",
-                )
+                Finding(ERROR, trainer_text("validate.uncatalogued_intent", intent=intent))
             )
     return findings
 
@@ -151,9 +143,15 @@ def check_duplicates(examples: list[Example], heldout: list[Example]) -> list[Fi
     for group in by_key.values():
         intents = sorted({e.intent for e in group})
         if len(intents) > 1:
-            where = "、".join(f"{e.intent}（{e.path.name}）" for e in group)
+            where = trainer_text("validate.list_separator").join(
+                trainer_text("validate.duplicate_owner", intent=e.intent, file=e.path.name)
+                for e in group
+            )
             findings.append(
-                Finding(ERROR, f"例句“{group[0].text}”同时属于多个意图：{where}。只能保留一个。")
+                Finding(
+                    ERROR,
+                    trainer_text("validate.duplicate_example", text=group[0].text, owners=where),
+                )
             )
     for example in heldout:
         same = by_key.get(normalise(example.text))
@@ -161,8 +159,12 @@ def check_duplicates(examples: list[Example], heldout: list[Example]) -> list[Fi
             findings.append(
                 Finding(
                     ERROR,
-                    f"评估集例句“{example.text}”也在训练数据里（{same[0].intent}，"
-                    f"{same[0].path.name}）：评估分数会虚高，请从其中一边删掉。",
+                    trainer_text(
+                        "validate.heldout_in_training",
+                        text=example.text,
+                        intent=same[0].intent,
+                        file=same[0].path.name,
+                    ),
                 )
             )
     return findings
@@ -181,8 +183,9 @@ def check_dictionary(catalogue: Catalogue) -> list[Finding]:
             findings.append(
                 Finding(
                     ERROR,
-                    f"分词词典没有覆盖“{word}”（{owner}）：jieba 把它切成了 {' / '.join(tokens)}。"
-                    "请检查是否含有标点或特殊字符。",
+                    trainer_text(
+                        "validate.split_word", word=word, owner=owner, tokens=" / ".join(tokens)
+                    ),
                 )
             )
     return findings
@@ -204,8 +207,7 @@ def check_generated(catalogue: Catalogue) -> list[Finding]:
         if current != expected:
             findings.append(
                 Finding(
-                    ERROR,
-                    f"{_rel(path)} 与目录不一致：请运行 .venv/bin/python -m bot.trainer.{module}。",
+                    ERROR, trainer_text("validate.stale_generated", path=_rel(path), module=module)
                 )
             )
     return findings
@@ -232,10 +234,16 @@ def intake_question_rules(path: Path, form: str) -> set[str]:
     return answered
 
 
-def _each(names: Iterable[str], where: Iterable[str], wanted: bool, message: str) -> list[str]:
-    """``message`` about each name that is not in ``where`` (or, not ``wanted``, that is)."""
+def _each(
+    names: Iterable[str], where: Iterable[str], wanted: bool, key: str, **params: object
+) -> list[str]:
+    """Text ``validate.dialogue.<key>`` on each name not in ``where`` (not ``wanted``: in it)."""
     known = set(where)
-    return [message.format(name) for name in names if (name in known) is not wanted]
+    return [
+        trainer_text(f"validate.dialogue.{key}", name=name, **params)
+        for name in names
+        if (name in known) is not wanted
+    ]
 
 
 def check_dialogue(dialogue: Dialogue, domain: Domain, answered: set[str]) -> list[Finding]:
@@ -248,16 +256,16 @@ def check_dialogue(dialogue: Dialogue, domain: Domain, answered: set[str]) -> li
             (:func:`intake_question_rules`).
     """
     form, form_slots = dialogue.form, dialogue.form_slots(domain)
-    problems = _each([form], domain.forms, True, "表单 {} 不在 domain.yml 的 forms 里。")
+    problems = _each([form], domain.forms, True, "form_unknown")
     for group, names in (
         ("intake", dialogue.intake_slots),
         ("optional", dialogue.optional_slots),
         ("pending", dialogue.pending_slots),
         ("carried_over", dialogue.carried_over),
     ):
-        problems += _each(names, domain.slots, True, f"slots.{group} 的 {{}} 不是 domain 的槽。")
-    problems += _each(dialogue.optional_slots, form_slots, True, "可跳过的槽 {} 不是表单的槽。")
-    problems += _each(dialogue.intake_slots, form_slots, False, "slots.intake 重复了表单的槽 {}。")
+        problems += _each(names, domain.slots, True, "slot_unknown", group=group)
+    problems += _each(dialogue.optional_slots, form_slots, True, "optional_not_in_form")
+    problems += _each(dialogue.intake_slots, form_slots, False, "intake_repeats_form")
     intents = {*domain.intents, *DEFAULT_INTENTS}
     never = dialogue.never_value_intents
     for group, names in (
@@ -265,12 +273,12 @@ def check_dialogue(dialogue: Dialogue, domain: Domain, answered: set[str]) -> li
         ("answers", dialogue.answer_intents),
         ("fault_answers", dialogue.fault_answer_intents),
     ):
-        problems += _each(names, intents, True, f"intents.{group} 的 {{}} 不是 domain 的意图。")
+        problems += _each(names, intents, True, "intent_unknown", group=group)
         if group != "never_values":
-            problems += _each(names, never, False, f"意图 {{}} 同在 never_values 和 {group} 里。")
+            problems += _each(names, never, False, "intent_also_never", group=group)
     askers = {*domain.responses, *domain.actions}
     problems += [
-        f"表单的槽 {slot} 没有提问：domain 里没有 utter_ask_{slot} 或 action_ask_{slot}。"
+        trainer_text("validate.dialogue.slot_not_asked", slot=slot)
         for slot in form_slots
         if not {
             f"{kind}_ask_{name}"
@@ -283,9 +291,13 @@ def check_dialogue(dialogue: Dialogue, domain: Domain, answered: set[str]) -> li
         dialogue.answer_intents,
         answered,
         True,
-        f"{_rel(INTAKE_RULES)} 缺少规则：表单中用 action_fallback 回答意图 {{}} 的提问再回到表单。",
+        "missing_rule",
+        rules=_rel(INTAKE_RULES),
     )
-    return [Finding(ERROR, f"{DIALOGUE}：{problem}") for problem in problems]
+    return [
+        Finding(ERROR, trainer_text("validate.dialogue.problem", file=DIALOGUE, problem=problem))
+        for problem in problems
+    ]
 
 
 def dialogue_findings() -> list[Finding]:
@@ -296,7 +308,7 @@ def dialogue_findings() -> list[Finding]:
 
         dialogue, domain = load_dialogue(), load_domain(paths.DOMAIN)
     except (CatalogueError, yaml.YAMLError) as exc:
-        return [Finding(ERROR, f"{DIALOGUE} 有误：{exc}")]
+        return [Finding(ERROR, trainer_text("validate.dialogue.broken", file=DIALOGUE, error=exc))]
     return check_dialogue(dialogue, domain, intake_question_rules(INTAKE_RULES, dialogue.form))
 
 
@@ -315,7 +327,7 @@ def run_checks() -> list[Finding]:
     try:
         catalogue = load_catalogue(fresh=True)
     except CatalogueError as exc:
-        return [Finding(ERROR, f"目录文件有误：{exc}")]
+        return [Finding(ERROR, trainer_text("validate.broken_catalogue", error=exc))]
     examples = load_examples([paths.DATA_DIR / "nlu"])
     heldout = load_examples([paths.HELDOUT.parent])
     domain = read_domain(paths.DOMAIN)
@@ -349,9 +361,9 @@ def main(argv: list[str] | None = None) -> int:
             print(finding)
     notes = len(findings) - len(errors)
     if errors:
-        print(f"\n项目检查未通过：{len(errors)} 个错误，{notes} 条提醒。", file=sys.stderr)
+        print(trainer_text("validate.failed", errors=len(errors), notes=notes), file=sys.stderr)
         return 1
-    print(f"项目检查通过（{notes} 条提醒）。")
+    print(trainer_text("validate.passed", notes=notes))
     return 0
 
 

@@ -21,6 +21,9 @@ from bot.trainer.inbox.csvfile import COL_LABEL, InboxFileError, read_inbox, wri
 from bot.trainer.inbox.events import DEFAULT_BELOW, Message, Reason, messages_from_events
 from bot.trainer.inbox.importer import apply_plan, load_vocabulary, plan_import, relative
 from bot.trainer.nlu_files import load_examples
+from bot.trainer.texts import section_texts
+
+_t = section_texts("inbox.cli")
 
 
 def _keep_annotated(out: Path) -> Path | None:
@@ -65,27 +68,34 @@ def export(args: argparse.Namespace) -> int:
             _collect(args.endpoints, below=args.below, since=since)
         )
     except NoConversations as note:
-        print(f"{note}。")
+        print(_t("note", note=note))
     except SourceError as error:
-        print(f"导出失败：{error}", file=sys.stderr)
+        print(_t("export_failed", error=error), file=sys.stderr)
         return 1
     known = known_keys(load_examples([args.nlu])) | known_keys(load_examples([args.heldout]))
     rows = build_inbox(messages, known=known, tz=tz)
     if args.out.exists() and (backup := _keep_annotated(args.out)) is not None:
-        print(f"旧的收件箱里有标注，已改名保存为 {relative(backup)}（还没导入的话请先导入它）。")
+        print(_t("kept_backup", path=relative(backup)))
     write_inbox(args.out, rows)
     if not rows:
-        empty = relative(args.out)
-        print(f"读了 {conversations} 个对话，没有需要标注的消息；已写入空的收件箱 {empty}。")
+        print(_t("nothing_found", conversations=conversations, path=relative(args.out)))
         return 0
     counts = Counter(reason for row in rows for reason in row.reasons)
-    detail = "，".join(f"{r.value} {counts[r]} 行" for r in Reason)
-    print(
-        f"读了 {conversations} 个对话，找到 {len(messages)} 条需要看看的消息，"
-        f"去重后 {len(rows)} 行（{detail}），已写入 {relative(args.out)}。"
+    detail = _t("reason_separator").join(
+        _t("reason_count", reason=r.value, count=counts[r]) for r in Reason
     )
-    print(f"请在「{COL_LABEL}」列填写正确的意图（留空表示这次不导入，写 - 表示忽略），")
-    print("然后运行 make inbox-import。")
+    print(
+        _t(
+            "exported",
+            conversations=conversations,
+            messages=len(messages),
+            rows=len(rows),
+            detail=detail,
+            path=relative(args.out),
+        )
+    )
+    print(_t("annotate", column=COL_LABEL))
+    print(_t("then_import"))
     return 0
 
 
@@ -94,7 +104,7 @@ def import_(args: argparse.Namespace) -> int:
     try:
         rows = read_inbox(args.file)
     except InboxFileError as error:
-        print(f"导入失败：{error}", file=sys.stderr)
+        print(_t("import_failed", error=error), file=sys.stderr)
         return 1
     vocabulary = load_vocabulary(args.nlu, args.domain)
     plan = plan_import(
@@ -104,19 +114,25 @@ def import_(args: argparse.Namespace) -> int:
         heldout=load_examples([args.heldout]),
     )
     if plan.problems:
-        print(f"有 {len(plan.problems)} 个问题，没有修改任何文件：", file=sys.stderr)
+        print(_t("problems", count=len(plan.problems)), file=sys.stderr)
         for problem in plan.problems:
-            print(f"  第 {problem.line} 行：{problem.message}", file=sys.stderr)
+            print(_t("problem", line=problem.line, message=problem.message), file=sys.stderr)
         return 1
     added = apply_plan(plan)
     for intent, count in added.items():
-        print(f"  {intent}：新增 {count} 条 → {relative(plan.files[intent])}")
+        print(_t("added", intent=intent, count=count, path=relative(plan.files[intent])))
     print(
-        f"共新增 {sum(added.values())} 条；已有相同例句跳过 {plan.present} 条，"
-        f"文件内重复 {plan.duplicates} 条，未标注 {plan.unlabelled} 条，忽略 {plan.ignored} 条。"
+        _t(
+            "summary",
+            added=sum(added.values()),
+            present=plan.present,
+            duplicates=plan.duplicates,
+            unlabelled=plan.unlabelled,
+            ignored=plan.ignored,
+        )
     )
     if added:
-        print("接下来请运行 make validate 检查数据，再运行 make train 重新训练。")
+        print(_t("next_steps"))
     return 0
 
 

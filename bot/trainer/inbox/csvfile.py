@@ -17,16 +17,17 @@ from pathlib import Path
 
 from bot.trainer.inbox.build import InboxRow
 from bot.trainer.inbox.events import Reason
+from bot.trainer.texts import trainer_text
 
-COL_TEXT = "用户原话"
-COL_COUNT = "出现次数"
-COL_INTENT = "预测意图"
-COL_CONFIDENCE = "置信度"
-COL_REASONS = "原因"
-COL_LAST_SEEN = "最近一次"
-COL_LABEL = "标注意图"
+COL_TEXT = trainer_text("inbox.columns.text")
+COL_COUNT = trainer_text("inbox.columns.count")
+COL_INTENT = trainer_text("inbox.columns.intent")
+COL_CONFIDENCE = trainer_text("inbox.columns.confidence")
+COL_REASONS = trainer_text("inbox.columns.reasons")
+COL_LAST_SEEN = trainer_text("inbox.columns.last_seen")
+COL_LABEL = trainer_text("inbox.columns.label")
 HEADER = (COL_TEXT, COL_COUNT, COL_INTENT, COL_CONFIDENCE, COL_REASONS, COL_LAST_SEEN, COL_LABEL)
-REASON_SEPARATOR = "、"
+REASON_SEPARATOR = trainer_text("inbox.reason_separator")
 IGNORE_LABELS = frozenset({"-", "－", "—"})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -109,7 +110,8 @@ def read_inbox(path: Path) -> list[InboxRow]:
     try:
         text = _decode(path.read_bytes())
     except OSError as error:
-        raise InboxFileError(f"读不了收件箱文件 {path}：{error.strerror}") from error
+        message = trainer_text("inbox.file.unreadable", path=path, error=error.strerror)
+        raise InboxFileError(message) from error
     first = next((line for line in text.splitlines() if line.strip()), "")
     reader = csv.reader(io.StringIO(text), delimiter="\t" if "\t" in first else ",")
     columns: dict[str, int] | None = None
@@ -121,7 +123,10 @@ def read_inbox(path: Path) -> list[InboxRow]:
             columns = {cell.strip().lstrip("\ufeff"): i for i, cell in enumerate(cells)}
             missing = [c for c in (COL_TEXT, COL_LABEL) if c not in columns]
             if missing:
-                raise InboxFileError(f"{path} 不是收件箱文件：缺少列 {'、'.join(missing)}")
+                names = REASON_SEPARATOR.join(missing)
+                raise InboxFileError(
+                    trainer_text("inbox.file.missing_columns", path=path, columns=names)
+                )
             continue
 
         def get(column: str, cells: list[str] = cells, columns: dict[str, int] = columns) -> str:
@@ -142,5 +147,5 @@ def read_inbox(path: Path) -> list[InboxRow]:
             )
         )
     if columns is None:
-        raise InboxFileError(f"{path} 是空的")
+        raise InboxFileError(trainer_text("inbox.file.empty", path=path))
     return rows

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from bot.trainer.texts import trainer_text
+
 NLU_FALLBACK = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset({"action_fallback", "action_default_fallback"})
 HANDOFF_ACTION = "action_handoff"
@@ -23,9 +25,9 @@ _EXTERNAL_PREFIXES = ("EXTERNAL: ", "EXTERNAL_")
 class Reason(str, Enum):
     """Why a message is in the inbox; the value is the label written to the file."""
 
-    FALLBACK = "兜底"
-    LOW_CONFIDENCE = "低置信度"
-    HANDOFF = "转人工"
+    FALLBACK = trainer_text("inbox.reasons.fallback")
+    LOW_CONFIDENCE = trainer_text("inbox.reasons.low_confidence")
+    HANDOFF = trainer_text("inbox.reasons.handoff")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ from bot.trainer.inbox.build import InboxRow, known_keys
 from bot.trainer.inbox.csvfile import IGNORE_LABELS
 from bot.trainer.inbox.masking import NUMBER, group_key, unmask
 from bot.trainer.nlu_files import append_examples, intent_files, read_domain
+from bot.trainer.texts import section_texts
+
+_t = section_texts("inbox.importer")
 
 _ENTITY_ANNOTATION = re.compile(r"\[[^\]]+\]\(([^):]+)(?::[^)]*)?\)")
 
@@ -95,25 +98,26 @@ def relative(path: Path) -> str:
 
 def _describe(name: str, vocabulary: Vocabulary) -> str:
     title = vocabulary.titles.get(name)
-    return f"{name}（{title}）" if title else name
+    return _t("described", name=name, title=title) if title else name
 
 
 def _row_problem(row: InboxRow, label: str, raw: str, vocabulary: Vocabulary) -> str | None:
     """What is wrong with one annotated row on its own, if anything."""
     if label not in vocabulary.intents:
-        hint = "、".join(_describe(n, vocabulary) for n in closest_intents(label, vocabulary))
+        closest = closest_intents(label, vocabulary)
+        hint = _t("list_separator").join(_describe(n, vocabulary) for n in closest)
         if label in {name.split("/")[0] for name in vocabulary.intents}:
-            return f"「{label}」要写成带问题类别的 {label}/<key>，例如：{hint}"
-        return f"意图「{label}」不存在。最接近的是：{hint}"
+            return _t("needs_key", label=label, hint=hint)
+        return _t("unknown_intent", label=label, hint=hint)
     if not row.text.strip():
-        return "用户原话是空的"
+        return _t("empty_text")
     if NUMBER in row.text:
-        return f"用户原话里的 {NUMBER} 没有对应的示例值，请改写成具体内容或删掉"
+        return _t("masked_number", number=NUMBER)
     unknown = sorted(set(_ENTITY_ANNOTATION.findall(raw)) - vocabulary.entities)
     if unknown:
-        return f"实体 {'、'.join(unknown)} 不在 domain.yml 里"
+        return _t("unknown_entities", entities=_t("list_separator").join(unknown))
     if not group_key(raw):
-        return "用户原话只有标点，不能作为例句"
+        return _t("only_punctuation")
     return None
 
 
@@ -151,12 +155,12 @@ def plan_import(
         key = group_key(raw)
         intents = existing.get(key, {})
         if problem is None and key in held:
-            problem = "这句话在留出集 bot/data/heldout/ 里，加入训练数据会让评估失真"
+            problem = _t("in_heldout")
         elif problem is None and label not in intents and intents:
             other, path = next(iter(intents.items()))
-            problem = f"这句话已经是意图 {other} 的例句（{relative(path)}），不能再标成 {label}"
+            problem = _t("other_intent", other=other, file=relative(path), label=label)
         elif problem is None and key in seen and seen[key][0] != label:
-            problem = f"和第 {seen[key][1]} 行是同一句话，但那一行标的是 {seen[key][0]}"
+            problem = _t("same_as_line", line=seen[key][1], label=seen[key][0])
         if problem is not None:
             plan.problems.append(Problem(row.line, problem))
         elif label in intents:

@@ -18,6 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.trainer.texts import trainer_text
+
 
 class SourceError(Exception):
     """The endpoints file or its tracker store cannot be used."""
@@ -37,13 +39,14 @@ def store_config(endpoints: Path) -> Any:
     from rasa.utils.endpoints import read_endpoint_config
 
     if not endpoints.is_file():
-        raise SourceError(f"找不到 endpoints 文件 {endpoints}")
+        raise SourceError(trainer_text("inbox.source.no_endpoints", path=endpoints))
     try:
         config = read_endpoint_config(str(endpoints), "tracker_store")
     except (RasaException, ValueError, OSError) as error:
-        raise SourceError(f"读不了 endpoints 文件 {endpoints}：{error}") from error
+        message = trainer_text("inbox.source.bad_endpoints", path=endpoints, error=error)
+        raise SourceError(message) from error
     if config is None or not config.type:
-        raise SourceError(f"{endpoints} 里没有配置 tracker_store（对话没有被保存）")
+        raise SourceError(trainer_text("inbox.source.no_tracker_store", path=endpoints))
     return config
 
 
@@ -76,10 +79,10 @@ def check_sql(url: sa.engine.URL) -> None:
     connect_args: dict[str, Any] = {}
     if url.get_backend_name() == "sqlite":
         if url.database in (None, "", ":memory:"):
-            raise NoConversations("对话存在内存里的 SQLite 数据库中，没有保存下来")
+            raise NoConversations(trainer_text("inbox.source.in_memory_sqlite"))
         path = Path(url.database)
         if not path.is_file():
-            raise NoConversations(f"还没有对话记录（{path.resolve()} 不存在）")
+            raise NoConversations(trainer_text("inbox.source.no_database", path=path.resolve()))
     elif url.get_backend_name() == "postgresql":
         connect_args["connect_timeout"] = 10
     try:
@@ -90,9 +93,10 @@ def check_sql(url: sa.engine.URL) -> None:
         finally:
             engine.dispose()
     except (SQLAlchemyError, ImportError) as error:
-        raise SourceError(f"连不上对话数据库 {shown}：{error}") from error
+        message = trainer_text("inbox.source.unreachable", url=shown, error=error)
+        raise SourceError(message) from error
     if not has_events and url.get_backend_name() == "sqlite":
-        raise NoConversations(f"还没有对话记录（{shown} 里没有 events 表）")
+        raise NoConversations(trainer_text("inbox.source.no_events_table", url=shown))
 
 
 def _domain(path: Path) -> Any:
@@ -120,10 +124,12 @@ def open_store(endpoints: Path, *, domain: Path) -> Any:
             check_sql(sql_url(config))
         store = TrackerStore.create(config, domain=_domain(domain))
     except (RasaException, SQLAlchemyError) as error:
-        raise SourceError(f"打不开 tracker_store（{endpoints}）：{error}") from error
+        message = trainer_text("inbox.source.cannot_open", path=endpoints, error=error)
+        raise SourceError(message) from error
     inner = getattr(store, "_tracker_store", store)  # unwrap Rasa's AwaitableTrackerStore
     if isinstance(inner, InMemoryTrackerStore):
-        raise SourceError(f"{endpoints} 的 tracker_store 类型 {config.type} 不可用")
+        message = trainer_text("inbox.source.unusable_type", path=endpoints, type=config.type)
+        raise SourceError(message)
     return store
 
 
@@ -138,13 +144,14 @@ async def conversations(endpoints: Path, *, domain: Path) -> AsyncIterator[list[
     try:
         keys = sorted(await store.keys())
     except SQLAlchemyError as error:
-        raise SourceError(f"读不了对话记录：{error}") from error
+        raise SourceError(trainer_text("inbox.source.unreadable_keys", error=error)) from error
     if not keys:
-        raise NoConversations("对话记录是空的")
+        raise NoConversations(trainer_text("inbox.source.empty"))
     for key in keys:
         try:
             tracker = await store.retrieve_full_tracker(key)
         except SQLAlchemyError as error:
-            raise SourceError(f"读不了对话 {key}：{error}") from error
+            message = trainer_text("inbox.source.unreadable_conversation", key=key, error=error)
+            raise SourceError(message) from error
         if tracker is not None:
             yield [event.as_dict() for event in tracker.events]
