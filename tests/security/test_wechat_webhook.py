@@ -23,19 +23,16 @@ import pytest
 import xmltodict
 from pydantic import ValidationError
 
-from bot.channels.wechat import WeChatInput
 from bot.channels.wechat.channel import MAX_BODY_BYTES
 from bot.settings import Settings
 from tests.channels.wechat_fakes import (
     ACCOUNT,
-    AES_KEY,
-    APP_ID,
-    APP_SECRET,
     TOKEN,
     FakeWeChatApi,
     WeChatClient,
     _signature,
     message_xml,
+    wechat_input,
 )
 from tests.security.rasa_app import RecordingAgent, raw_request, serve_rasa
 
@@ -63,14 +60,7 @@ async def webhook(
     fake: FakeWeChatApi, *, safe: bool
 ) -> AsyncIterator[tuple[WeChatClient, RecordingAgent, int]]:
     """Rasa's app with the wechat channel; yields a WeChat-like client, the agent and the port."""
-    channel = WeChatInput(
-        token=TOKEN,
-        app_id=APP_ID,
-        app_secret=APP_SECRET,
-        encoding_aes_key=AES_KEY if safe else None,
-        api_base_url=fake.base_url,
-        signature_max_age=MAX_AGE,
-    )
+    channel = wechat_input(fake, safe=safe, signature_max_age=MAX_AGE)
     agent = RecordingAgent()
     async with serve_rasa([channel], agent) as url, aiohttp.ClientSession() as session:
         yield WeChatClient(session, url + WEBHOOK, safe=safe), agent, int(url.rsplit(":", 1)[1])
