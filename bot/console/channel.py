@@ -80,7 +80,6 @@ class ConsoleInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
             (self._login, "/api/login", "POST"),
             (signed_in(self._logout), "/api/logout", "POST"),
             (signed_in(self._me), "/api/me", "GET"),
-            (signed_in(tickets.choices), "/api/choices", "GET"),
             (signed_in(tickets.ticket_fields), "/api/ticket-fields", "GET"),
             (signed_in(handoffs.queue), "/api/queue", "GET"),
             (signed_in(handoffs.claim), f"{handoff}/claim", "POST"),

@@ -8,7 +8,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
-from bot.catalog import load_catalogue
 from bot.catalog.ticket_fields import load_ticket_field_texts
 from bot.console import tickets as console_tickets
 from bot.console.replies import error_reply, in_session, json_body, json_reply
@@ -17,18 +16,6 @@ from bot.tickets.agents import AgentRecord
 from bot.tickets.checks import normalize_ticket_no
 
 MAX_QUERY_CHARS = 64
-
-
-async def choices(request: Request, agent: AgentRecord) -> HTTPResponse:
-    """Fault categories, service types and ticket statuses, with their Chinese names."""
-    cat = load_catalogue()
-    return json_reply(
-        {
-            "fault_categories": [{"id": f.id, "name": f.name} for f in cat.faults],
-            "service_types": [{"id": t.id, "name": t.name} for t in cat.service_types],
-            "statuses": console_tickets.status_choices(),
-        }
-    )
 
 
 async def ticket_fields(request: Request, agent: AgentRecord) -> HTTPResponse:

@@ -11,12 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.tickets.checks import aware, bounded, optional_bounded, record_of, ticket_by_no
+from bot.tickets.checks import (
+    aware,
+    bounded,
+    optional_bounded,
+    record_of,
+    ticket_by_no,
+    ticket_rows,
+)
 from bot.tickets.models import ATTACHMENT_KINDS, Attachment
 
 #: Largest file the store records (bytes); channels refuse bigger uploads first.
@@ -46,14 +52,6 @@ class AttachmentRecord:
     storage_key: str
     source_ref: str | None
     created_at: dt.datetime
-
-
-def _record(row: Any, ticket_no: str | None) -> AttachmentRecord:
-    return record_of(AttachmentRecord, row, ticket_no=ticket_no)
-
-
-def _ticket(session: Session, ticket_no: str) -> Any:
-    return ticket_by_no(session, ticket_no)
 
 
 def add_attachment(
@@ -110,7 +108,7 @@ def add_attachment(
     )
     session.add(row)
     session.flush()
-    return _record(row, None)
+    return record_of(AttachmentRecord, row, ticket_no=None)
 
 
 def link_intake_attachments(
@@ -130,7 +128,7 @@ def link_intake_attachments(
     Raises:
         TicketNotFound: No such ticket.
     """
-    ticket = _ticket(session, ticket_no)
+    ticket = ticket_by_no(session, ticket_no)
     result = session.execute(
         update(Attachment)
         .where(
@@ -158,14 +156,14 @@ def attach_to_ticket(session: Session, *, public_id: str, ticket_no: str) -> Att
     ).scalar_one_or_none()
     if row is None:
         raise AttachmentNotFound(public_id)
-    ticket = _ticket(session, ticket_no)
+    ticket = ticket_by_no(session, ticket_no)
     if row.ticket_id is not None and row.ticket_id != ticket.id:
         raise ValueError("the attachment is linked to another ticket")
     if row.sender_id != ticket.sender_id:
         raise ValueError("the attachment and the ticket belong to different conversations")
     row.ticket_id = ticket.id
     session.flush()
-    return _record(row, ticket.ticket_no)
+    return record_of(AttachmentRecord, row, ticket_no=ticket.ticket_no)
 
 
 def list_attachments(session: Session, *, ticket_no: str) -> list[AttachmentRecord]:
@@ -174,14 +172,6 @@ def list_attachments(session: Session, *, ticket_no: str) -> list[AttachmentReco
     Raises:
         TicketNotFound: No such ticket.
     """
-    ticket = _ticket(session, ticket_no)
-    rows = (
-        session.execute(
-            select(Attachment)
-            .where(Attachment.ticket_id == ticket.id)
-            .order_by(Attachment.created_at, Attachment.id)
-        )
-        .scalars()
-        .all()
-    )
-    return [_record(row, ticket.ticket_no) for row in rows]
+    ticket = ticket_by_no(session, ticket_no)
+    rows = ticket_rows(session, Attachment, ticket.id, Attachment.created_at)
+    return [record_of(AttachmentRecord, row, ticket_no=ticket.ticket_no) for row in rows]

@@ -163,6 +163,19 @@ def ticket_by_no(session: Session, ticket_no: str) -> Any:
     return ticket
 
 
+def ticket_rows(session: Session, model: Any, ticket_id: int, time_column: Any) -> list[Any]:
+    """The rows of ``model`` that belong to one ticket, oldest first (ties by id).
+
+    Args:
+        session: Open session.
+        model: A mapped class with ``ticket_id`` and ``id`` columns.
+        ticket_id: The ticket's primary key.
+        time_column: The column ordering the rows (e.g. ``changed_at``).
+    """
+    statement = select(model).where(model.ticket_id == ticket_id).order_by(time_column, model.id)
+    return list(session.execute(statement).scalars().all())
+
+
 def record_of(record_type: type[RecordT], row: Any, **values: Any) -> RecordT:
     """A record dataclass filled from the row's attributes of the same names.
 

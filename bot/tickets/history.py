@@ -22,6 +22,7 @@ from bot.tickets.checks import (
     record_of,
     required,
     ticket_by_no,
+    ticket_rows,
 )
 from bot.tickets.models import (
     INITIAL_STATUS,
@@ -260,13 +261,5 @@ def status_history(session: Session, *, ticket_no: str) -> list[StatusChange]:
         TicketNotFound: No such ticket.
     """
     ticket = ticket_by_no(session, ticket_no)
-    rows = (
-        session.execute(
-            select(TicketStatusHistory)
-            .where(TicketStatusHistory.ticket_id == ticket.id)
-            .order_by(TicketStatusHistory.changed_at, TicketStatusHistory.id)
-        )
-        .scalars()
-        .all()
-    )
+    rows = ticket_rows(session, TicketStatusHistory, ticket.id, TicketStatusHistory.changed_at)
     return [record_of(StatusChange, row, ticket_no=ticket.ticket_no) for row in rows]

@@ -270,7 +270,7 @@ async def test_status_changes_are_recorded_with_the_agent(server: Server, agents
     )
 
 
-async def test_the_page_and_the_choices_of_the_ticket_form(server: Server, agents) -> None:
+async def test_the_page_is_served_with_its_security_headers(server: Server, agents) -> None:
     async with server.client() as agent:
         async with agent.session.get(server.base) as page:
             assert page.status == 200
@@ -281,12 +281,6 @@ async def test_the_page_and_the_choices_of_the_ticket_form(server: Server, agent
             assert reply.status in (301, 302) and reply.headers["Location"].endswith("/console/")
         async with agent.session.get(server.base + "../../etc/passwd") as reply:
             assert reply.status == 404
-        assert (await agent.get("api/choices"))[0] == 401
-        await agent.login("zhang", PASSWORD)
-        status, choices = await agent.get("api/choices")
-    assert status == 200
-    assert {"id": "screen", "name": "屏幕问题"} in choices["fault_categories"]
-    assert [t["id"] for t in choices["service_types"]] == ["mail_in", "store", "home"]
 
 
 async def test_photos_are_for_signed_in_agents_only(server: Server, agents) -> None:
