@@ -79,11 +79,13 @@ validate: $(STAMP) ## rasa data validate, then the project's own checks (catalog
 	$(PY) -m bot.trainer.validate
 
 # make new-fault ID=fingerprint NAME=指纹识别问题 EXAMPLES="指纹解锁失灵|指纹录不进去|..." \
-#   [TIPS="..."] [QUESTIONS="..."] [KEYWORDS="指纹|指纹解锁"] [NOT_COVERED=1]
+#   [TIPS="..."] [QUESTIONS="..."] [KEYWORDS="指纹|指纹解锁"] [NOT_COVERED=1] \
+#   [STEPS="擦干净指纹区域再试，能解锁了吗？|删除指纹重新录入后，能解锁了吗？"]
 new-fault: $(STAMP) ## Add a fault type: catalogue, intent, examples, rule, conversation test
 	$(PY) -m bot.trainer.new_fault --id "$(ID)" --name "$(NAME)" --examples "$(EXAMPLES)" \
 	  $(if $(TIPS),--tips "$(TIPS)") $(if $(QUESTIONS),--questions "$(QUESTIONS)") \
-	  $(if $(KEYWORDS),--keywords "$(KEYWORDS)") $(if $(NOT_COVERED),--not-covered)
+	  $(if $(KEYWORDS),--keywords "$(KEYWORDS)") $(if $(NOT_COVERED),--not-covered) \
+	  $(if $(STEPS),--steps "$(STEPS)")
 
 INBOX ?= reports/inbox.csv
 inbox: $(STAMP) ## Export fallbacks, low-confidence and handed-over messages to reports/inbox.csv

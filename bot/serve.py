@@ -20,6 +20,7 @@ from bot.channels.rest import ServerRestInput
 from bot.channels.web import WebChatInput
 from bot.channels.wechat import WeChatInput
 from bot.console.channel import ConsoleInput
+from bot.courier.webhook import CourierEventsInput
 
 #: credentials.yml key → channel class, added to (or replacing) Rasa's built-in channels.
 PROJECT_CHANNELS = {
@@ -27,6 +28,7 @@ PROJECT_CHANNELS = {
     "wechat": WeChatInput,
     "console": ConsoleInput,
     "rest": ServerRestInput,
+    "courier": CourierEventsInput,  # after-sales: pickup (the courier's signed events)
 }
 
 
@@ -60,6 +62,13 @@ def install_server_guards() -> None:
     action_outage.install()
 
 
+def install_notice_delivery() -> None:
+    """Deliver owners' notices from the outbox in each worker (:mod:`bot.notify.serving`)."""
+    from bot.notify import serving
+
+    serving.install()
+
+
 def settle_workers() -> None:
     """Keep one Sanic worker when the endpoints need one process (bot.runtime.workers)."""
     from bot.runtime.workers import settle_workers as settle
@@ -75,6 +84,7 @@ def main() -> None:
     register_channels()
     install_engine_speedups()
     install_server_guards()
+    install_notice_delivery()
     settle_workers()
     from rasa.__main__ import main as rasa_main
 

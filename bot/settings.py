@@ -214,6 +214,90 @@ class Settings(BaseSettings):
         description="Header in which the trusted proxy puts the client address, e.g. "
         "X-Real-IP; only set it when the proxy always overwrites it",
     )
+    # --- courier pickup of mail-in repairs (bot/courier) ---
+    courier_url: str = Field(
+        "",
+        description="Base URL of the courier's pickup API (bot/courier/http.py); empty: "
+        "pickups are stored as pending and owners are told the courier will confirm later",
+    )
+    courier_token: str = Field(
+        "", description="Bearer token sent to the courier's API (Authorization header)"
+    )
+    courier_timeout: float = Field(
+        5.0, gt=0, le=60, description="Seconds before a call to the courier's API fails"
+    )
+    courier_webhook_secret: str = Field(
+        "",
+        description="HMAC-SHA256 key of the courier's event webhook "
+        "(/webhooks/courier/events); empty: the webhook refuses every event",
+    )
+    courier_retry_seconds: float = Field(
+        60.0,
+        ge=1.0,
+        le=3600.0,
+        description="Seconds between two rounds of the action server sending pickups the "
+        "courier has not taken yet (down, or COURIER_URL set later)",
+    )
+    courier_webhook_max_age: int = Field(
+        300, ge=30, le=3600, description="Seconds a signed courier event's timestamp may be off"
+    )
+    # --- notices to owners (bot/notify) ---
+    notify_interval_seconds: float = Field(
+        15.0,
+        ge=0,
+        le=3600,
+        description="Seconds between two deliveries of due notices by each Rasa worker; "
+        "0: the Rasa server delivers none (run python -m bot.notify deliver instead)",
+    )
+    notify_batch_size: int = Field(
+        50, ge=1, le=1000, description="Notices one delivery run claims at most per channel"
+    )
+    notify_max_attempts: int = Field(
+        8, ge=1, le=100, description="Delivery attempts of a notice before it is failed"
+    )
+    notify_retry_base_seconds: float = Field(
+        30.0,
+        ge=1,
+        le=86400,
+        description="Wait before the second attempt of a notice; doubled after each failure",
+    )
+    notify_retry_max_seconds: float = Field(
+        3600.0, ge=1, le=604800, description="Longest wait between two attempts of a notice"
+    )
+    notify_claim_seconds: float = Field(
+        300.0,
+        ge=10,
+        le=86400,
+        description="Seconds a claimed notice is held by one delivery run; a run that died "
+        "leaves it due again after that",
+    )
+    notify_widget_wait_seconds: float = Field(
+        120.0,
+        ge=0,
+        le=86400,
+        description="Seconds a widget notice waits for the owner's widget to be open before "
+        "it becomes an SMS to the ticket's contact phone",
+    )
+    wechat_notice_template_id: str = Field(
+        "",
+        description="Template id of the WeChat template message carrying notices (fields in "
+        "bot/data/catalog/notices.yml); empty: WeChat notices wait in the outbox",
+    )
+    wechat_app_id: str = Field(
+        "", description="AppID of the Official Account (also in credentials.yml's wechat)"
+    )
+    wechat_app_secret: str = Field(
+        "", description="AppSecret of the Official Account (also in credentials.yml's wechat)"
+    )
+    sms_url: str = Field(
+        "",
+        description="URL of the SMS provider's send endpoint (bot/notify/sms.py); empty: SMS "
+        "notices wait in the outbox",
+    )
+    sms_token: str = Field("", description="Bearer token sent to the SMS provider")
+    sms_timeout: float = Field(
+        5.0, gt=0, le=60, description="Seconds before a call to the SMS provider fails"
+    )
 
     class Config:
         """Read plain upper-case variable names."""
@@ -245,6 +329,20 @@ class Settings(BaseSettings):
     def _within_wechat_limit(cls, value: float) -> float:
         if not 0 < value < 5:
             raise ValueError("WECHAT_REPLY_DEADLINE must be between 0 and 5 seconds")
+        return value
+
+    @validator("courier_url")
+    def _courier_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("COURIER_URL must be empty or an http(s) URL")
+        return value.rstrip("/")
+
+    @validator("sms_url")
+    def _sms_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("SMS_URL must be empty or an http(s) URL")
         return value
 
     @validator("rest_token", "action_server_token", "widget_session_secret")

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from bot.actions import diagnosis, sanbao
 from bot.actions.common import (
     catalogue,
     latest_intent,
@@ -65,6 +66,7 @@ class ValidateRepairForm(FormValidationAction):
             # The user is answering "really cancel?": the cancel rules take this message.
             return []
         events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        events += sanbao.stale_remedy(tracker)  # (the tracker has this run's slots)
         if not tracker.get_slot("intake_id"):
             events.append(SlotSet("intake_id", uuid.uuid4().hex))
         if SlotSet("handoff_reason", FORM_FAILURES) in events:
@@ -82,7 +84,8 @@ class ValidateRepairForm(FormValidationAction):
         """The domain's slots, less skipped ones and the city when the service needs none.
 
         When the device already has an open ticket, the user is asked whether to open another
-        right after the serial number; if they decline, the form ends there.
+        right after the serial number; if they decline, the form ends there. The 三包 option
+        (``remedy``) is asked before the confirmation when a return or an exchange is open.
         """
         skipped = set(tracker.get_slot("skipped_slots") or [])
         service = catalogue().service_type(tracker.get_slot("service_type") or "")
@@ -90,7 +93,14 @@ class ValidateRepairForm(FormValidationAction):
         for slot in domain_slots:
             if slot in skipped or (slot == "city" and not (service and service.needs_city)):
                 continue
+            if slot == "intake_confirmed" and sanbao.remedy_choice(tracker) is not None:
+                slots.append(sanbao.REMEDY_SLOT)  # 三包: when a return or an exchange is open
             slots.append(slot)
+            if slot == "fault_description" and diagnosis.asked(tracker):
+                # The fault's guided diagnosis; solved, the form ends there (no ticket).
+                slots.append(diagnosis.DIAGNOSIS_SLOT)
+                if diagnosis.solved(tracker):
+                    return slots
             if slot == "serial_number" and tracker.get_slot("existing_ticket_no"):
                 slots.append("duplicate_confirmed")
                 if tracker.get_slot("duplicate_confirmed") is False:
@@ -168,6 +178,18 @@ class ValidateRepairForm(FormValidationAction):
         """Yes or no to "open another ticket for this device?"."""
         return yes_no("duplicate_confirmed", tracker)
 
+    async def extract_diagnosis(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """是 / 否 / 直接报修 to a diagnosis step (any other answer goes on with the intake)."""
+        return diagnosis.read_answer(tracker)
+
+    async def extract_remedy(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to the 三包 option question (退货 / 换货 / 维修; the buttons set it)."""
+        return sanbao.read_remedy(tracker)
+
     async def extract_intake_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -232,10 +254,26 @@ class ValidateRepairForm(FormValidationAction):
                 "fault_brief": description,
                 "fault_category": category,
             }
-        if fault and (brief or tracker.get_slot("fault_category") != category):
+        new_fault = brief or tracker.get_slot("fault_category") != category
+        if fault and new_fault and not diagnosis.applies(fault, description):
+            # (a fault with diagnosis steps asks them next instead: ValidateRepairForm's
+            # required_slots)
             self._tell_self_help(dispatcher, fault)
-        accepted = {"fault_description": description, "fault_category": category}
+        accepted: dict[str, Any] = {"fault_description": description, "fault_category": category}
+        if new_fault:
+            accepted.update(diagnosis.restart(tracker))
+        elif tracker.get_slot(diagnosis.TRIED_SLOT):
+            # The same fault described again: it keeps the steps already tried.
+            accepted["fault_description"] = diagnosis.describe(
+                description, tracker.get_slot(diagnosis.TRIED_SLOT), tracker
+            )
         return {**accepted, "fault_brief": None} if brief else accepted
+
+    def validate_diagnosis(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The next step, or how the diagnosis ended (solved, repair, skipped)."""
+        return diagnosis.take_answer(value, dispatcher, tracker)
 
     @staticmethod
     def _tell_self_help(dispatcher: CollectingDispatcher, fault: Fault) -> None:
@@ -312,7 +350,20 @@ class ValidateRepairForm(FormValidationAction):
             open_tickets = []
         if open_tickets:
             result["existing_ticket_no"] = open_tickets[0].ticket_no
+        sanbao.tell_warranty_card(dispatcher, tracker, check.value)
         return result
+
+    def validate_remedy(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """One of the 三包 options open to the owner."""
+        remedy, params = sanbao.check_remedy(value, tracker)
+        if remedy is None:
+            return self._reject("remedy", "utter_remedy_unknown", dispatcher, tracker, **params)
+        dispatcher.utter_message(
+            response="utter_remedy_chosen", remedy_name=sanbao.remedy_names((remedy,))
+        )
+        return {"remedy": remedy}
 
     def validate_duplicate_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

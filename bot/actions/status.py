@@ -33,6 +33,8 @@ from bot.actions.phone_verifier import (
     parse_code,
     phone_verifier,
 )
+from bot.actions.pickup import utter_ticket_pickup
+from bot.actions.quote import utter_pending_quote
 from bot.actions.ticket_access import (
     asked_ticket_no,
     clear_verification,
@@ -97,6 +99,8 @@ def utter_ticket(dispatcher: CollectingDispatcher, session: Session, ticket: Tic
         status_name=load_status_names().get(ticket.status, ticket.status),
         timeline=timeline_lines(status_history(session, ticket_no=ticket.ticket_no)),
     )
+    utter_pending_quote(dispatcher, session, ticket)  # after-sales: quotes
+    utter_ticket_pickup(dispatcher, session, ticket)  # after-sales: pickup
 
 
 def order_for_display(tickets: list[TicketRecord]) -> list[TicketRecord]:

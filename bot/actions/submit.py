@@ -10,8 +10,9 @@ from rasa_sdk.events import EventType, ReminderScheduled, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions import diagnosis
 from bot.actions.centres import MAX_CENTRES_SHOWN, utter_centre
-from bot.actions.common import latest_intent, reset_intake
+from bot.actions.common import catalogue, latest_intent, reset_intake
 from bot.actions.rating import ask_rating
 from bot.actions.warranty_check import assess_for
 from bot.catalog.service_centers import load_service_centres
@@ -43,6 +44,21 @@ def utter_store_next_step(dispatcher: CollectingDispatcher, city_name: str | Non
     dispatcher.utter_message(response="utter_next_step_store_centres", city=city.name)
     for centre in walk_in[:MAX_CENTRES_SHOWN]:
         utter_centre(dispatcher, centre, city.name)
+
+
+#: Services for which the phone leaves its owner: the privacy checklist follows the next step.
+PRIVACY_CHECKLIST_SERVICES = frozenset({"mail_in", "store"})
+
+
+def utter_privacy_checklist(dispatcher: CollectingDispatcher, device_id: str | None) -> None:
+    """Backup, sign-out, 查找手机 and, when the model has one, its maintenance mode."""
+    device = catalogue().device(device_id or "")
+    if device and device.maintenance_mode:
+        dispatcher.utter_message(
+            response="utter_privacy_checklist_maintenance", device_name=device.name
+        )
+    else:
+        dispatcher.utter_message(response="utter_privacy_checklist")
 
 
 RETRY_INTENT = "EXTERNAL_retry_ticket"
@@ -114,6 +130,9 @@ class ActionSubmitTicket(Action):
                 existing_ticket_no=tracker.get_slot("existing_ticket_no"),
             )
             return reset_intake()
+        if diagnosis.solved(tracker):
+            # The guided diagnosis solved the problem (it said so): no ticket.
+            return [*reset_intake(), *diagnosis.end_solved(dispatcher)]
         intake_id = tracker.get_slot("intake_id")
         if not intake_id or not tracker.get_slot("intake_confirmed"):
             if not tracker.get_slot("callback_step"):
@@ -141,6 +160,8 @@ class ActionSubmitTicket(Action):
                 city=ticket.city or "",
                 phone=ticket.contact_phone,
             )
+        if ticket.service_type in PRIVACY_CHECKLIST_SERVICES:
+            utter_privacy_checklist(dispatcher, ticket.device_model_id)
         events: list[EventType] = [*reset_intake(), SlotSet("ticket_no", ticket.ticket_no)]
         if created:
             events += ask_rating(dispatcher, "ticket")

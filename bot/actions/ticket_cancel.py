@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.common import clear_pending
+from bot.actions.quote import offer_decline_instead
 from bot.actions.ticket_access import (
     asked_ticket_no,
     clear_verification,
@@ -55,6 +56,9 @@ def utter_not_cancellable(dispatcher: CollectingDispatcher, ticket_no: str, stat
 def offer_cancellation(dispatcher: CollectingDispatcher, ticket: TicketRecord) -> list[EventType]:
     """Ask "really cancel?" for a ticket the user may see, or say why it cannot be."""
     if ticket.status != INITIAL_STATUS:
+        declining = offer_decline_instead(dispatcher, ticket)  # after-sales: quotes
+        if declining is not None:
+            return declining
         utter_not_cancellable(dispatcher, ticket.ticket_no, ticket.status)
         return []
     dispatcher.utter_message(response="utter_ask_ticket_cancel", ticket_no=ticket.ticket_no)

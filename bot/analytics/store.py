@@ -43,6 +43,7 @@ class ConversationRecord:
     handoffs: int
     handoffs_queued: int
     callbacks_offered: int
+    diagnosis_solved: int
     fallbacks: int
     ratings: int
     rating: int | None
@@ -72,6 +73,7 @@ _AS_IS = (
     "handoffs",
     "handoffs_queued",
     "callbacks_offered",
+    "diagnosis_solved",
     "fallbacks",
     "ratings",
     "rating",

@@ -18,6 +18,8 @@ domain and the actions):
   queued for an agent (the bot paused), a callback offered after hours (``callback_step``
   set to ``offered``) or, with the ticket store down, the hotline given
   (``utter_human_hotline``);
+- an intake solved by the guided diagnosis, without a ticket: the ``diagnosis`` slot set to
+  ``solved`` by the intake form (``bot.actions.diagnosis``);
 - a fallback: ``action_fallback`` (or Rasa's own fallback actions) run;
 - a rating: ``action_store_rating`` run on a message that gives a score, read as that
   action reads it (the ``rating`` entity, else the text, :func:`bot.intake.rating.parse_rating`),
@@ -44,6 +46,9 @@ HANDOFF_ACTIONS = frozenset({"action_handoff", "action_fallback"})
 #: The callback slot and its value when a callback is offered after hours.
 CALLBACK_SLOT = "callback_step"
 CALLBACK_OFFERED = "offered"
+#: The intake form's slot saying how the guided diagnosis ended, and its value when solved.
+DIAGNOSIS_SLOT = "diagnosis"
+DIAGNOSIS_SOLVED = "solved"
 #: The response that gives the hotline when no handoff could be recorded.
 HOTLINE_RESPONSE = "utter_human_hotline"
 #: The project's fallback action, and Rasa's own.
@@ -124,6 +129,7 @@ class ConversationSummary:
         handoffs: Times the bot handed the conversation over to a person.
         handoffs_queued: Of those, queued for an agent.
         callbacks_offered: Of those, a callback offered (outside the agents' hours).
+        diagnosis_solved: Intakes the guided diagnosis solved, without a ticket.
         fallbacks: Times the fallback action answered.
         ratings: Ratings the user gave.
         rating: The latest rating (1-5).
@@ -145,6 +151,7 @@ class ConversationSummary:
     handoffs: int = 0
     handoffs_queued: int = 0
     callbacks_offered: int = 0
+    diagnosis_solved: int = 0
     fallbacks: int = 0
     ratings: int = 0
     rating: int | None = None
@@ -247,6 +254,8 @@ def _slot(summary: ConversationSummary, name: Any, value: Any) -> None:
         fits = ticket_no is not None and len(ticket_no) <= TICKET_NO_MAX
         if fits and ticket_no not in summary.tickets:
             summary.tickets.append(str(ticket_no))
+    elif name == DIAGNOSIS_SLOT and value == DIAGNOSIS_SOLVED and state.last_action == INTAKE_FORM:
+        summary.diagnosis_solved += 1
     elif name == CALLBACK_SLOT and value == CALLBACK_OFFERED and handing_over:
         summary.handoffs += 1
         summary.callbacks_offered += 1

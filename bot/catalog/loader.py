@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 import yaml
 
+from bot.catalog.diagnosis import ENDS, Diagnosis, DiagnosisRecord, DiagnosisStep
+
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "data" / "catalog"
 
 DamageKind = Literal["physical", "liquid"]
@@ -32,6 +34,8 @@ class Device:
     launch_date: dt.date
     warranty_months: int
     aliases: tuple[str, ...]
+    # The model has a maintenance mode (维修模式) that hides the owner's data from engineers.
+    maintenance_mode: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -50,6 +54,8 @@ class Fault:
     keywords: tuple[str, ...]
     self_help: tuple[str, ...]
     follow_up: tuple[str, ...] = ()
+    # Yes/no steps the owner goes through before the repair is booked (bot.catalog.diagnosis).
+    diagnosis: Diagnosis = field(default_factory=Diagnosis)
 
     @property
     def intent(self) -> str | None:
@@ -79,6 +85,8 @@ class Catalogue:
     other_brands: tuple[str, ...] = field(default_factory=tuple)
     # A fault description shorter than this gets the category's follow-up question.
     follow_up_below_chars: int = 0
+    # How the diagnosis steps an owner went through are written into the fault description.
+    diagnosis_record: DiagnosisRecord = field(default_factory=DiagnosisRecord)
 
     def service_type(self, service_id: str) -> ServiceType | None:
         """Return the service type with this id, or ``None``."""
@@ -158,6 +166,7 @@ def _parse_devices(data: dict[str, Any], path: Path) -> tuple[Device, ...]:
                 launch_date=_as_date(_require(entry, "launch_date", where), where),
                 warranty_months=int(entry.get("warranty_months", default_months)),
                 aliases=tuple(str(a) for a in entry.get("aliases") or []),
+                maintenance_mode=bool(entry.get("maintenance_mode", False)),
             )
         )
     if not devices:
@@ -181,6 +190,7 @@ def _parse_faults(data: dict[str, Any], path: Path) -> tuple[Fault, ...]:
                 keywords=tuple(str(k) for k in entry.get("keywords") or []),
                 self_help=tuple(str(t) for t in entry.get("self_help") or []),
                 follow_up=tuple(str(q) for q in entry.get("follow_up") or []),
+                diagnosis=_parse_diagnosis(entry.get("diagnosis"), where),
             )
         )
     seen: set[str] = set()
@@ -191,6 +201,57 @@ def _parse_faults(data: dict[str, Any], path: Path) -> tuple[Fault, ...]:
     if not any(f.id == "other" for f in faults):
         raise CatalogueError(f"{path}: the 'other' fault category is required")
     return tuple(faults)
+
+
+def _answer_target(entry: dict[Any, Any], answer: str, where: str) -> str:
+    # YAML 1.1 reads an unquoted ``yes:`` / ``no:`` key as a boolean: accept both spellings.
+    value = entry.get(answer, entry.get(answer == "yes"))
+    if value in (None, ""):
+        raise CatalogueError(f"{where}: missing '{answer}'")
+    return str(value)
+
+
+def _parse_diagnosis(entries: Any, where: str) -> Diagnosis:
+    """A fault's ``diagnosis`` steps; the graph itself is checked by ``make validate``."""
+    if entries in (None, []):
+        return Diagnosis()
+    if not isinstance(entries, list):
+        raise CatalogueError(f"{where}: diagnosis must be a list of steps")
+    steps: list[DiagnosisStep] = []
+    for index, entry in enumerate(entries):
+        at = f"{where} diagnosis step #{index + 1}"
+        if not isinstance(entry, dict):
+            raise CatalogueError(f"{at}: a step needs id, question, yes and no")
+        step = DiagnosisStep(
+            id=str(_require(entry, "id", at)),
+            question=str(_require(entry, "question", at)),
+            yes=_answer_target(entry, "yes", at),
+            no=_answer_target(entry, "no", at),
+        )
+        if step.id in ENDS:
+            raise CatalogueError(f"{at}: '{step.id}' ends a diagnosis and cannot be a step id")
+        if any(s.id == step.id for s in steps):
+            raise CatalogueError(f"{at}: duplicate step id '{step.id}'")
+        steps.append(step)
+    return Diagnosis(tuple(steps))
+
+
+def _parse_diagnosis_record(data: Any, path: Path) -> DiagnosisRecord:
+    if data is None:
+        return DiagnosisRecord()
+    if not isinstance(data, dict):
+        raise CatalogueError(f"{path.name}: diagnosis_record must be a mapping")
+    where = f"{path.name} diagnosis_record"
+    texts = {
+        key: str(_require(data, key, where))
+        for key in ("note", "step", "answered_yes", "answered_no", "separator")
+    }
+    record = DiagnosisRecord(**texts)
+    try:
+        record.render("", [(DiagnosisStep("x", "x", "solved", "repair"), "yes")])
+    except (KeyError, IndexError, ValueError) as exc:
+        raise CatalogueError(f"{where}: bad placeholder ({exc})") from exc
+    return record
 
 
 def _parse_service_types(data: dict[str, Any], path: Path) -> tuple[ServiceType, ...]:
@@ -254,6 +315,7 @@ def _load_cached(folder: Path) -> Catalogue:
         ),
         other_brands=tuple(str(b) for b in device_data.get("other_brands") or []),
         follow_up_below_chars=int(fault_data.get("follow_up_below_chars") or 0),
+        diagnosis_record=_parse_diagnosis_record(fault_data.get("diagnosis_record"), faults_path),
     )
 
 

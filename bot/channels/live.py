@@ -27,6 +27,12 @@ def push_output(channel_name: str) -> Any | None:
     return None if channel is None else channel.get_output_channel()
 
 
+def live_channel(channel_name: str) -> Any | None:
+    """The input channel ``channel_name`` running in this process, or ``None`` (notices)."""
+    with _lock:
+        return _channels.get(channel_name)
+
+
 def live_channel_names() -> list[str]:
     """Names of the channels that can push, sorted."""
     with _lock:

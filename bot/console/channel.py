@@ -27,7 +27,9 @@ from sanic.response import HTTPResponse
 
 from bot.console import accounts, cookies, guard, proxies
 from bot.console import routes_handoffs as handoffs
+from bot.console import routes_notices as notices
 from bot.console import routes_page as page
+from bot.console import routes_pickups as pickups
 from bot.console import routes_tickets as tickets
 from bot.console.replies import Handler, error_reply, json_body, json_reply
 from bot.console.routes_handoffs import agent_json
@@ -92,6 +94,10 @@ class ConsoleInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
             (signed_in(tickets.search), "/api/tickets", "GET"),
             (signed_in(tickets.detail), ticket, "GET"),
             (signed_in(tickets.change_status), f"{ticket}/status", "POST"),
+            (signed_in(tickets.quotes), f"{ticket}/quotes", "GET"),  # after-sales: quotes
+            (signed_in(tickets.set_quote), f"{ticket}/quote", "POST"),
+            (signed_in(notices.ticket_notices), f"{ticket}/notices", "GET"),
+            (signed_in(pickups.ticket_pickups), f"{ticket}/pickups", "GET"),  # after-sales: pickup
         ]
         for uri in dict.fromkeys(uri for _, uri, _ in routes):  # preflights, refused or empty
             routes.append((guard.preflight, uri, "OPTIONS"))

@@ -9,6 +9,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
 from bot.catalog.ticket_fields import load_ticket_field_texts
+from bot.console import quotes as console_quotes
 from bot.console import tickets as console_tickets
 from bot.console.replies import error_reply, in_session, json_body, json_reply
 from bot.tickets import get_ticket
@@ -71,3 +72,37 @@ async def change_status(request: Request, agent: AgentRecord, ticket_no: str) ->
     if errors:
         return json_reply({"errors": errors}, 422)
     return json_reply({"ticket": changed})
+
+
+async def quotes(request: Request, agent: AgentRecord, ticket_no: str) -> HTTPResponse:
+    """A ticket's repair quotes, newest first, and the catalogue's parts (``GET .../quotes``)."""
+
+    def work(session: Session) -> dict[str, Any] | None:
+        ticket = get_ticket(session, ticket_no=normalize_ticket_no(ticket_no))
+        return None if ticket is None else console_quotes.ticket_quotes(session, ticket)
+
+    found = await in_session(work)
+    if found is None:
+        return error_reply("not_found", 404)
+    return json_reply(found)
+
+
+async def set_quote(request: Request, agent: AgentRecord, ticket_no: str) -> HTTPResponse:
+    """A new repair quote set by the agent; the owner is told (``POST .../quote``)."""
+    body = json_body(request)
+
+    def work(session: Session) -> tuple[dict[str, Any] | None, dict[str, str]]:
+        ticket = get_ticket(session, ticket_no=normalize_ticket_no(ticket_no))
+        if ticket is None:
+            return None, {"ticket": "not_found"}
+        quote, errors = console_quotes.set_ticket_quote(session, ticket, body, agent.username)
+        if quote is None:
+            return None, errors
+        return console_quotes.ticket_quotes(session, ticket), {}
+
+    done, errors = await in_session(work)
+    if errors.get("ticket") == "not_found":
+        return error_reply("not_found", 404)
+    if errors:
+        return json_reply({"errors": errors}, 422)
+    return json_reply(done)

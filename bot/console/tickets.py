@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 
 import bot.intake.fields as fields
 from bot.catalog import Catalogue, load_catalogue, load_status_names
+from bot.catalog.sanbao import load_sanbao
 from bot.catalog.ticket_fields import load_ticket_field_texts
 from bot.console.texts import console_text
 from bot.intake.phone import mask_phone
+from bot.intake.sanbao import repair_months
 from bot.intake.serial import mask_serial
 from bot.intake.warranty import assess_warranty, detect_damage
 from bot.settings import get_settings
@@ -41,6 +43,7 @@ from bot.tickets import (
     status_history,
 )
 from bot.tickets.draft import console_fields
+from bot.tickets.warranty_cards import get_warranty_card
 
 #: The fields of an agent's ticket form (slot names), in the order the console shows them.
 FORM_FIELDS = tuple(spec.form_name for spec in console_fields())
@@ -59,6 +62,8 @@ def _options(spec: TicketFieldSpec, cat: Catalogue) -> list[dict[str, str]]:
         return [{"value": f.id, "label": f.name} for f in cat.faults]
     if source == "service_types":
         return [{"value": t.id, "label": t.name} for t in cat.service_types]
+    if source == "remedies":
+        return [{"value": r.id, "label": r.name} for r in load_sanbao().remedies]
     return []
 
 
@@ -233,7 +238,9 @@ def _check_other_fields(
         name = spec.form_name
         if name in values or name in errors or spec.console is None:
             continue
-        if raw[name]:
+        if raw[name] and spec.column.choices and raw[name] not in spec.column.choices:
+            errors[name] = console_text("api.invalid_choice", label=labels.label(spec.name))
+        elif raw[name]:
             values[name] = raw[name]
         elif spec.console.required:
             errors[name] = console_text("api.field_required", label=labels.label(spec.name))
@@ -262,9 +269,11 @@ def submit_ticket(
         warranty_status="to_verify",
     )
     serial = unassessed.serial_number
+    card = get_warranty_card(session, imei=serial)  # its activation date wins (三包)
+    part = load_sanbao().part_for_fault(fault.id)
     assessment = assess_warranty(
-        purchase_date=unassessed.purchase_date,
-        warranty_months=device.warranty_months,
+        purchase_date=card.activated_on if card else unassessed.purchase_date,
+        warranty_months=repair_months(part, device.warranty_months),
         fault=fault,
         damage=detect_damage(unassessed.fault_description, cat),
         extended_until=(

@@ -54,6 +54,7 @@ def create_app(
     """
     from rasa_sdk.endpoint import create_app as create_sdk_app
 
+    from bot.courier import sync as courier_sync
     from bot.runtime import action_threads
     from bot.tickets import retrier
 
@@ -63,6 +64,7 @@ def create_app(
     app = create_sdk_app(actions, cors_origins=cors_origins)
     limit_app(app, max_body)
     retrier.attach(app)
+    courier_sync.attach(app)  # after-sales: pickup (bookings the courier has not taken)
 
     async def require_token(request: Request) -> HTTPResponse | None:
         if request.path in OPEN_PATHS or token_matches(request_token(request), token):

@@ -7,8 +7,17 @@ Commands::
     set-status TICKET_NO STATUS [--note N] [--by WHO] [--tracking-no T] [--courier C]
     add-extended-warranty SERIAL --until YYYY-MM-DD [--plan P] [--from YYYY-MM-DD]
                                               [--source S]
+    quote TICKET_NO [--part NAME=YUAN ...] [--labour YUAN] [--note N] [--by WHO]
+                                              set the repair quote; the owner is told and
+                                              approves or declines in chat
+    quote-decision TICKET_NO approve|decline [--by WHO]   record the owner's decision
+                                              taken outside the chat (e.g. by phone)
     complaints [--since YYYY-MM-DD] [--limit N]   recent complaints, newest first
     ratings [--since YYYY-MM-DD] [--context C]    satisfaction ratings summary
+    import-warranty-cards FILE.csv [--source S]   electronic warranty cards (imei,device_model,
+                                              activated_on); a file with a bad line imports nothing
+    pickups-retry [--limit N]                 send the courier pickups it has not taken yet
+                                              (courier down, or COURIER_URL set later)
 
 Dates given to ``--since`` are business-local days (``TIMEZONE``). ``--url``
 (before the command) overrides ``DATABASE_URL``. Exit codes: 0 success, 2 bad
@@ -22,8 +31,10 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
+from bot.intake.quote_parts import parse_part, parse_yuan
 from bot.settings import get_settings
 from bot.tickets import migrate
 from bot.tickets.checks import TicketNotFound
@@ -33,8 +44,21 @@ from bot.tickets.draft import ticket_fields
 from bot.tickets.feedback import list_complaints, rating_summary
 from bot.tickets.history import StatusChange, TicketNotCancellable, set_status, status_history
 from bot.tickets.models import RATING_CONTEXTS, TICKET_STATUSES
+from bot.tickets.pickups import PickupRecord, list_pickups
+from bot.tickets.quotes import (
+    QUOTE_DECISIONS,
+    NoPendingQuote,
+    QuoteNotAllowed,
+    QuotePart,
+    QuoteRecord,
+    decide_quote,
+    format_yuan,
+    list_quotes,
+    set_quote,
+)
 from bot.tickets.tickets import TicketRecord, get_ticket
 from bot.tickets.warranties import add_extended_warranty
+from bot.tickets.warranty_cards import import_cards, read_card_rows
 
 
 def _date(text: str) -> dt.date:
@@ -93,6 +117,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--courier", help="courier name, e.g. SF (shipped_back only)")
 
+    quote = commands.add_parser("quote", help="set the repair quote of a ticket (CNY)")
+    quote.add_argument("ticket_no", metavar="TICKET_NO")
+    quote.add_argument(
+        "--part",
+        action="append",
+        default=[],
+        metavar="NAME=YUAN",
+        help="a part and its price, e.g. 屏幕=899 (repeatable; catalogued names are resolved)",
+    )
+    quote.add_argument("--labour", default="0", metavar="YUAN", help="labour (default: 0)")
+    quote.add_argument("--note", help="engineer's note kept with the quote")
+    quote.add_argument("--by", default="cli", help="who sets the quote (default: cli)")
+
+    decision = commands.add_parser(
+        "quote-decision", help="record the owner's decision on the pending quote"
+    )
+    decision.add_argument("ticket_no", metavar="TICKET_NO")
+    decision.add_argument("decision", choices=QUOTE_DECISIONS)
+    decision.add_argument("--by", default="cli", help="who records it (default: cli)")
+
     warranty = commands.add_parser(
         "add-extended-warranty", help="record an extended warranty plan of a device"
     )
@@ -117,6 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--since", type=_date, help="only ratings from this business day on (YYYY-MM-DD)"
     )
     ratings.add_argument("--context", choices=RATING_CONTEXTS, help="only ratings of this context")
+
+    cards = commands.add_parser(
+        "import-warranty-cards", help="import electronic warranty cards from a CSV file"
+    )
+    cards.add_argument("file", metavar="FILE.csv", help="imei,device_model,activated_on")
+    cards.add_argument("--source", help="record source (default: the file name)")
+
+    # after-sales: pickup
+    retry = commands.add_parser(
+        "pickups-retry", help="send due courier pickups to the courier (COURIER_URL) once"
+    )
+    retry.add_argument("--limit", type=_positive, default=100, help="most pickups (default 100)")
     return parser
 
 
@@ -148,6 +204,66 @@ def _print_change(change: StatusChange, out: TextIO) -> None:
     if change.note:
         line += f"  {change.note}"
     print(line, file=out)
+
+
+def _print_quote(quote: QuoteRecord, out: TextIO) -> None:
+    total = f"{format_yuan(quote.total_fen)} {quote.currency}"
+    line = f"  #{quote.id}  {quote.status:<10} total {total}"
+    line += f"  set {_local(quote.set_at)} by {quote.set_by}"
+    if quote.decided_at is not None:
+        line += f"  decided {_local(quote.decided_at)} via {quote.decided_via}"
+    print(line, file=out)
+    for part in quote.parts:
+        print(f"      {part.name}: {format_yuan(part.amount_fen)}", file=out)
+    print(f"      labour: {format_yuan(quote.labour_fen)}", file=out)
+    if quote.note:
+        print(f"      note: {quote.note}", file=out)
+
+
+def _print_pickup(pickup: PickupRecord, out: TextIO) -> None:
+    """One courier pickup of ``show`` (date and window are local)."""
+    window = (
+        f"{pickup.pickup_date.isoformat()} {pickup.window_start:%H:%M}-{pickup.window_end:%H:%M}"
+    )
+    line = f"  #{pickup.id}  {pickup.status:<9} {window}  {pickup.address}"
+    line += f"  order {_shown(pickup.courier_order_id)}"
+    if pickup.courier_action:
+        line += f"  to send: {pickup.courier_action} (tries {pickup.attempts})"
+    print(line, file=out)
+    if pickup.last_error:
+        print(f"      last error: {pickup.last_error}", file=out)
+
+
+def _retry_pickups(args: argparse.Namespace, out: TextIO) -> None:
+    """Send due pickups to the configured courier once (``pickups-retry``)."""
+    from bot.courier.sync import configured_courier, retry_due  # the courier sits on the store
+
+    if args.url:
+        raise UsageError("pickups-retry uses DATABASE_URL (the action server's store), not --url")
+    if configured_courier() is None:
+        raise UsageError("COURIER_URL is not set: pickups stay pending")
+    done = retry_due(limit=args.limit)
+    print(
+        f"pickups: {done.tried} tried, {done.done} sent, {done.waiting} waiting, "
+        f"{done.failed} failed",
+        file=out,
+    )
+
+
+def _set_quote(args: argparse.Namespace, out: TextIO) -> None:
+    lines = [parse_part(spec) for spec in args.part]
+    parts = [QuotePart(name=p.name, amount_fen=p.amount_fen, part_id=p.part_id) for p in lines]
+    with session_scope(args.url) as session:
+        quote = set_quote(
+            session,
+            ticket_no=args.ticket_no,
+            parts=parts,
+            labour_fen=parse_yuan(args.labour),
+            set_by=args.by,
+            note=args.note,
+        )
+    print(f"{quote.ticket_no}: quote #{quote.id} pending, owner notified", file=out)
+    _print_quote(quote, out)
 
 
 def _print_complaints(args: argparse.Namespace, out: TextIO) -> None:
@@ -187,10 +303,18 @@ def _run(args: argparse.Namespace, out: TextIO) -> None:
             if ticket is None:
                 raise UsageError(f"no ticket {args.ticket_no}")
             history = status_history(session, ticket_no=ticket.ticket_no)
+            quotes = list_quotes(session, ticket_no=ticket.ticket_no)
+            pickups = list_pickups(session, ticket_no=ticket.ticket_no)
         _print_ticket(ticket, out)
         print("history:", file=out)
         for change in history:
             _print_change(change, out)
+        print("quotes:" if quotes else "quotes: -", file=out)
+        for quote in quotes:
+            _print_quote(quote, out)
+        print("pickups:" if pickups else "pickups: -", file=out)  # after-sales: pickup
+        for pickup in pickups:
+            _print_pickup(pickup, out)
     elif args.command == "set-status":
         if args.status not in TICKET_STATUSES:
             raise UsageError(
@@ -207,6 +331,18 @@ def _run(args: argparse.Namespace, out: TextIO) -> None:
                 courier=args.courier,
             )
         print(f"{ticket.ticket_no}: status {ticket.status}", file=out)
+    elif args.command == "quote":
+        _set_quote(args, out)
+    elif args.command == "quote-decision":
+        with session_scope(url) as session:
+            decided = decide_quote(
+                session,
+                ticket_no=args.ticket_no,
+                decision=args.decision,
+                via="cli",
+                decided_by=args.by,
+            )
+        print(f"{decided.ticket_no}: quote #{decided.id} {decided.status}", file=out)
     elif args.command == "add-extended-warranty":
         starts_on = args.starts_on or get_settings().today()
         with session_scope(url) as session:
@@ -227,6 +363,40 @@ def _run(args: argparse.Namespace, out: TextIO) -> None:
         _print_complaints(args, out)
     elif args.command == "ratings":
         _print_ratings(args, out)
+    elif args.command == "import-warranty-cards":
+        _import_warranty_cards(args, out)
+    elif args.command == "pickups-retry":
+        _retry_pickups(args, out)
+
+
+def _import_warranty_cards(args: argparse.Namespace, out: TextIO) -> None:
+    """Check every line of the CSV; import all cards, or none when a line is bad."""
+    # The CLI is where the store meets the intake's IMEI check and the catalogue's models.
+    from bot.catalog import load_catalogue
+    from bot.intake.serial import IMEI_LENGTH, luhn_valid
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path} as UTF-8 text: {exc}") from None
+    rows, errors = read_card_rows(
+        text,
+        is_imei=lambda value: len(value) == IMEI_LENGTH and luhn_valid(value),
+        known_models={device.id for device in load_catalogue().devices},
+        today=get_settings().today(),
+    )
+    if errors:
+        for error in errors:
+            print(f"{path.name}: {error}", file=sys.stderr)
+        raise UsageError(f"{len(errors)} bad line(s) in {path.name}; nothing imported")
+    with session_scope(args.url) as session:
+        counts = import_cards(session, rows, source=args.source or path.name)
+    print(
+        f"warranty cards from {path.name}: {counts.added} added, {counts.updated} updated, "
+        f"{counts.unchanged} unchanged",
+        file=out,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -242,7 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_parser(),
         lambda args: _run(args, sys.stdout),
         argv,
-        (TicketNotFound, TicketNotCancellable),
+        (TicketNotFound, TicketNotCancellable, QuoteNotAllowed, NoPendingQuote),
     )
 
 

@@ -29,12 +29,15 @@ WARRANTY_STATUSES: tuple[str, ...] = (
     "to_verify",
 )
 
+#: The 三包 option the owner chose (return, exchange or repair; bot/data/catalog/sanbao.yml).
+REMEDIES: tuple[str, ...] = ("return", "exchange", "repair")
+
 #: Column types a ticket field may have: bounded text, unbounded text, a calendar date.
 ColumnType = Literal["string", "text", "date"]
 #: Input kinds of the console's ticket form.
 InputKind = Literal["text", "textarea", "date", "tel", "select"]
 #: Catalogue lists a console select takes its options from.
-OptionSource = Literal["faults", "service_types"]
+OptionSource = Literal["faults", "service_types", "remedies"]
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,17 @@ class TicketDraft:
         metadata=field_spec(
             _string(32, index=True), slot="contact_phone", asked=True, console=ConsoleInput("tel")
         )
+    )
+    # 三包: not one of the form's own required_slots; the form adds it when a return or an
+    # exchange is open (bot/actions/intake_form.py, bot/intake/sanbao.py).
+    remedy: str | None = field(
+        default=None,
+        kw_only=True,  # a default before TicketRecord's own fields
+        metadata=field_spec(
+            _string(16, nullable=True, choices=REMEDIES),
+            slot="remedy",
+            console=ConsoleInput("select", required=False, options="remedies"),
+        ),
     )
 
     def values(self) -> dict[str, Any]:

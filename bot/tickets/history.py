@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.notify.outbox import enqueue_notice
+from bot.notify.texts import status_params
 from bot.tickets.checks import (
     TicketNotFound,
     aware,
@@ -132,6 +134,14 @@ def _change_status(
         )
     )
     session.flush()
+    # The owner hears about it (bot.notify); a new ticket's first status is not a change.
+    enqueue_notice(
+        session,
+        ticket_no=ticket.ticket_no,
+        event="status_changed",
+        params=status_params(status, tracking_no, courier),
+        now=changed_at,
+    )
     return ticket_record(ticket)
 
 

@@ -86,20 +86,32 @@ def drain(spool: TicketSpool | None = None) -> int:
     return done
 
 
-class TicketRetrier:
-    """A daemon thread that drains a spool now and then every ``interval`` seconds."""
+class PeriodicRound:
+    """A daemon thread that runs :meth:`round` now and then every ``interval`` seconds.
 
-    def __init__(self, spool: TicketSpool | None = None, interval: float | None = None) -> None:
-        """Drain ``spool`` (default the machine's) every ``interval`` s (default the setting)."""
-        self.spool = spool or default_spool()
-        self.interval = interval or get_settings().ticket_spool_retry_seconds
+    Subclasses set :attr:`name` and :attr:`first_at_start` and implement :meth:`round`; an
+    exception in a round is logged and the next round runs as planned.
+    """
+
+    #: Thread name, also in the log of a failed round.
+    name = "periodic-round"
+    #: Whether the first round runs at start rather than after one interval.
+    first_at_start = True
+
+    def __init__(self, interval: float) -> None:
+        """Run a round every ``interval`` seconds."""
+        self.interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def round(self) -> None:
+        """One round of work."""
+        raise NotImplementedError
 
     def start(self) -> None:
         """Start the thread (once)."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="ticket-retrier", daemon=True)
+            self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
             self._thread.start()
 
     def stop(self, timeout: float | None = 5.0) -> None:
@@ -109,14 +121,31 @@ class TicketRetrier:
             self._thread.join(timeout)
 
     def _loop(self) -> None:
-        logger.info("kept tickets are retried every %.0f s (%s)", self.interval, self.spool.path)
+        if not self.first_at_start and self._stop.wait(self.interval):
+            return
         while True:
             try:
-                drain(self.spool)
+                self.round()
             except Exception:  # a bad round must not end the retries
-                logger.exception("kept tickets: retry round failed")
+                logger.exception("%s: round failed", self.name)
             if self._stop.wait(self.interval):
                 return
+
+
+class TicketRetrier(PeriodicRound):
+    """Drains a spool now and then every ``interval`` seconds."""
+
+    name = "ticket-retrier"
+
+    def __init__(self, spool: TicketSpool | None = None, interval: float | None = None) -> None:
+        """Drain ``spool`` (default the machine's) every ``interval`` s (default the setting)."""
+        super().__init__(interval or get_settings().ticket_spool_retry_seconds)
+        self.spool = spool or default_spool()
+        logger.info("kept tickets are retried every %.0f s (%s)", self.interval, self.spool.path)
+
+    def round(self) -> None:
+        """Create the spool's kept tickets."""
+        drain(self.spool)
 
 
 _lock = threading.Lock()

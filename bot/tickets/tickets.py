@@ -73,7 +73,7 @@ def _checked(spec: TicketFieldSpec, value: Any) -> Any:
     """A draft value as stored, checked by its field's spec."""
     if spec.name in NORMALIZERS:
         return NORMALIZERS[spec.name](value)
-    if spec.column.choices:
+    if spec.column.choices and not (value is None and spec.column.nullable):
         return choice(spec.name, value, spec.column.choices)
     if spec.column.type == "date":
         return value

@@ -4,7 +4,9 @@ From an id, a Chinese name and a few examples it writes everything the bot needs
 data, no Python: the catalogue entry (``bot/data/catalog/faults.yml``), the intent with its
 examples (``bot/data/nlu/faults.yml``), the intent in ``domain.yml``, the rule that starts the
 intake (``bot/data/rules/faults.yml``, regenerated) and a whole conversation test that opens a
-ticket with the new category (``tests/conversations/dialogues/faults.yml``).
+ticket with the new category (``tests/conversations/dialogues/faults.yml``). Diagnosis steps
+(``--steps``, yes/no questions) become a chain: "yes" solves the problem, "no" goes to the next
+step, and "no" at the last one goes on with the repair; trainers edit the graph in the YAML.
 
 Nothing is written when a check fails: an id that exists, too few examples, or an example that
 is already an example of another intent. The reasons are printed in Chinese for the trainer.
@@ -23,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from bot.catalog.diagnosis import REPAIR, SOLVED, Answer, Diagnosis, DiagnosisStep
 from bot.catalog.loader import CATALOG_DIR, Catalogue, Fault, load_catalogue
 from bot.intake.serial import luhn_valid
 from bot.intake.warranty import detect_damage
@@ -45,6 +48,8 @@ DIALOGUE_PURCHASE = ("去年三月", "{last_year}-03-01")
 DIALOGUE_PHONE = "13912345678"
 # Descriptions too short for their follow-up question get this answer to it.
 FOLLOW_UP_ANSWER = "一直都是这样，重启之后也没有好"
+# The owner's answer to every diagnosis step of the conversation test: none of them helps.
+DIAGNOSIS_ANSWER = "否"
 _WARRANTY_RESPONSES = {
     "liquid": "utter_warranty_out_liquid",
     "physical": "utter_warranty_out_physical",
@@ -62,6 +67,7 @@ class NewFault:
     questions: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     covered: bool = True
+    steps: list[str] = field(default_factory=list)
 
     @property
     def intent(self) -> str:
@@ -78,7 +84,19 @@ class NewFault:
             keywords=tuple(self.keywords),
             self_help=tuple(self.tips),
             follow_up=tuple(self.questions),
+            diagnosis=chain(self.steps),
         )
+
+
+def chain(questions: Sequence[str]) -> Diagnosis:
+    """Diagnosis steps ``check1``, ``check2`` ...: yes solves it, no asks the next (or repairs)."""
+    ids = [f"check{n}" for n in range(1, len(questions) + 1)]
+    return Diagnosis(
+        tuple(
+            DiagnosisStep(step_id, question, SOLVED, ids[n + 1] if n + 1 < len(ids) else REPAIR)
+            for n, (step_id, question) in enumerate(zip(ids, questions, strict=True))
+        )
+    )
 
 
 def split_values(values: Sequence[str]) -> list[str]:
@@ -121,13 +139,20 @@ def catalogue_entry(new: NewFault) -> str:
     def flow(values: list[str]) -> str:
         return "[" + ", ".join(_flow_scalar(v) for v in values) + "]"
 
+    steps = "".join(
+        f"      - id: {step.id}\n"
+        f"        question: {_flow_scalar(step.question)}\n"
+        f"        yes: {step.yes}\n"
+        f"        no: {step.no}\n"
+        for step in chain(new.steps).steps
+    )
     return (
         f"  - id: {new.id}\n"
         f"    name: {_flow_scalar(new.name)}\n"
         f"    covered: {'true' if new.covered else 'false'}\n"
         f"    keywords: {flow(new.keywords)}\n"
         f"    self_help: {flow(new.tips)}\n"
-        f"    follow_up: {flow(new.questions)}\n"
+        f"    follow_up: {flow(new.questions)}\n" + (f"    diagnosis:\n{steps}" if steps else "")
     )
 
 
@@ -190,16 +215,20 @@ def fault_dialogue(fault: Fault, example: str, catalogue: Catalogue) -> dict[str
     first_turns: list[dict[str, Any]] = []
     description = example
     asks_device = ["utter_ask_device_model"]
-    tips = ["utter_fault_self_help"] if fault.self_help else []
     if fault.follow_up and len(example.strip()) < catalogue.follow_up_below_chars:
         first_turns.append({"user": example, "bot": ["utter_fault_follow_up"]})
-        first_turns.append(
-            {"user": FOLLOW_UP_ANSWER, "bot": [*tips, *asks_device]},
-        )
         description = f"{example}；{FOLLOW_UP_ANSWER}"
-    else:
-        first_turns.append({"user": example, "bot": [*tips, *asks_device]})
+    # Steps to go through (none when the description names damage), else the tips.
+    steps = fault.diagnosis.steps if detect_damage(description, catalogue) is None else ()
+    opening = ["utter_diagnosis_start"] if steps else []
+    tips = ["utter_fault_self_help"] if fault.self_help and not steps else []
+    first = {"user": FOLLOW_UP_ANSWER if first_turns else example}
+    first_turns.append({**first, "bot": [*tips, *(opening or asks_device)]})
     first_turns[-1]["slots"] = {"fault_category": fault.id}
+    turns, path = _diagnosis_turns(steps, asks_device)
+    first_turns += turns
+    record: list[tuple[DiagnosisStep, Answer]] = [(step, "no") for step in path]
+    ticket_description = catalogue.diagnosis_record.render(description, record)
     kinds = {detect_damage(description, catalogue), fault.damage}
     damage = "liquid" if "liquid" in kinds else ("physical" if "physical" in kinds else None)
     if damage:
@@ -228,11 +257,17 @@ def fault_dialogue(fault: Fault, example: str, catalogue: Catalogue) -> dict[str
             },
             {
                 "user": "确认",
-                "bot": ["utter_ticket_created", "utter_next_step_mail_in", "utter_ask_rating"],
+                "bot": [
+                    "utter_ticket_created",
+                    "utter_next_step_mail_in",
+                    _privacy_response(catalogue),
+                    "utter_ask_rating",
+                ],
             },
         ],
         "ticket": {
             "fault_category": fault.id,
+            "fault_description": ticket_description,
             "device_model_id": DIALOGUE_DEVICE[1],
             "serial_number": imei,
             "purchase_date": DIALOGUE_PURCHASE[1],
@@ -241,6 +276,35 @@ def fault_dialogue(fault: Fault, example: str, catalogue: Catalogue) -> dict[str
             "contact_phone": DIALOGUE_PHONE,
         },
     }
+
+
+def _diagnosis_turns(
+    steps: Sequence[DiagnosisStep], asks_device: list[str]
+) -> tuple[list[dict[str, Any]], list[DiagnosisStep]]:
+    """The owner answers 否 to each step on the "no" path until the repair goes on.
+
+    Returns:
+        The turns, and the steps they went through.
+    """
+    turns: list[dict[str, Any]] = []
+    path: list[DiagnosisStep] = []
+    by_id = {step.id: step for step in steps}
+    step = steps[0] if steps else None
+    while step is not None and step not in path:
+        path.append(step)
+        following = by_id.get(step.no)
+        bot = ["utter_diagnosis_step"] if following else ["utter_diagnosis_repair", *asks_device]
+        turns.append({"user": DIAGNOSIS_ANSWER, "bot": bot})
+        step = following
+    return turns, path
+
+
+def _privacy_response(catalogue: Catalogue) -> str:
+    """The privacy checklist after the test's mail-in ticket, for the test's phone."""
+    device = catalogue.device(DIALOGUE_DEVICE[1])
+    if device is not None and device.maintenance_mode:
+        return "utter_privacy_checklist_maintenance"
+    return "utter_privacy_checklist"
 
 
 def render_dialogue(dialogue: dict[str, Any]) -> str:
@@ -317,6 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tips", action="append", default=[], help="self-help tips, '|'-joined")
     parser.add_argument("--questions", action="append", default=[], help="follow-up questions")
     parser.add_argument("--keywords", action="append", default=[], help="words jieba keeps whole")
+    parser.add_argument(
+        "--steps", action="append", default=[], help="diagnosis steps: yes/no questions, in order"
+    )
     parser.add_argument("--not-covered", action="store_true", help="not covered by warranty")
     args = parser.parse_args(argv)
     examples = split_values(args.examples)
@@ -335,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         questions=split_values(args.questions),
         keywords=split_values(args.keywords),
         covered=not args.not_covered,
+        steps=split_values(args.steps),
     )
     try:
         written = add_fault(new)

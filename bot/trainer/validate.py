@@ -27,14 +27,18 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from rasa.shared.core.constants import DEFAULT_INTENTS
 
+from bot.catalog.courier import check_courier
 from bot.catalog.handoff import load_handoff_policy
 from bot.catalog.loader import Catalogue, CatalogueError, load_catalogue
+from bot.catalog.sanbao import check_sanbao
 from bot.intake.parts import check_part_keywords
 from bot.intake.places import check_place_names
 from bot.nlu.segmenter import catalogue_words, get_segmenter, normalize_chars, segment
 from bot.settings import PROJECT_ROOT
 from bot.tickets.draft_checks import check_ticket_fields
+from bot.tickets.models.pickups import PICKUP_STATUSES
 from bot.trainer import fault_rules, handoff_rules, paths
+from bot.trainer.diagnosis_checks import diagnosis_problems
 from bot.trainer.new_fault import FAULT_DIALOGUES, MIN_EXAMPLES
 from bot.trainer.nlu_files import Example, load_examples, normalise, read_domain
 from bot.trainer.texts import trainer_text
@@ -319,6 +323,8 @@ def definition_findings(domain: Mapping[str, Any]) -> list[Finding]:
         domain: The parsed ``domain.yml``.
     """
     problems = [*check_ticket_fields(domain), *check_place_names(), *check_part_keywords()]
+    problems += check_sanbao()  # after-sales: 三包 periods
+    problems += check_courier(PICKUP_STATUSES)  # after-sales: pickup hours and status names
     return [Finding(ERROR, problem) for problem in problems]
 
 
@@ -345,6 +351,7 @@ def run_checks() -> list[Finding]:
         *check_generated(catalogue),
         *dialogue_findings(),
         *definition_findings(yaml.safe_load(paths.DOMAIN.read_text(encoding="utf-8")) or {}),
+        *(Finding(ERROR, problem) for problem in diagnosis_problems(catalogue)),
     ]
 
 

@@ -27,6 +27,10 @@ PENDING = (
     "price_part",
     "rating_pending",
     "rating_context",
+    # after-sales: quotes
+    "quote_decline_pending",
+    "quote_ticket_no",
+    "quote_id",
 )
 
 # Every slot of one intake (bot/actions/dialogue.py INTAKE_SLOTS: the form's slots and
@@ -48,7 +52,13 @@ INTAKE = (
     "intake_id",
     "intake_failures",
     "skipped_slots",
+    # after-sales: guided diagnosis
+    "diagnosis",
+    "diagnosis_step",
+    "diagnosis_tried",
     "warranty_status",
+    # after-sales: 三包
+    "remedy",
     "cancel_pending",
     "ticket_pending",
     "ticket_retries",
@@ -64,7 +74,8 @@ def slots(**values: Any) -> dict[str, Any]:
     return {"intake_id": INTAKE_ID, **values}
 
 
-BEFORE_DEVICE = slots(fault_description="屏幕有绿线", fault_category="screen")
+# (the screen fault's guided diagnosis over: the steps are tests/actions/test_diagnosis.py's)
+BEFORE_DEVICE = slots(fault_description="屏幕有绿线", fault_category="screen", diagnosis="repair")
 BEFORE_DATE = {**BEFORE_DEVICE, "device_model": "oneplus-12"}
 BEFORE_SERIAL = {
     **BEFORE_DATE,

@@ -169,9 +169,9 @@ ANSWERS = [
         [
             SlotSet("fault_description", "屏幕有绿线，一直闪"),
             SlotSet("fault_category", "screen"),
-            *asked("device_model"),
+            *asked("diagnosis"),  # the fault's guided diagnosis instead of its tips
         ],
-        [self_help("screen")],
+        [],
     ),
     *(
         turn(
@@ -183,9 +183,9 @@ ANSWERS = [
             [
                 SlotSet("fault_description", "手机用一会就发烫"),
                 SlotSet("fault_category", case.split("-")[0]),
-                *asked("device_model"),
+                *asked("device_model" if case.startswith("other") else "diagnosis"),
             ],
-            [] if case.startswith("other") else [self_help(case)],
+            [],
             intent_ranking=ranking,
         )
         for case, ranking in RANKINGS.items()
@@ -300,9 +300,9 @@ ANSWERS = [
         [
             SlotSet("fault_description", "三天前开始充不进电"),
             SlotSet("fault_category", "charging"),
-            *asked("device_model"),
+            *asked("diagnosis"),
         ],
-        [self_help("charging")],
+        [],
     ),
     *(
         turn(
@@ -1119,7 +1119,7 @@ def test_new_intake_gets_an_id(make_tracker, validate):
     assert events[:-1] == [
         SlotSet("fault_description", "屏幕有绿线"),
         SlotSet("fault_category", "screen"),
-        SlotSet("requested_slot", "device_model"),
+        SlotSet("requested_slot", "diagnosis"),
     ]
     last = events[-1]
     assert (last["event"], last["name"]) == ("slot", "intake_id")

@@ -28,6 +28,8 @@ CHENGDU_CENTRES = [
     ZONGFULU,
     KEHUABEILU,
 ]
+# The privacy checklist after a store or mail-in ticket (一加 12 has a maintenance mode).
+PRIVACY = msg("utter_privacy_checklist_maintenance", device_name="一加 12")
 
 
 def rows() -> list[dict[str, Any]]:
@@ -79,6 +81,7 @@ def test_creates_one_ticket_with_the_intake(submit, imei):
     assert dispatcher.messages == [
         msg("utter_ticket_created", ticket_no=ticket_no),
         *CHENGDU_CENTRES,
+        PRIVACY,
         msg("utter_ask_rating"),
     ]
     assert events == [*RESET, SlotSet("ticket_no", ticket_no), *ASK_RATING]
@@ -99,6 +102,7 @@ def test_creates_one_ticket_with_the_intake(submit, imei):
         "service_type": "store",
         "city": "成都",
         "contact_phone": "13912345678",
+        "remedy": None,
         "status": "submitted",
     }
     assert created_at == updated_at
@@ -126,6 +130,7 @@ def test_next_step_depends_on_the_service(submit, service, city, response, kwarg
     assert dispatcher.messages == [
         msg("utter_ticket_created", ticket_no=first_ticket_no()),
         msg(response, **kwargs),
+        *([PRIVACY] if service == "mail_in" else []),
         msg("utter_ask_rating"),
     ]
     assert events == [*RESET, SlotSet("ticket_no", first_ticket_no()), *ASK_RATING]
@@ -162,6 +167,7 @@ def test_same_intake_twice_creates_no_second_ticket(submit):
     assert first.messages == [
         msg("utter_ticket_created", ticket_no=ticket_no),
         *CHENGDU_CENTRES,
+        PRIVACY,
         msg("utter_ask_rating"),
     ]
     assert first_events == [*RESET, SlotSet("ticket_no", ticket_no), *ASK_RATING]
@@ -169,6 +175,7 @@ def test_same_intake_twice_creates_no_second_ticket(submit):
     assert second.messages == [
         msg("utter_ticket_exists_already", ticket_no=ticket_no),
         *CHENGDU_CENTRES,
+        PRIVACY,
     ]
     assert second_events == [*RESET, SlotSet("ticket_no", ticket_no)]
     assert len(rows()) == 1
@@ -207,6 +214,7 @@ def test_accepted_duplicate_creates_a_second_ticket(submit, ticket_factory, imei
     assert dispatcher.messages == [
         msg("utter_ticket_created", ticket_no=second_no),
         *CHENGDU_CENTRES,
+        PRIVACY,
         msg("utter_ask_rating"),
     ]
     assert events == [*RESET, SlotSet("ticket_no", second_no), *ASK_RATING]
@@ -249,6 +257,7 @@ def test_store_down_keeps_the_intake_then_retry_creates_it(submit, db_down, tick
     assert dispatcher.messages == [
         msg("utter_ticket_created", ticket_no=ticket_no),
         *CHENGDU_CENTRES,
+        PRIVACY,
         msg("utter_ask_rating"),
     ]
     assert events == [*RESET, SlotSet("ticket_no", ticket_no), *ASK_RATING]
@@ -316,6 +325,7 @@ def test_the_reminder_announces_a_ticket_the_retrier_created(
     assert dispatcher.messages == [
         msg("utter_ticket_created", ticket_no=ticket_no),
         *CHENGDU_CENTRES,
+        PRIVACY,
         msg("utter_ask_rating"),
     ]
     assert events == [*RESET, SlotSet("ticket_no", ticket_no), *ASK_RATING]
@@ -347,6 +357,7 @@ def test_store_service_in_a_city_without_centre_names_the_nearest(submit):
     assert dispatcher.messages == [
         msg("utter_ticket_created", ticket_no=ticket_no),
         msg("utter_next_step_store_no_centre", city="东莞", nearest_city="广州", distance=52),
+        PRIVACY,
         msg("utter_ask_rating"),
     ]
     assert events == [*RESET, SlotSet("ticket_no", ticket_no), *ASK_RATING]
@@ -359,6 +370,7 @@ def test_store_service_in_a_city_the_catalogue_does_not_know(submit):
     assert dispatcher.messages == [
         msg("utter_ticket_created", ticket_no=ticket_no),
         msg("utter_next_step_store", city="火星"),
+        PRIVACY,
         msg("utter_ask_rating"),
     ]
     assert events == [*RESET, SlotSet("ticket_no", ticket_no), *ASK_RATING]
@@ -372,6 +384,7 @@ def test_store_service_city_with_its_suffix(submit):
     assert dispatcher.messages == [
         msg("utter_ticket_created", ticket_no=first_ticket_no()),
         *CHENGDU_CENTRES,
+        PRIVACY,
         msg("utter_ask_rating"),
     ]
 

@@ -41,6 +41,7 @@ def as_record_fields(summary: ConversationSummary) -> dict[str, Any]:
         "handoffs": summary.handoffs,
         "handoffs_queued": summary.handoffs_queued,
         "callbacks_offered": summary.callbacks_offered,
+        "diagnosis_solved": summary.diagnosis_solved,
         "fallbacks": summary.fallbacks,
         "ratings": summary.ratings,
         "rating": summary.rating,

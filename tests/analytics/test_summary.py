@@ -54,6 +54,7 @@ def test_intake_ending_in_a_ticket_rated_five_stars() -> None:
         "handoffs": 0,
         "handoffs_queued": 0,
         "callbacks_offered": 0,
+        "diagnosis_solved": 0,
         "fallbacks": 0,
         "ratings": 1,
         "rating": 5,

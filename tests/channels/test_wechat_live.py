@@ -120,7 +120,8 @@ async def test_a_repair_over_wechat_with_a_photo(servers: Servers, wechat: FakeW
             "随这次报修",
         )
         assert "什么问题" in photo or "故障" in photo  # the form asks its question again
-        await chat.say("屏幕上有一条绿线", "型号")
+        await chat.say("屏幕上有一条绿线", "触摸不灵")  # the guided diagnosis first
+        await chat.say("否", "型号")
         await chat.say("一加12", "什么时候买")
         await chat.say("去年三月", "IMEI")
         methods = await chat.say(IMEI, "哪种方式")

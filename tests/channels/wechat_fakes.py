@@ -1,9 +1,10 @@
 """Test doubles for the WeChat channel: WeChat's API server and WeChat's webhook client.
 
 ``FakeWeChatApi`` answers ``/cgi-bin/token`` and ``/cgi-bin/message/custom/send`` the way
-WeChat does (error codes included) and records what the channel sent. ``WeChatClient``
-signs, and in safe mode encrypts, webhook requests the way WeChat's servers do, using
-wechatpy's crypto, and decrypts safe-mode replies.
+WeChat does (error codes included) and records what the channel sent; it also takes template
+messages (``/cgi-bin/message/template/send``, the owners' notices of ``bot.notify``).
+``WeChatClient`` signs, and in safe mode encrypts, webhook requests the way WeChat's servers
+do, using wechatpy's crypto, and decrypts safe-mode replies.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class FakeWeChatState:
     invalid_token_code: int = 40001  # 42001 once tokens "expired"
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     media_requests: list[str] = field(default_factory=list)
+    templates: list[dict[str, Any]] = field(default_factory=list)  # template messages sent
+    unfollowed: set[str] = field(default_factory=set)  # openids refused with 43004
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def expire_tokens(self) -> None:
@@ -133,6 +136,9 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(url.query)
         state = self.server.state
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if url.path == "/cgi-bin/message/template/send":
+            self._template(query, raw)
+            return
         if url.path != "/cgi-bin/message/custom/send":
             self._json({"errcode": 40066, "errmsg": "invalid url"})
             return
@@ -158,6 +164,40 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.sent.append(message)
             self._json({"errcode": 0, "errmsg": "ok"})
+            return
+        with state.lock:
+            state.rejected.append({**message, **error})
+        self._json(error)
+
+    def _template(self, query: dict[str, list[str]], raw: bytes) -> None:
+        """``/cgi-bin/message/template/send``: a template message, checked as WeChat does."""
+        state = self.server.state
+        token = (query.get("access_token") or [""])[0]
+        try:
+            message = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            self._json({"errcode": 47001, "errmsg": "data format error"})
+            return
+        data = message.get("data") if isinstance(message, dict) else None
+        with state.lock:
+            known = token in state.valid_tokens
+        if not known:
+            error = {"errcode": state.invalid_token_code, "errmsg": "invalid credential"}
+        elif not message.get("touser"):
+            error = {"errcode": 40003, "errmsg": "invalid openid"}
+        elif not message.get("template_id"):
+            error = {"errcode": 40037, "errmsg": "invalid template_id"}
+        elif not isinstance(data, dict) or not all(
+            isinstance(v, dict) and isinstance(v.get("value"), str) for v in data.values()
+        ):
+            error = {"errcode": 47001, "errmsg": "data format error"}
+        elif message["touser"] in state.unfollowed:
+            error = {"errcode": 43004, "errmsg": "require subscribe"}
+        else:
+            with state.lock:
+                msgid = next(state.counter)
+                state.templates.append(message)
+            self._json({"errcode": 0, "errmsg": "ok", "msgid": msgid})
             return
         with state.lock:
             state.rejected.append({**message, **error})

@@ -232,7 +232,7 @@ def test_wechat_through_the_balancer_and_its_retry_on_the_other_server_counts_on
     async def talk() -> tuple:
         async with aiohttp.ClientSession() as session:
             chat = Chat(WeChatClient(session, cluster.base + webhook, safe=True), wechat, openid)
-            await chat.say("我的手机充不进电了", "型号")  # round robin: one server ...
+            await chat.say("我的手机进水了", "型号")  # round robin: one server ...
             await chat.say("一加12", "什么时候买的")  # ... then the other
             # WeChat retries a message whose answer was late; the retry lands on the other server
             servers = [
@@ -249,7 +249,7 @@ def test_wechat_through_the_balancer_and_its_retry_on_the_other_server_counts_on
     users = [
         e.get("text") for e in stored_events(cluster, openid, rest=False) if e["event"] == "user"
     ]
-    assert users == ["我的手机充不进电了", "一加12", "你好"]  # the retry was not processed again
+    assert users == ["我的手机进水了", "一加12", "你好"]  # the retry was not processed again
 
 
 PASSWORD = "cluster console password 1"

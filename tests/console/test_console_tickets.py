@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,10 +17,13 @@ from bot.console.tickets import (
     change_status,
     check_ticket_form,
     form_field_specs,
+    submit_ticket,
 )
+from bot.settings import get_settings
 from bot.tickets import TicketDraft, create_ticket, session_scope
 from bot.tickets import draft as draft_module
 from bot.tickets.draft import ColumnSpec, ConsoleInput, field_spec, specs_of
+from bot.tickets.warranty_cards import CardRow, import_cards
 from tests.conftest import ROOT
 
 
@@ -36,13 +40,19 @@ def test_form_fields_in_display_order_with_labels_and_options() -> None:
         ("service_type", "服务方式", "select", True, 16),
         ("city", "城市", "text", False, 64),
         ("contact_phone", "联系电话", "tel", True, 32),
+        ("remedy", "三包处理方式", "select", False, 16),
     ]
     options = {f["name"]: f.get("options") for f in fields}
     assert options["fault_category"] == [{"value": f.id, "label": f.name} for f in cat.faults]
     assert options["service_type"] == [{"value": t.id, "label": t.name} for t in cat.service_types]
     assert options["city"] is None
+    assert options["remedy"] == [
+        {"value": "return", "label": "退货"},
+        {"value": "exchange", "label": "换货"},
+        {"value": "repair", "label": "维修"},
+    ]
     assert tuple(f["name"] for f in fields) == FORM_FIELDS
-    assert {"serial_number", "purchase_date", "city"} == OPTIONAL_FIELDS
+    assert {"serial_number", "purchase_date", "city", "remedy"} == OPTIONAL_FIELDS
 
 
 def _ticket(service_type: str) -> str:
@@ -90,18 +100,18 @@ def test_status_errors_are_chosen_by_exception_type(
 
 
 @dataclass(frozen=True)
-class DraftWithPickup(TicketDraft):
+class DraftWithGiftNote(TicketDraft):
     """The draft with one more field, required in the console and without a check of its own."""
 
-    pickup_address: str = field(
+    gift_note: str = field(
         metadata=field_spec(
-            ColumnSpec("string", 128), slot="pickup_address", console=ConsoleInput("text")
+            ColumnSpec("string", 128), slot="gift_note", console=ConsoleInput("text")
         )
     )
 
 
 def test_a_new_required_field_is_checked_by_its_spec(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(draft_module, "_SPECS", specs_of(DraftWithPickup))
+    monkeypatch.setattr(draft_module, "_SPECS", specs_of(DraftWithGiftNote))
     body = {
         "device_model": "一加 12",
         "fault_description": "屏幕有绿线，触摸失灵",
@@ -111,6 +121,45 @@ def test_a_new_required_field_is_checked_by_its_spec(monkeypatch: pytest.MonkeyP
     }
     responses = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
     values, errors = check_ticket_form(body, responses)
-    assert errors == {"pickup_address": console_text("api.field_required", label="pickup_address")}
-    values, errors = check_ticket_form({**body, "pickup_address": " 科技园 1 号 "}, responses)
-    assert errors == {} and values["pickup_address"] == "科技园 1 号"
+    assert errors == {"gift_note": console_text("api.field_required", label="gift_note")}
+    values, errors = check_ticket_form({**body, "gift_note": " 请包装好 "}, responses)
+    assert errors == {} and values["gift_note"] == "请包装好"
+
+
+def test_an_agent_may_record_the_sanbao_remedy_from_its_list() -> None:
+    body = {
+        "device_model": "一加 12",
+        "fault_description": "屏幕有绿线，触摸失灵",
+        "fault_category": "screen",
+        "service_type": "mail_in",
+        "contact_phone": "13912345678",
+    }
+    responses = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    values, errors = check_ticket_form({**body, "remedy": "exchange"}, responses)
+    assert errors == {} and values["remedy"] == "exchange"
+    values, errors = check_ticket_form({**body, "remedy": "refund"}, responses)
+    assert errors == {"remedy": console_text("api.invalid_choice", label="三包处理方式")}
+    assert "remedy" not in check_ticket_form(body, responses)[0]
+
+
+def test_an_agents_ticket_takes_the_warranty_cards_activation_date() -> None:
+    imei = "864752049876544"
+    values = {
+        "device_model": "oneplus-12",
+        "serial_number": imei,
+        "purchase_date": "2024-01-10",  # 24 months: over
+        "fault_description": "屏幕有绿线",
+        "fault_category": "screen",
+        "service_type": "mail_in",
+        "contact_phone": "13912345678",
+    }
+    with session_scope() as session:
+        before, _ = submit_ticket(
+            session, handoff_id=1, sender_id="s", channel="rest", values=values
+        )
+        activated = get_settings().today() - dt.timedelta(days=10)
+        import_cards(session, [CardRow(2, imei, "oneplus-12", activated)], source="test")
+        after, _ = submit_ticket(
+            session, handoff_id=2, sender_id="s", channel="rest", values=values
+        )
+    assert (before.warranty_status, after.warranty_status) == ("out_of_warranty", "in_warranty")

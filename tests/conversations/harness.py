@@ -12,9 +12,12 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered
 from sqlalchemy import select
 
+from bot.intake.quote_parts import parse_part, parse_yuan
 from bot.settings import get_settings
 from bot.tickets import session_scope, set_status
 from bot.tickets.models import Ticket
+from bot.tickets.quotes import QuotePart, list_quotes, set_quote
+from tests.courier.dialogue_checks import check_pickups
 
 
 @dataclass
@@ -100,14 +103,80 @@ def _prepare(case: dict[str, Any], conversation: Any, url: str) -> dict[str, str
     return placeholders
 
 
+def _staff_steps(steps: dict[str, Any] | None, url: str, sender_id: str) -> dict[str, str]:
+    """Staff work on the main user's last ticket before the turns: ``status`` changes, then a
+    ``quote`` (``parts`` NAME: YUAN, ``labour`` YUAN). Returns the ``{main_ticket}`` placeholder.
+    """
+    if not steps:
+        return {}
+    ticket_no = _tickets(url, sender_id)[-1].ticket_no
+    with session_scope(url) as session:
+        for status in steps.get("status") or []:
+            set_status(session, ticket_no=ticket_no, status=status, changed_by="test")
+        quote = steps.get("quote")
+        if quote:
+            lines = [parse_part(f"{name}={yuan}") for name, yuan in quote["parts"].items()]
+            set_quote(
+                session,
+                ticket_no=ticket_no,
+                parts=[QuotePart(p.name, p.amount_fen, p.part_id) for p in lines],
+                labour_fen=parse_yuan(str(quote.get("labour", 0))),
+                set_by="test",
+            )
+    return {"main_ticket": ticket_no}
+
+
+def _check_quotes(expected: list[str] | None, url: str, sender_id: str) -> None:
+    """The statuses of the main user's last ticket's quotes, oldest first (when given)."""
+    if expected is None:
+        return
+    ticket_no = _tickets(url, sender_id)[-1].ticket_no
+    with session_scope(url) as session:
+        quotes = list_quotes(session, ticket_no=ticket_no)
+    assert [q.status for q in quotes] == expected, "quote statuses"
+    for quote in quotes:
+        if quote.status in ("approved", "declined"):
+            assert quote.decided_via == "chat", "decided in chat"
+
+
+def _check_notices(expected: dict[str, Any] | None, url: str, sender_id: str) -> None:
+    """After the turns, staff ``then_status`` changes on the main user's last ticket; then the
+    statuses of its notices to the owner, oldest first, are ``statuses`` (when given)."""
+    if expected is None:
+        return
+    from bot.notify.outbox import list_notices
+
+    ticket_no = _tickets(url, sender_id)[-1].ticket_no
+    with session_scope(url) as session:
+        for status in expected.get("then_status") or []:
+            set_status(session, ticket_no=ticket_no, status=status, changed_by="test")
+    with session_scope(url) as session:
+        notices = list_notices(session, ticket_no=ticket_no)
+    assert [n.status for n in notices] == expected["statuses"], "notice statuses"
+
+
+def _import_warranty_cards(cards: list[dict[str, Any]] | None, url: str, today: dt.date) -> None:
+    """Electronic warranty cards (``imei``, ``device_model``, ``days_ago``) the brand imported."""
+    from bot.tickets.warranty_cards import CardRow, import_cards
+
+    rows = [
+        CardRow(0, str(c["imei"]), c["device_model"], today - dt.timedelta(days=c["days_ago"]))
+        for c in cards or []
+    ]
+    with session_scope(url) as session:
+        import_cards(session, rows, source="dialogue")
+
+
 def run_dialogue(case: dict[str, Any], conversation: Conversation, url: str) -> None:
     """Hold one conversation of a dialogue file and check every turn and the ticket."""
     today = get_settings().today()
     placeholders = _prepare(case, conversation, url)
+    _import_warranty_cards(case.get("warranty_cards"), url, today)  # after-sales: 三包
     conversation.sender_id = f"{conversation.sender_id}-main"
     for setup_text in case.get("main_before", []):
         # Earlier messages of the main user that only set the scene.
         conversation.say(_fill(str(setup_text), placeholders))
+    placeholders.update(_staff_steps(case.get("main_staff"), url, conversation.sender_id))
     for number, turn in enumerate(case["turns"], start=1):
         result = conversation.say(_fill(str(turn["user"]), placeholders))
         where = f"turn {number} «{turn['user']}» got {result.responses} {result.texts}"
@@ -119,6 +188,9 @@ def run_dialogue(case: dict[str, Any], conversation: Conversation, url: str) -> 
             assert any(text in t for t in result.texts), f"{where}: no text containing {text}"
         for text in turn.get("never_says") or []:
             assert not any(str(text) in t for t in result.texts), f"{where}: says {text}"
+    _check_quotes(case.get("quotes"), url, conversation.sender_id)
+    check_pickups(case.get("pickups"), url, conversation.sender_id)  # after-sales: pickup
+    _check_notices(case.get("notices"), url, conversation.sender_id)  # after-sales: notices
     tickets = _tickets(url, conversation.sender_id)
     expected = case.get("ticket")
     if expected is None:

@@ -48,7 +48,9 @@ def servers(trained_model, tmp_path):
 
 def test_rest_conversation_survives_a_restart_and_writes_the_ticket(servers):
     servers.start()
-    assert any("型号" in t for t in servers.say("我的手机充不进电了"))
+    # the charging fault's guided diagnosis first; the 直接报修 button skips it
+    assert any("能充进电吗" in t for t in servers.say("我的手机充不进电了"))
+    assert any("型号" in t for t in servers.say("/request_repair"))
     assert any("什么时候买" in t for t in servers.say("一加 Ace 3"))
 
     # Stopping both servers with Ctrl-C leaves no process behind ...

@@ -116,7 +116,7 @@ def wait_until(condition, timeout: float, what: str) -> None:
 
 def test_killed_action_server_restarts_and_the_owner_hears_an_apology(stack: Stack) -> None:
     stack.start()
-    assert any("型号" in t for t in stack.say("owner-a", "我的手机充不进电了"))
+    assert any("型号" in t for t in stack.say("owner-a", "我的手机进水了"))
 
     [victim] = stack.pids("actions")
     os.kill(victim, signal.SIGKILL)

@@ -23,7 +23,7 @@ from bot.tickets import (
 )
 from bot.tickets.cli import main
 from bot.tickets.db import session_scope
-from tests.tickets.helpers import new_ticket
+from tests.tickets.helpers import HEAD, new_ticket
 
 Fields = Callable[..., dict[str, Any]]
 NOW = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.timezone.utc)
@@ -46,8 +46,8 @@ def ticket_no(url: str, ticket_fields: Fields) -> str:
 def test_migrate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db_url = f"sqlite:///{tmp_path / 'm.db'}"
     assert main(["--url", db_url, "migrate"]) == 0
-    assert "revision 0007" in capsys.readouterr().out
-    assert migrate.current_revision(db_url) == "0007"
+    assert f"revision {HEAD}" in capsys.readouterr().out
+    assert migrate.current_revision(db_url) == HEAD
 
 
 def test_migrate_default_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -284,7 +284,7 @@ def test_runs_as_module(tmp_path: Path) -> None:
         check=False,
     )
     assert ok.returncode == 0, ok.stderr
-    assert "revision 0007" in ok.stdout
+    assert f"revision {HEAD}" in ok.stdout
     bad = subprocess.run(
         [sys.executable, "-m", "bot.tickets.cli", "--url", db_url, "show", "R1"],
         cwd=PROJECT_ROOT,

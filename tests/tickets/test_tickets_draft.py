@@ -33,13 +33,13 @@ IDS = {"intake_id": "i-1", "sender_id": "s-1", "channel": "rest", "warranty_stat
 
 
 @dataclass(frozen=True)
-class DraftWithPickup(TicketDraft):
-    """The draft as the next issue may extend it: one more field, nothing else."""
+class DraftWithGiftNote(TicketDraft):
+    """The draft as a later change may extend it: one more field, nothing else."""
 
-    pickup_address: str | None = field(
+    gift_note: str | None = field(
         metadata=field_spec(
             ColumnSpec("string", 128, nullable=True),
-            slot="pickup_address",
+            slot="gift_note",
             asked=True,
             console=ConsoleInput("textarea", required=False),
         )
@@ -51,7 +51,7 @@ def test_specs_follow_the_dataclass_fields() -> None:
     assert [spec.name for spec in ticket_fields()] == names
     assert ticket_field("device_model_id").slot == "device_model"
     with pytest.raises(KeyError):
-        ticket_field("pickup_address")
+        ticket_field("gift_note")
 
 
 def test_ticket_columns_are_derived_from_the_specs() -> None:
@@ -65,33 +65,38 @@ def test_ticket_columns_are_derived_from_the_specs() -> None:
         assert isinstance(column.type, expected), spec.name
         assert getattr(column.type, "length", None) == spec.max_length, spec.name
     checks = {c.name for c in Ticket.__table__.constraints if c.name and "ck_" in str(c.name)}
-    assert checks == {"ck_tickets_status", "ck_tickets_warranty_status", "ck_tickets_service_type"}
+    assert checks == {
+        "ck_tickets_status",
+        "ck_tickets_warranty_status",
+        "ck_tickets_service_type",
+        "ck_tickets_remedy",
+    }
 
 
 def test_a_new_draft_field_is_all_the_python_needed(monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.console import tickets as console_tickets
 
-    monkeypatch.setattr(draft_module, "_SPECS", specs_of(DraftWithPickup))
-    assert [spec.name for spec in ticket_fields()][-1] == "pickup_address"
-    assert "pickup_address" in form_slots_of_ticket()
-    column = draft_columns()["pickup_address"]
+    monkeypatch.setattr(draft_module, "_SPECS", specs_of(DraftWithGiftNote))
+    assert [spec.name for spec in ticket_fields()][-1] == "gift_note"
+    assert "gift_note" in form_slots_of_ticket()
+    column = draft_columns()["gift_note"]
     assert isinstance(column.type, String) and column.type.length == 128 and column.nullable
-    assert len(draft_checks()) == 2  # no limited values: no new CHECK
+    assert len(draft_checks()) == 3  # no limited values: no new CHECK
     shown = {f["name"]: f for f in console_tickets.form_field_specs()}
-    assert shown["pickup_address"] == {
-        "name": "pickup_address",
-        "label": "pickup_address",  # no label yet: make validate says so (below)
+    assert shown["gift_note"] == {
+        "name": "gift_note",
+        "label": "gift_note",  # no label yet: make validate says so (below)
         "required": False,
         "input": "textarea",
         "max_length": 128,
     }
-    draft = DraftWithPickup.from_slots({"pickup_address": "科技园 1 号"}, **IDS)
-    assert draft.values()["pickup_address"] == "科技园 1 号"
+    draft = DraftWithGiftNote.from_slots({"gift_note": "请包装好"}, **IDS)
+    assert draft.values()["gift_note"] == "请包装好"
     problems = check_ticket_fields(DOMAIN)
     assert problems == [
-        "ticket field pickup_address: slot 'pickup_address' is not in the domain",
-        "ticket field pickup_address: slot 'pickup_address' is not a required slot of repair_form",
-        "ticket field pickup_address: no label in ticket_fields.yml",
+        "ticket field gift_note: slot 'gift_note' is not in the domain",
+        "ticket field gift_note: slot 'gift_note' is not a required slot of repair_form",
+        "ticket field gift_note: no label in ticket_fields.yml",
     ]
 
 

@@ -36,10 +36,9 @@ from bot.tickets import (
 )
 from bot.tickets.db import build_engine, session_scope
 from bot.tickets.models import UTCDateTime, metadata
-from tests.tickets.helpers import new_ticket
+from tests.tickets.helpers import HEAD, new_ticket
 
 Fields = Callable[..., dict[str, Any]]
-HEAD = "0007"
 TABLES_0001 = {"tickets", "ticket_status_history", "extended_warranties"}
 TABLES_0004 = {"agents", "agent_sessions", "handoffs", "callback_requests"}
 TABLES_0005 = {"ticket_verifications"}
@@ -52,6 +51,10 @@ TABLES = (
     | TABLES_0005
     | TABLES_0006
     | TABLES_0007
+    | {"ticket_quotes", "ticket_quote_parts"}  # 0008_quotes
+    | {"pickups"}  # 0009_pickups
+    | {"warranty_cards"}  # 0010_warranty_cards
+    | {"notice_outbox", "notice_opt_outs"}  # 0011_outbox
 )
 UTC = dt.timezone.utc
 

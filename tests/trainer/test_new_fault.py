@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.catalog.diagnosis import Diagnosis, DiagnosisStep, check_graph
 from bot.catalog.loader import CATALOG_DIR, Catalogue, load_catalogue
 from bot.trainer import fault_rules, paths
 from bot.trainer.new_fault import (
@@ -20,6 +21,7 @@ from bot.trainer.new_fault import (
     NewFault,
     Project,
     add_fault,
+    chain,
     dialogue_file_header,
     dialogue_imei,
     fault_dialogue,
@@ -183,7 +185,7 @@ def test_a_conversation_test_opens_a_ticket(project: Project, added: dict[Path, 
     assert ticket["warranty_status"] == "in_warranty"
     imei = ticket["serial_number"]
     assert len(imei) == 15 and imei.isdigit() and _luhn_valid(imei)
-    assert imei not in {c["ticket"].get("serial_number") for c in others}
+    assert imei not in {(c.get("ticket") or {}).get("serial_number") for c in others}
     turns = case["turns"]
     assert turns[0] == {
         "user": max(EXAMPLES, key=len),
@@ -193,6 +195,51 @@ def test_a_conversation_test_opens_a_ticket(project: Project, added: dict[Path, 
     assert any(t["user"] == imei for t in turns)
     summary = next(t for t in turns if "utter_intake_summary" in t["bot"])
     assert summary["says"] == ["指纹识别问题"] and "utter_warranty_in_warranty" in summary["bot"]
+
+
+STEPS = ["擦干净指纹区域再试，能解锁了吗？", "删除指纹重新录入后，能解锁了吗？"]
+
+
+def test_diagnosis_steps_become_a_chain_in_the_catalogue(project: Project) -> None:
+    add_fault(_new(steps=STEPS), project)
+
+    catalogue = load_catalogue(project.catalog_dir, fresh=True)
+    fault = catalogue.fault("fingerprint")
+    assert fault is not None
+    assert fault.diagnosis.steps == (
+        DiagnosisStep("check1", STEPS[0], "solved", "check2"),
+        DiagnosisStep("check2", STEPS[1], "solved", "repair"),
+    )
+    assert check_graph(fault.diagnosis) == []
+    assert chain([]) == Diagnosis()
+
+
+def test_the_conversation_test_answers_no_to_every_step(project: Project) -> None:
+    add_fault(_new(steps=STEPS), project)
+
+    case = yaml.safe_load(project.dialogues.read_text(encoding="utf-8"))["conversations"][-1]
+    opening = max(EXAMPLES, key=len)
+    assert case["turns"][:3] == [
+        {
+            "user": opening,
+            "bot": ["utter_diagnosis_start"],
+            "slots": {"fault_category": "fingerprint"},
+        },
+        {"user": "否", "bot": ["utter_diagnosis_step"]},
+        {"user": "否", "bot": ["utter_diagnosis_repair", "utter_ask_device_model"]},
+    ]
+    assert case["ticket"]["fault_description"] == f"{opening}（已排查：{STEPS[0]}否；{STEPS[1]}否）"
+    assert case["turns"][-1]["bot"] == [
+        "utter_ticket_created",
+        "utter_next_step_mail_in",
+        "utter_privacy_checklist_maintenance",
+        "utter_ask_rating",
+    ]
+
+
+def test_a_description_naming_damage_gets_the_tips_not_the_steps(catalogue: Catalogue) -> None:
+    turns = fault_dialogue(_new(steps=STEPS).as_fault(), "指纹区域摔碎了", catalogue)["turns"]
+    assert turns[0]["bot"] == ["utter_fault_self_help", "utter_ask_device_model"]
 
 
 def test_a_missing_dialogue_file_is_created(project: Project) -> None:

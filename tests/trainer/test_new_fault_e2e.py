@@ -37,6 +37,8 @@ EXAMPLES = [
 ]
 TIP = "请先擦干净手指和屏幕指纹区域，再在“设置-生物识别”里删除旧指纹后重新录入。"
 QUESTION = "指纹是完全识别不了，还是偶尔失败？换过贴膜或屏幕吗？"
+# Guided diagnosis steps: the conversation test answers 否 to both, and the ticket says so.
+STEPS = "擦干净手指和指纹区域后再试，能解锁了吗？|删除旧指纹重新录入后，能解锁了吗？"
 # Besides what training reads, the scaffold writes a conversation test here.
 DIALOGUES = "tests/conversations/dialogues"
 STEP_TIMEOUT = 120  # seconds for a command that does not train
@@ -63,7 +65,7 @@ def scaffolded(project: Path) -> dict[str, list[str]]:
         [
             *("-m", "bot.trainer.new_fault", "--id", "fault_fingerprint", "--name", "指纹识别问题"),
             *("--examples", "|".join(EXAMPLES), "--tips", TIP, "--questions", QUESTION),
-            *("--keywords", "指纹|指纹解锁|屏下指纹"),
+            *("--keywords", "指纹|指纹解锁|屏下指纹", "--steps", STEPS),
         ],
         timeout=STEP_TIMEOUT,
     )
@@ -135,9 +137,12 @@ def test_a_conversation_opens_a_ticket_with_the_new_fault(
     ticket_db, webhook = copy_action_server.split("|")
     dialogues = project / "tests" / "conversations" / "dialogues" / "faults.yml"
     cases = yaml.safe_load(dialogues.read_text(encoding="utf-8"))["conversations"]
-    case = next(c for c in cases if c["ticket"]["fault_category"] == "fingerprint")
-    assert case["turns"][0]["bot"] == ["utter_fault_self_help", "utter_ask_device_model"]
-    case["turns"][0]["says"] = [TIP]  # the tip comes from the copy's catalogue
+    case = next(c for c in cases if (c.get("ticket") or {}).get("fault_category") == "fingerprint")
+    # The steps instead of the tip; the first comes from the copy's catalogue. The owner answers
+    # 否 to each, and the ticket's description lists them.
+    assert case["turns"][0]["bot"] == ["utter_diagnosis_start"]
+    case["turns"][0]["says"] = [STEPS.split("|")[0]]
+    assert STEPS.split("|")[1] in case["ticket"]["fault_description"]
     loop = asyncio.new_event_loop()
     try:
         agent = loop.run_until_complete(_load(trained_model, webhook))

@@ -12,6 +12,7 @@ from logging.config import fileConfig
 from typing import Any
 
 from alembic import context
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
@@ -47,10 +48,31 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _sqlite_foreign_keys_off(dbapi_connection: Any, connection_record: Any) -> None:
+    # Batch mode on SQLite copies a table and drops the original: with foreign keys on,
+    # that drop deletes (ON DELETE CASCADE) every row of the tables referring to it.
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=OFF")
+    finally:
+        cursor.close()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Refuse (roll back) migrations that leave rows pointing at missing parents (SQLite)."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = sorted({str(row[0]) for row in broken})
+        raise RuntimeError(f"migration broke foreign keys of {', '.join(tables)}")
+
+
 def _run_with(connection: Connection) -> None:
     _configure(connection=connection)
     with context.begin_transaction():
         context.run_migrations()
+        _check_foreign_keys(connection)
 
 
 def run_migrations_online() -> None:
@@ -59,6 +81,9 @@ def run_migrations_online() -> None:
         _run_with(connection)
         return
     engine = build_engine(_url(), poolclass=NullPool)
+    if engine.dialect.name == "sqlite":
+        # Runs after the store's own connect hook, which switches foreign keys on.
+        event.listen(engine, "connect", _sqlite_foreign_keys_off)
     try:
         with engine.connect() as connection:
             _run_with(connection)

@@ -26,6 +26,11 @@ from bot.tickets.models.console import (
     Handoff,
     SignInThrottle,
 )
+from bot.tickets.models.outbox import NoticeOptOut as NoticeOptOut  # notices to owners
+from bot.tickets.models.outbox import NoticeOutbox as NoticeOutbox  # notices to owners
+from bot.tickets.models.pickups import Pickup as Pickup  # courier pickups (mail-in)
+from bot.tickets.models.quotes import TicketQuote as TicketQuote  # repair quotes
+from bot.tickets.models.quotes import TicketQuotePart as TicketQuotePart  # repair quotes
 from bot.tickets.models.tickets import (
     ATTACHMENT_KINDS,
     CLOSED_STATUSES,
@@ -35,6 +40,7 @@ from bot.tickets.models.tickets import (
     MIN_SCORE,
     OPEN_STATUSES,
     RATING_CONTEXTS,
+    RETURNING,
     SHIPPED_BACK,
     TICKET_STATUSES,
     Attachment,
@@ -47,6 +53,7 @@ from bot.tickets.models.tickets import (
     draft_checks,
     draft_columns,
 )
+from bot.tickets.models.warranty_cards import WarrantyCard as WarrantyCard  # 三包 cards
 
 __all__ = [
     "ATTACHMENT_KINDS",
@@ -63,6 +70,7 @@ __all__ = [
     "OPEN_HANDOFF_STATUSES",
     "OPEN_STATUSES",
     "RATING_CONTEXTS",
+    "RETURNING",
     "SERVICE_TYPES",
     "SHIPPED_BACK",
     "TICKET_STATUSES",

@@ -40,6 +40,8 @@ class ConversationAnalytics(Base):  # type: ignore[misc]
     handoffs = Column(Integer, nullable=False)
     handoffs_queued = Column(Integer, nullable=False)
     callbacks_offered = Column(Integer, nullable=False)
+    # after-sales: intakes the guided diagnosis solved, without a ticket (0012_diagnosis_outcome)
+    diagnosis_solved = Column(Integer, nullable=False, default=0, server_default="0")
     fallbacks = Column(Integer, nullable=False)
     ratings = Column(Integer, nullable=False)
     rating = Column(Integer, nullable=True)

@@ -30,6 +30,7 @@ TICKET_STATUSES: tuple[str, ...] = (
     "received",
     "diagnosing",
     "repairing",
+    "returning",
     "ready",
     "shipped_back",
     "completed",
@@ -45,6 +46,8 @@ INITIAL_STATUS = "submitted"
 MAIL_IN = "mail_in"
 #: Status of a repaired device on its way back to the user.
 SHIPPED_BACK = "shipped_back"
+#: Status of a device going back unrepaired (the owner declined the quote).
+RETURNING = "returning"
 
 #: What a satisfaction rating is about: a repair ticket, an answered question, a human handoff.
 RATING_CONTEXTS: tuple[str, ...] = ("ticket", "question", "handoff")

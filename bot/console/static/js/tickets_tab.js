@@ -4,6 +4,9 @@ import { api, expect, failureText } from "./api.js";
 import { $, button, clear, each, el, fill, list, obj, setSelect, str, toast } from "./dom.js";
 import { fmtTime, timeNode } from "./format.js";
 import { clearErrors, formValues, sendForm } from "./forms.js";
+import { loadNotices } from "./notices.js";
+import { loadPickups } from "./pickups.js";
+import { loadQuotes } from "./quotes.js";
 import { setTab } from "./signin.js";
 import { state } from "./state.js";
 import { t } from "./texts.js";
@@ -111,6 +114,7 @@ function showTicketDetail(message) {
 function renderTicketDetail(ticket, statuses) {
   const shown = {
     service_type: optionName("service_type", str(ticket.service_type)),
+    remedy: ticket.remedy ? optionName("remedy", str(ticket.remedy)) : ticket.remedy,
     contact_phone: ticket.contact_phone || ticket.phone_masked,
     serial_number: ticket.serial_number || ticket.serial_masked,
     created_at: fmtTime(ticket.created_at),
@@ -119,6 +123,9 @@ function renderTicketDetail(ticket, statuses) {
   $("td-status").textContent = str(ticket.status_name || ticket.status);
   fill($("td-fields"), (name) => (name in shown ? shown[name] : ticket[name]));
   renderHistory(list(ticket.history));
+  loadNotices(str(ticket.ticket_no));
+  loadPickups(str(ticket.ticket_no));
+  loadQuotes(str(ticket.ticket_no));
   fillStatusForm(ticket, statuses);
   $("td-empty").hidden = $("td-message").hidden = true;
   $("td").hidden = false;

@@ -1,0 +1,7 @@
+"""``python -m bot.notify``: see :mod:`bot.notify.cli`."""
+
+import sys
+
+from bot.notify.cli import main
+
+sys.exit(main())
