@@ -1,7 +1,7 @@
 """Notices opt-out and opt-in: an owner stops or resumes progress notices by chat.
 
 The choice is kept for the conversation (input channel and sender id) in the ticket store
-(:mod:`bot.notify.optout`): every ticket of that conversation gets no notice while opted
+(:mod:`bot.tickets.optouts`): every ticket of that conversation gets no notice while opted
 out; notices written meanwhile are kept as ``skipped``.
 """
 
@@ -14,8 +14,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.notify.optout import opt_in, opt_out
 from bot.tickets import TicketStoreUnavailable, session_scope
+from bot.tickets.optouts import opt_in, opt_out
 
 logger = logging.getLogger(__name__)
 

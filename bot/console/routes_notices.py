@@ -8,13 +8,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
+from bot.catalog.notices import load_notice_texts
 from bot.console.replies import error_reply, in_session, json_reply
 from bot.intake.phone import mask_phone
-from bot.notify.outbox import NoticeRecord, list_notices
-from bot.notify.texts import load_notice_texts
 from bot.tickets import get_ticket
 from bot.tickets.agents import AgentRecord
 from bot.tickets.checks import normalize_ticket_no
+from bot.tickets.notices import NoticeRecord, list_notices
 
 
 def _text(notice: NoticeRecord) -> str:

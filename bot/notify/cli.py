@@ -22,7 +22,6 @@ from typing import TextIO
 
 from sqlalchemy import update
 
-from bot.notify.outbox import list_notices
 from bot.notify.setup import build_senders, retry_policy
 from bot.notify.worker import deliver_due
 from bot.settings import get_settings
@@ -30,6 +29,7 @@ from bot.tickets.checks import TicketNotFound, utcnow
 from bot.tickets.command import UsageError, run_command
 from bot.tickets.db import session_scope
 from bot.tickets.models.outbox import NOTICE_PENDING, NoticeOutbox
+from bot.tickets.notices import list_notices
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,9 +18,9 @@ import requests
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from bot.catalog.notices import NoticeTexts, load_notice_texts
 from bot.channels.wechat.api import TOKEN_EXPIRED_CODES, WeChatApiError
 from bot.notify.senders import DeliveryError, Notice, PermanentDeliveryError
-from bot.notify.texts import NoticeTexts, load_notice_texts
 
 logger = logging.getLogger(__name__)
 

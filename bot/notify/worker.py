@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.notify.optout import OPTED_OUT, is_opted_out
+from bot.catalog.notices import load_notice_texts
 from bot.notify.policy import RetryPolicy
 from bot.notify.senders import (
     DeliveryError,
@@ -33,10 +33,10 @@ from bot.notify.senders import (
     PermanentDeliveryError,
     RecipientAbsent,
 )
-from bot.notify.texts import load_notice_texts
 from bot.tickets.checks import aware, utcnow
 from bot.tickets.models import Ticket
 from bot.tickets.models.outbox import NOTICE_PENDING, NoticeOutbox
+from bot.tickets.optouts import OPTED_OUT, is_opted_out
 
 logger = logging.getLogger(__name__)
 

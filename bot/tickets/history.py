@@ -12,8 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.notify.outbox import enqueue_notice
-from bot.notify.texts import status_params
+from bot.catalog.notices import status_params
 from bot.tickets.checks import (
     TicketNotFound,
     aware,
@@ -34,6 +33,7 @@ from bot.tickets.models import (
     Ticket,
     TicketStatusHistory,
 )
+from bot.tickets.notices import enqueue_notice
 from bot.tickets.tickets import TicketRecord, ticket_record
 
 #: The only status from which users may cancel their own ticket (device not yet received).

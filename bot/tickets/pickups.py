@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.notify.outbox import enqueue_notice
 from bot.tickets.checks import (
     TicketNotFound,
     aware,
@@ -34,6 +33,7 @@ from bot.tickets.models.pickups import (
     COURIER_ACTIONS,
     Pickup,
 )
+from bot.tickets.notices import enqueue_notice
 
 #: Column widths of the address parts.
 REGION_MAX = 32

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.notify.outbox import enqueue_notice
 from bot.tickets.checks import (
     aware,
     bounded,
@@ -32,13 +32,14 @@ from bot.tickets.checks import (
     ticket_rows,
 )
 from bot.tickets.history import set_status
-from bot.tickets.models import OPEN_STATUSES, RETURNING
+from bot.tickets.models import OPEN_STATUSES, RETURNING, Ticket
 from bot.tickets.models.quotes import (
     QUOTE_CURRENCIES,
     QUOTE_DECISION_CHANNELS,
     TicketQuote,
     TicketQuotePart,
 )
+from bot.tickets.notices import enqueue_notice
 
 #: The decisions an owner can take on a pending quote.
 QUOTE_DECISIONS: tuple[str, ...] = ("approve", "decline")
@@ -82,6 +83,17 @@ class QuoteChanged(NoPendingQuote):
         LookupError.__init__(self, f"quote #{quote_id} of ticket {ticket_no} is no longer pending")
         self.ticket_no = ticket_no
         self.quote_id = quote_id
+
+
+class QuoteConflict(RuntimeError):
+    """Another quote of the ticket was stored at the same moment: nothing was set, try again."""
+
+    def __init__(self, ticket_no: str) -> None:
+        super().__init__(
+            f"ticket {ticket_no}: another quote was set at the same moment; nothing was stored,"
+            " try again"
+        )
+        self.ticket_no = ticket_no
 
 
 @dataclass(frozen=True)
@@ -150,6 +162,22 @@ def _record(row: Any, ticket_no: str) -> QuoteRecord:
     return record_of(QuoteRecord, row, ticket_no=ticket_no, parts=parts)
 
 
+def _locked_ticket(session: Session, ticket_no: str) -> Any:
+    """The ticket row, locked until the end of the transaction (PostgreSQL).
+
+    Setting and deciding quotes lock the ticket first, so two of them on one ticket run one
+    after the other (and always lock in the same order: ticket, then quote).
+    """
+    ticket = ticket_by_no(session, ticket_no)
+    statement = (
+        select(Ticket)
+        .where(Ticket.id == ticket.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.execute(statement).scalar_one()
+
+
 def _pending_row(session: Session, ticket_id: int, *, lock: bool = False) -> Any:
     statement = select(TicketQuote).where(
         TicketQuote.ticket_id == ticket_id, TicketQuote.status == "pending"
@@ -185,6 +213,8 @@ def set_quote(
 
     Raises:
         QuoteNotAllowed: The ticket is completed or cancelled.
+        QuoteConflict: Another pending quote was stored at the same moment (the caller's
+            transaction is then unusable: roll back, and try again or tell the user).
         ValueError: Bad amounts (negative, not whole fen, too large), too many parts, no
             part and no labour, an empty or too long part name, an empty ``set_by``, or a
             naive ``now``.
@@ -197,7 +227,7 @@ def set_quote(
     author = bounded("set_by", set_by, SET_BY_MAX)
     text = optional_bounded("note", note, NOTE_MAX)
     set_at = aware(now)
-    ticket = ticket_by_no(session, ticket_no)
+    ticket = _locked_ticket(session, ticket_no)
     if ticket.status not in OPEN_STATUSES:
         raise QuoteNotAllowed(ticket.ticket_no, ticket.status)
     previous = _pending_row(session, ticket.id, lock=True)
@@ -223,12 +253,15 @@ def set_quote(
         ],
     )
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as error:  # a quote stored meanwhile without the ticket lock
+        raise QuoteConflict(ticket.ticket_no) from error
     enqueue_notice(
         session,
         ticket_no=ticket.ticket_no,
         event=QUOTE_READY_EVENT,
-        params={"total": format_yuan(row.total_fen)},
+        params={"total": format_yuan(row.total_fen), "quote_id": str(row.id)},
         now=set_at,
     )
     return _record(row, ticket.ticket_no)
@@ -284,7 +317,7 @@ def decide_quote(
     choice("via", via, QUOTE_DECISION_CHANNELS)
     author = bounded("decided_by", decided_by, DECIDED_BY_MAX)
     decided_at = aware(now)
-    ticket = ticket_by_no(session, ticket_no)
+    ticket = _locked_ticket(session, ticket_no)
     row = _pending_row(session, ticket.id, lock=True)
     if row is None:
         raise NoPendingQuote(ticket.ticket_no)
@@ -317,6 +350,16 @@ def pending_quote(session: Session, *, ticket_no: str) -> QuoteRecord | None:
     ticket = ticket_by_no(session, ticket_no)
     row = _pending_row(session, ticket.id)
     return None if row is None else _record(row, ticket.ticket_no)
+
+
+def quote_ticket_no(session: Session, *, quote_id: int) -> str | None:
+    """The number of the ticket a quote belongs to (any status), or None for an unknown id."""
+    statement = (
+        select(Ticket.ticket_no)
+        .join(TicketQuote, TicketQuote.ticket_id == Ticket.id)
+        .where(TicketQuote.id == quote_id)
+    )
+    return session.execute(statement).scalar_one_or_none()
 
 
 def list_quotes(session: Session, *, ticket_no: str) -> list[QuoteRecord]:

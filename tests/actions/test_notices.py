@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.actions.notices import ActionNoticesOptIn, ActionNoticesOptOut
-from bot.notify.optout import is_opted_out
-from bot.notify.outbox import list_notices
 from bot.tickets import session_scope, set_status
+from bot.tickets.notices import list_notices
+from bot.tickets.optouts import is_opted_out
 from tests.actions.helpers import msg
 
 SENDER = "owner-7"

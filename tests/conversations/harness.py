@@ -144,7 +144,7 @@ def _check_notices(expected: dict[str, Any] | None, url: str, sender_id: str) ->
     statuses of its notices to the owner, oldest first, are ``statuses`` (when given)."""
     if expected is None:
         return
-    from bot.notify.outbox import list_notices
+    from bot.tickets.notices import list_notices
 
     ticket_no = _tickets(url, sender_id)[-1].ticket_no
     with session_scope(url) as session:

@@ -13,12 +13,12 @@ import os
 from bot.channels import live
 from bot.channels.wechat.api import WeChatApi
 from bot.notify import cli as notify_cli
-from bot.notify.outbox import list_notices
 from bot.notify.setup import build_senders
 from bot.notify.worker import deliver_due
 from bot.settings import get_settings
 from bot.tickets import cli as tickets_cli
 from bot.tickets import session_scope
+from bot.tickets.notices import list_notices
 from tests.channels.wechat_fakes import APP_ID, APP_SECRET
 from tests.notify.conftest import TEMPLATE_ID, make_ticket
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.notify.outbox import list_notices
 from bot.tickets import cli as tickets_cli
 from bot.tickets import session_scope
+from bot.tickets.notices import list_notices
 from tests.conftest import ROOT, free_port, wait_for_http
 from tests.notify.conftest import PHONE, make_ticket
 from tests.notify.sms_fake import SMS_TOKEN, FakeSmsProvider

@@ -9,14 +9,14 @@ import threading
 
 import pytest
 
-from bot.notify.optout import opt_out
-from bot.notify.outbox import list_notices
 from bot.notify.policy import RetryPolicy
 from bot.notify.senders import Notice
 from bot.notify.worker import deliver_due
 from bot.tickets import session_scope
 from bot.tickets.history import set_status
 from bot.tickets.models import metadata
+from bot.tickets.notices import list_notices
+from bot.tickets.optouts import opt_out
 from tests.notify.conftest import PHONE, T0, make_ticket
 
 LATER = T0 + dt.timedelta(hours=1)

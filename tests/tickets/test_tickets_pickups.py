@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.notify.outbox import list_notices
 from bot.tickets import TicketRecord, get_ticket, set_status, status_history
 from bot.tickets.models.pickups import Pickup
+from bot.tickets.notices import list_notices
 from bot.tickets.pickups import (
     PickupExists,
     PickupNotAllowed,

@@ -17,7 +17,7 @@ NOTICE_PENDING = "pending"
 class NoticeOutbox(Base):  # type: ignore[misc]
     """One notice to the owner of a ticket, waiting for or done with delivery (``notice_outbox``).
 
-    Written in the transaction of the change it tells about (``bot.notify.outbox``), delivered
+    Written in the transaction of the change it tells about (``bot.tickets.notices``), delivered
     by ``bot.notify.worker``. ``params`` are the template's values (the text is made from
     ``bot/data/catalog/notices.yml`` when sent). ``recipient`` is the WeChat openid, the
     widget's session id or a phone number, as ``channel`` says; a widget notice whose

@@ -1,20 +1,31 @@
-"""Notices written with the change they tell about (``bot.notify.outbox``)."""
+"""Notices written with the change they tell about (``bot.tickets.notices``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from bot.notify.optout import opt_in, opt_out
-from bot.notify.outbox import enqueue_notice, list_notices, notice_route
 from bot.tickets import TicketNotFound, session_scope
 from bot.tickets.history import cancel_ticket_by_user, set_status
 from bot.tickets.models import NoticeOutbox
+from bot.tickets.notices import enqueue_notice, list_notices, notice_route
+from bot.tickets.optouts import opt_in, opt_out
+from tests.conftest import migrated_ticket_store
 from tests.notify.conftest import PHONE, T0, make_ticket
 
 LATER = T0 + dt.timedelta(hours=1)
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    """A migrated SQLite ticket store in Shanghai time; its URL."""
+    monkeypatch.setenv("TIMEZONE", "Asia/Shanghai")
+    monkeypatch.setenv("TICKET_PREFIX", "R")
+    yield from migrated_ticket_store(monkeypatch, tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.catalog.loader import CATALOG_DIR, CatalogueError, load_status_names
-from bot.notify.texts import (
+from bot.catalog.notices import (
     UnknownNoticeEvent,
     load_notice_texts,
     placeholders,

@@ -13,13 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.notify.optout import OPTED_OUT, is_opted_out
-from bot.notify.texts import load_notice_texts
-from bot.tickets.checks import aware, record_of, ticket_by_no
+from bot.catalog.notices import load_notice_texts
+from bot.tickets.checks import aware, record_of, ticket_by_no, ticket_rows
 from bot.tickets.models.outbox import NOTICE_PENDING, NoticeOutbox
+from bot.tickets.optouts import OPTED_OUT, is_opted_out
 
 #: Input channels of the web widget: its notices are pushed into the widget when it is open.
 WIDGET_INPUT_CHANNELS: tuple[str, ...] = ("socketio",)
@@ -114,15 +113,7 @@ def list_notices(session: Session, *, ticket_no: str) -> list[NoticeRecord]:
         TicketNotFound: No such ticket.
     """
     ticket = ticket_by_no(session, ticket_no)
-    rows = (
-        session.execute(
-            select(NoticeOutbox)
-            .where(NoticeOutbox.ticket_id == ticket.id)
-            .order_by(NoticeOutbox.created_at, NoticeOutbox.id)
-        )
-        .scalars()
-        .all()
-    )
+    rows = ticket_rows(session, NoticeOutbox, ticket.id, NoticeOutbox.created_at)
     return [notice_record(row, ticket.ticket_no) for row in rows]
 
 
