@@ -58,11 +58,15 @@ from bench.stack import (  # noqa: E402
     latency_ms,
     parse_configs,
 )
+from bot.catalog import load_catalogue  # noqa: E402
 from bot.intake.serial import luhn_valid  # noqa: E402
 from bot.trainer import paths  # noqa: E402
 
 #: What an owner says first, and then to each question of the intake (by response name).
 FAULT_TEXT = "我的手机充不进电了，插上充电器一点反应都没有"
+#: The fault of FAULT_TEXT: its guided diagnosis steps are answered "否" (still not charging).
+FAULT_ID = "charging"
+DIAGNOSIS_STEP = "utter_diagnosis_step"
 ANSWERS: dict[str, str] = {
     "utter_ask_fault_description": FAULT_TEXT,
     "utter_ask_device_model": "一加12",
@@ -72,6 +76,7 @@ ANSWERS: dict[str, str] = {
     "utter_ask_city": "杭州",
     "utter_ask_contact_phone": "{phone}",
     "utter_ask_intake_confirmed": "确认",
+    DIAGNOSIS_STEP: "否",
 }
 TICKET_RESPONSE = "utter_ticket_created"
 #: An intake that has not reached a ticket after this many messages is stuck.
@@ -96,6 +101,24 @@ def response_variants(domain: Mapping[str, Any], name: str) -> list[str]:
     return [str(v["text"]).strip() for v in variants if isinstance(v, dict) and v.get("text")]
 
 
+def diagnosis_texts(domain: Mapping[str, Any], fault_id: str = FAULT_ID) -> list[str]:
+    """What the bot says at each diagnosis step of the fault (its first with an introduction).
+
+    Raises:
+        ValueError: The fault is not in the catalogue.
+    """
+    fault = load_catalogue().fault(fault_id)
+    if fault is None:
+        raise ValueError(f"no fault {fault_id} in the catalogue")
+    texts = []
+    for step in fault.diagnosis.steps:
+        for text in response_variants(domain, "utter_diagnosis_start"):
+            texts.append(text.format(fault_name=fault.name, question=step.question))
+        for text in response_variants(domain, DIAGNOSIS_STEP):
+            texts.append(text.format(question=step.question))
+    return [text.strip() for text in texts]
+
+
 def load_script(domain_file: Path = paths.DOMAIN) -> Script:
     """The owner's script from the domain's response texts.
 
@@ -109,6 +132,7 @@ def load_script(domain_file: Path = paths.DOMAIN) -> Script:
         if not texts:
             raise ValueError(f"{domain_file}: no response {name}")
         questions.update(dict.fromkeys(texts, name))
+    questions.update(dict.fromkeys(diagnosis_texts(domain), DIAGNOSIS_STEP))
     confirmations = response_variants(domain, TICKET_RESPONSE)
     if not confirmations or not all("{ticket_no}" in t for t in confirmations):
         raise ValueError(f"{domain_file}: {TICKET_RESPONSE} must name {{ticket_no}}")

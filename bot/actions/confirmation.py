@@ -1,4 +1,7 @@
-"""The intake's confirmation step: a summary with the warranty that applies."""
+"""The intake's confirmation step: a summary with the warranty that applies.
+
+The summary lists the 三包 option when the owner chose one (:mod:`bot.actions.sanbao`).
+"""
 
 from __future__ import annotations
 
@@ -12,9 +15,11 @@ from bot.actions.common import (
     format_date,
     last_response_before_latest_user,
     latest_intent,
+    latest_text,
     parse_iso_date,
 )
 from bot.actions.dialogue import part
+from bot.actions.sanbao import REMEDY_SLOT, match_remedy, remedy_names
 from bot.actions.warranty_check import assess_for
 from bot.intake.phone import mask_phone
 from bot.intake.warranty import WarrantyAssessment, WarrantyReason
@@ -48,7 +53,9 @@ class ActionAskIntakeConfirmed(Action):
     ) -> list[EventType]:
         """Summarise, or ask what to change after a "no"."""
         asked_to_confirm = last_response_before_latest_user(tracker) == "utter_ask_intake_confirmed"
-        if latest_intent(tracker) == "deny" and asked_to_confirm:
+        # ("改成换货" may read as a "no": it is a correction, shown in the summary again)
+        changed_remedy = match_remedy(latest_text(tracker)) is not None
+        if latest_intent(tracker) == "deny" and asked_to_confirm and not changed_remedy:
             dispatcher.utter_message(response="utter_what_to_change")
             return []
         cat = catalogue()
@@ -57,6 +64,7 @@ class ActionAskIntakeConfirmed(Action):
         service = cat.service_type(tracker.get_slot("service_type") or "")
         purchased = parse_iso_date(tracker.get_slot("purchase_date"))
         city = tracker.get_slot("city")
+        remedy = tracker.get_slot(REMEDY_SLOT)
         not_given = part("not_given")
         dispatcher.utter_message(
             response="utter_intake_summary",
@@ -69,6 +77,9 @@ class ActionAskIntakeConfirmed(Action):
             fault_description=tracker.get_slot("fault_description") or "",
             service_name=service.name if service else not_given,
             city_text=part("summary_city", city=city) if city else "",
+            remedy_text=part("summary_remedy", remedy_name=remedy_names((remedy,)))
+            if remedy
+            else "",
             phone=mask_phone(tracker.get_slot("contact_phone") or "") or not_given,
         )
         events: list[EventType] = []

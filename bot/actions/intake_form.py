@@ -193,8 +193,10 @@ class ValidateRepairForm(FormValidationAction):
     async def extract_intake_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Yes or no to the confirmation summary."""
-        return yes_no("intake_confirmed", tracker)
+        """Yes or no to the confirmation summary; a 三包 option named there is a correction."""
+        return sanbao.change_at_confirmation(dispatcher, tracker) or yes_no(
+            "intake_confirmed", tracker
+        )
 
     # --- validation -------------------------------------------------------------------------
 

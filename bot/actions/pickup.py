@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
 from bot.actions.common import clear_pending, latest_intent, latest_text
 from bot.actions.dialogue import REQUESTED_SLOT, part
+from bot.actions.rating import ask_rating
 from bot.actions.ticket_access import (
     asked_ticket_no,
     locked_out,
@@ -71,6 +72,10 @@ PICKUP_SLOTS = (
     "pickup_address_parts",
     "pickup_window",
 )
+#: The ticket of another conversation whose booking waits for its proof (a pending slot).
+PROOF_SLOT = "pickup_proof_no"
+#: What an open rating question was about, while the booking that interrupted it runs.
+RATING_HELD_SLOT = "pickup_rating_held"
 
 
 def local_now() -> dt.datetime:
@@ -151,6 +156,50 @@ def utter_no_target(dispatcher: CollectingDispatcher, target: Target) -> list[Ev
     return [SlotSet("status_asked", True), SlotSet("status_ticket_no", target.ticket_no)]
 
 
+def proof_kept(tracker: Tracker, target: str) -> list[EventType]:
+    """Keep a booking waiting for the proof of ``target`` across the check."""
+    if normalize_ticket_no(tracker.get_slot(PROOF_SLOT)) != target:
+        return []
+    return [SlotSet(PROOF_SLOT, target)]
+
+
+def resume_after_proof(
+    dispatcher: CollectingDispatcher, tracker: Tracker, ticket: TicketRecord
+) -> list[EventType]:
+    """Start the booking that waited for the proof of ``ticket`` (nothing when none did).
+
+    Called by the status check once the proof succeeded; ``pickup_form`` follows at once.
+    """
+    if normalize_ticket_no(tracker.get_slot(PROOF_SLOT)) != ticket.ticket_no:
+        return []
+    with session_scope(readonly=True) as session:
+        pickup = current_pickup(session, ticket_no=ticket.ticket_no)
+    start = start_booking(dispatcher, tracker, ticket, pickup)
+    return [*start, FollowupAction("pickup_form")] if start else []
+
+
+def held_rating(tracker: Tracker) -> str | None:
+    """The ``rating_context`` of a rating question the booking interrupted, if any."""
+    if tracker.get_slot("rating_pending"):
+        return str(tracker.get_slot("rating_context") or "question")
+    held = tracker.get_slot(RATING_HELD_SLOT)
+    return str(held) if held else None
+
+
+def hold_rating(tracker: Tracker) -> list[EventType]:
+    """Keep an open rating question for when the booking ends."""
+    context = held_rating(tracker)
+    return [SlotSet(RATING_HELD_SLOT, context)] if context else []
+
+
+def resume_rating(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Ask again the rating question the booking interrupted, now that it ended."""
+    context = held_rating(tracker)
+    if context is None:
+        return []
+    return [SlotSet(RATING_HELD_SLOT, None), *ask_rating(dispatcher, context)]
+
+
 def utter_not_eligible(dispatcher: CollectingDispatcher, ticket: TicketRecord) -> bool:
     """Say why ``ticket`` cannot have a pickup; False when it can."""
     if ticket.service_type != MAIL_IN:
@@ -177,8 +226,59 @@ def address_slots(pickup: PickupRecord) -> list[EventType]:
     return [SlotSet("pickup_address", pickup.address), SlotSet("pickup_address_parts", parts)]
 
 
+def start_booking(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    ticket: TicketRecord,
+    pickup: PickupRecord | None,
+) -> list[EventType]:
+    """Start booking (or changing) the pickup of ``ticket``; ``[]`` once told why not.
+
+    Args:
+        dispatcher: Says that the booking starts, or why it cannot.
+        tracker: The conversation ("改取件时间" changes a booking; an address typed with it
+            replaces the booked one).
+        ticket: The owner's ticket (visible to this conversation).
+        pickup: Its current pickup, if any.
+    """
+    if utter_not_eligible(dispatcher, ticket):
+        return []
+    policy = load_courier()
+    active = pickup if pickup is not None and pickup.is_active else None
+    change = latest_intent(tracker) == "change_pickup"
+    if active is not None and not change:
+        dispatcher.utter_message(
+            response="utter_pickup_exists",
+            ticket_no=ticket.ticket_no,
+            pickup=pickup_line(active, policy),
+        )
+        return []
+    if not policy.offered(local_now()):
+        dispatcher.utter_message(response="utter_pickup_no_windows")
+        return []
+    start = [SlotSet("pickup_ready", True), SlotSet("pickup_ticket_no", ticket.ticket_no)]
+    if active is None:
+        dispatcher.utter_message(
+            response="utter_pickup_start",
+            ticket_no=ticket.ticket_no,
+            courier=policy.courier_name,
+        )
+        return start
+    dispatcher.utter_message(
+        response="utter_pickup_change_start",
+        ticket_no=ticket.ticket_no,
+        pickup=pickup_line(active, policy),
+    )
+    keeps_address = not mentions_address(latest_text(tracker))
+    return start + (address_slots(active) if keeps_address else [])
+
+
 class ActionRequestPickup(Action):
-    """Finds the ticket whose pickup the owner books or changes, and starts the form."""
+    """Finds the ticket whose pickup the owner books or changes, and starts the form.
+
+    A rating question left open (the booking button follows the ticket-created turn) is
+    asked again once the booking ends, or at once when no booking starts.
+    """
 
     def name(self) -> str:
         """Action name."""
@@ -200,41 +300,17 @@ class ActionRequestPickup(Action):
         except TicketStoreUnavailable:
             logger.warning("ticket store unavailable for a pickup request")
             dispatcher.utter_message(response="utter_store_unavailable")
-            return events
+            return events + resume_rating(dispatcher, tracker)
         ticket = target.ticket
         if ticket is None:
-            return events + utter_no_target(dispatcher, target)
-        if utter_not_eligible(dispatcher, ticket):
-            return events
-        policy = load_courier()
-        active = pickup if pickup is not None and pickup.is_active else None
-        change = latest_intent(tracker) == "change_pickup"
-        if active is not None and not change:
-            dispatcher.utter_message(
-                response="utter_pickup_exists",
-                ticket_no=ticket.ticket_no,
-                pickup=pickup_line(active, policy),
-            )
-            return events
-        if not policy.offered(local_now()):
-            dispatcher.utter_message(response="utter_pickup_no_windows")
-            return events
-        start = [SlotSet("pickup_ready", True), SlotSet("pickup_ticket_no", ticket.ticket_no)]
-        if active is None:
-            dispatcher.utter_message(
-                response="utter_pickup_start",
-                ticket_no=ticket.ticket_no,
-                courier=policy.courier_name,
-            )
-            return events + start
-        dispatcher.utter_message(
-            response="utter_pickup_change_start",
-            ticket_no=ticket.ticket_no,
-            pickup=pickup_line(active, policy),
-        )
-        text = latest_text(tracker)
-        keeps_address = not mentions_address(text)
-        return events + start + (address_slots(active) if keeps_address else [])
+            waiting = utter_no_target(dispatcher, target)
+            if waiting:  # the ticket's proof is asked; the booking resumes once proven
+                return [*events, *waiting, SlotSet(PROOF_SLOT, target.ticket_no)]
+            return events + resume_rating(dispatcher, tracker)
+        start = start_booking(dispatcher, tracker, ticket, pickup)
+        if start:
+            return events + start + hold_rating(tracker)
+        return events + resume_rating(dispatcher, tracker)
 
 
 class ValidatePickupForm(FormValidationAction):
@@ -349,12 +425,15 @@ class ActionBookPickup(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Book (or change), then say what the courier answered; never lose the booking."""
-        events = forget_pickup()
+        self._book(dispatcher, tracker)
+        return [*forget_pickup(), *resume_rating(dispatcher, tracker)]
+
+    def _book(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         ticket_no = normalize_ticket_no(tracker.get_slot("pickup_ticket_no"))
         place = _place(tracker)
         if ticket_no is None or place is None:
             dispatcher.utter_message(response="utter_pickup_no_ticket")
-            return events
+            return
         try:
             pickup, changed = store_booking(tracker.sender_id, ticket_no, place)
         except (PickupNotAllowed, PickupExists):
@@ -363,14 +442,14 @@ class ActionBookPickup(Action):
                 ticket_no=ticket_no,
                 status_name=self._status_name(ticket_no),
             )
-            return events
+            return
         except LookupError:
             dispatcher.utter_message(response="utter_status_unverified", ticket_no=ticket_no)
-            return events
+            return
         except TicketStoreUnavailable:
             logger.warning("ticket store unavailable; pickup of %s not booked", ticket_no)
             dispatcher.utter_message(response="utter_store_unavailable")
-            return events
+            return
         courier = configured_courier()
         try:
             after = send_pickup(pickup.id, courier)
@@ -388,7 +467,6 @@ class ActionBookPickup(Action):
         else:
             response = "utter_pickup_kept"
         dispatcher.utter_message(response=response, pickup=line, courier=policy.courier_name)
-        return events
 
     @staticmethod
     def _status_name(ticket_no: str) -> str:
@@ -433,7 +511,7 @@ class ActionCancelPickup(Action):
             dispatcher.utter_message(response="utter_store_unavailable")
             return events
         dispatcher.utter_message(response="utter_pickup_cancelled", ticket_no=ticket.ticket_no)
-        return events
+        return events + resume_rating(dispatcher, tracker)
 
 
 class ActionStopPickupForm(Action):
@@ -448,4 +526,5 @@ class ActionStopPickupForm(Action):
     ) -> list[EventType]:
         """Stop ``pickup_form`` and forget its answers."""
         dispatcher.utter_message(response="utter_pickup_form_stopped")
-        return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), *forget_pickup()]
+        stop: list[EventType] = [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), *forget_pickup()]
+        return stop + resume_rating(dispatcher, tracker)

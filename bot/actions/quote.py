@@ -1,11 +1,14 @@
 """The owner approves or declines the repair quote staff set after inspection.
 
 The ticket is the one named in the message (a status answer's buttons carry it), or else
-the owner's only ticket with a pending quote. A ticket of another conversation must have
-been proven first (:mod:`bot.actions.ticket_access`). Approval is recorded at once; a
-decline is confirmed once, because the phone then goes back unrepaired. The decision goes
-to the ticket store (:func:`bot.tickets.quotes.decide_quote`): it is in the ticket's history
-and the owner is notified of the new status.
+the owner's only ticket with a pending quote. The quote is pinned when known (the button's
+``quote_id``, a typed ``#12``, else the quote last shown for the ticket in this conversation):
+if staff replaced it meanwhile, nothing is decided and the new quote is shown. A ticket of
+another conversation must have been proven first (:mod:`bot.actions.ticket_access`).
+Approval is recorded at once; a decline is confirmed once, because the phone then goes
+back unrepaired. The decision goes to the ticket store
+(:func:`bot.tickets.quotes.decide_quote`): it is in the ticket's history and the owner is
+notified of the new status.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from bot.actions.common import clear_pending
+from bot.actions.common import clear_pending, latest_entity, latest_text
 from bot.actions.ticket_access import (
     asked_ticket_no,
     clear_verification,
@@ -28,6 +31,7 @@ from bot.actions.ticket_access import (
 )
 from bot.catalog import load_status_names
 from bot.catalog.prices import load_prices
+from bot.intake.quote_refs import last_shown_quotes, parse_quote_id, quote_ref_in_text
 from bot.tickets import (
     TicketRecord,
     TicketStoreUnavailable,
@@ -42,6 +46,7 @@ from bot.tickets.quotes import (
     decide_quote,
     format_yuan,
     pending_quote,
+    quote_ticket_no,
 )
 
 logger = logging.getLogger(__name__)
@@ -74,6 +79,7 @@ def utter_pending_quote(
         parts=parts,
         labour=format_yuan(quote.labour_fen),
         total=format_yuan(quote.total_fen),
+        quote_id=str(quote.id),
     )
 
 
@@ -135,6 +141,44 @@ def locate_quote(
     return ticket, quote
 
 
+def asked_quote_id(tracker: Tracker) -> int | None:
+    """The quote id in the latest message: a button's ``quote_id`` or a typed ``#12``."""
+    entity = parse_quote_id(latest_entity(tracker, "quote_id"))
+    return entity if entity is not None else quote_ref_in_text(latest_text(tracker))
+
+
+def pinned_quote_id(tracker: Tracker, ticket_no: str) -> int | None:
+    """The quote the owner decides on: named in the message, else last shown for the ticket."""
+    asked = asked_quote_id(tracker)
+    if asked is not None:
+        return asked
+    shown = {
+        normalize_ticket_no(no): quote_id
+        for no, quote_id in last_shown_quotes(tracker.events).items()
+    }
+    return shown.get(normalize_ticket_no(ticket_no))
+
+
+def _ticket_of_asked_quote(session: Session, tracker: Tracker) -> str | None:
+    """The ticket of the quote id named in the latest message, if the owner may see it.
+
+    A quote of someone else's ticket is ignored (its ticket number is not revealed).
+    """
+    asked = asked_quote_id(tracker)
+    ticket_no = None if asked is None else quote_ticket_no(session, quote_id=asked)
+    if ticket_no is None or visible_ticket(session, tracker.sender_id, ticket_no, utcnow()) is None:
+        return None
+    return ticket_no
+
+
+def _utter_changed(
+    dispatcher: CollectingDispatcher, session: Session, ticket: TicketRecord
+) -> None:
+    """Say that staff replaced the quote, and show the new one with its buttons."""
+    dispatcher.utter_message(response="utter_quote_changed", ticket_no=ticket.ticket_no)
+    utter_pending_quote(dispatcher, session, ticket)
+
+
 def _decide(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -142,13 +186,19 @@ def _decide(
     decision: str,
     quote_id: int | None = None,
 ) -> QuoteRecord | None:
-    """Find the quote and record the decision; ``None`` once the owner is told why not."""
+    """Find the quote and record the decision; ``None`` once the owner is told why not.
+
+    Without ``quote_id`` the quote is pinned by :func:`pinned_quote_id`.
+    """
     try:
         with session_scope() as session:
+            ticket_no = ticket_no or _ticket_of_asked_quote(session, tracker)
             found = locate_quote(dispatcher, session, tracker, ticket_no)
             if found is None:
                 return None
             ticket, _ = found
+            if quote_id is None:
+                quote_id = pinned_quote_id(tracker, ticket.ticket_no)
             try:
                 return decide_quote(
                     session,
@@ -159,8 +209,7 @@ def _decide(
                     quote_id=quote_id,
                 )
             except QuoteChanged:  # staff replaced it: show the new one, decide nothing
-                dispatcher.utter_message(response="utter_quote_changed", ticket_no=ticket.ticket_no)
-                utter_pending_quote(dispatcher, session, ticket)
+                _utter_changed(dispatcher, session, ticket)
                 return None
     except NoPendingQuote:  # decided meanwhile (staff, another conversation)
         dispatcher.utter_message(response="utter_quote_none")
@@ -170,12 +219,6 @@ def _decide(
         logger.warning("ticket store unavailable; quote decision (%s) not recorded", decision)
         dispatcher.utter_message(response="utter_quote_failed", ticket_no=ticket_no or "")
     return None
-
-
-def _quote_id(value: object) -> int | None:
-    """The quote id kept in the ``quote_id`` slot, or ``None``."""
-    text = str(value or "")
-    return int(text) if text.isdigit() else None
 
 
 def _ask_decline(
@@ -244,14 +287,20 @@ class ActionRequestQuoteDecline(Action):
         events = [*clear_pending(), *clear_verification()]
         try:
             with session_scope(readonly=True) as session:
-                found = locate_quote(dispatcher, session, tracker, asked_ticket_no(tracker))
+                ticket_no = asked_ticket_no(tracker) or _ticket_of_asked_quote(session, tracker)
+                found = locate_quote(dispatcher, session, tracker, ticket_no)
+                if found is None:
+                    return events
+                ticket, quote = found
+                pinned = pinned_quote_id(tracker, ticket.ticket_no)
+                if pinned is not None and pinned != quote.id:  # staff replaced it
+                    _utter_changed(dispatcher, session, ticket)
+                    return events
         except TicketStoreUnavailable:
             logger.warning("ticket store unavailable for a quote decline")
             dispatcher.utter_message(response="utter_store_unavailable")
             return events
-        if found is None:
-            return events
-        return [*events, *_ask_decline(dispatcher, *found)]
+        return [*events, *_ask_decline(dispatcher, ticket, quote)]
 
 
 class ActionDeclineQuote(Action):
@@ -270,7 +319,7 @@ class ActionDeclineQuote(Action):
         if ticket_no is None:
             dispatcher.utter_message(response="utter_quote_none")
             return events
-        quote_id = _quote_id(tracker.get_slot("quote_id"))
+        quote_id = parse_quote_id(tracker.get_slot("quote_id"))
         decided = _decide(dispatcher, tracker, ticket_no, "decline", quote_id)
         if decided is not None:
             dispatcher.utter_message(response="utter_quote_declined", ticket_no=decided.ticket_no)

@@ -33,7 +33,7 @@ from bot.actions.phone_verifier import (
     parse_code,
     phone_verifier,
 )
-from bot.actions.pickup import utter_ticket_pickup
+from bot.actions.pickup import proof_kept, resume_after_proof, utter_ticket_pickup
 from bot.actions.quote import utter_pending_quote
 from bot.actions.ticket_access import (
     asked_ticket_no,
@@ -152,7 +152,7 @@ class ActionCheckRepairStatus(Action):
                 ticket = get_ticket(session, ticket_no=target)
             if ticket is not None:
                 utter_ticket(dispatcher, session, ticket)
-                return events + (offer_cancellation(dispatcher, ticket) if wants_cancel else [])
+                return events + continue_request(dispatcher, tracker, ticket, wants_cancel)
             if locked_out(session, sender, target, now):
                 dispatcher.utter_message(response="utter_status_locked")
                 return events
@@ -161,6 +161,7 @@ class ActionCheckRepairStatus(Action):
             SlotSet("status_asked", True),
             SlotSet("status_ticket_no", target),
             *cancel_kept(tracker, target),
+            *proof_kept(tracker, target),  # after-sales: pickup
         ]
         verifier = phone_verifier()
         given = given_phone(tracker)
@@ -182,7 +183,7 @@ class ActionCheckRepairStatus(Action):
             record_check(session, sender, target, succeeded=matches, now=now)
             if ticket is not None and matches:
                 utter_ticket(dispatcher, session, ticket)
-                return events + (offer_cancellation(dispatcher, ticket) if wants_cancel else [])
+                return events + continue_request(dispatcher, tracker, ticket, wants_cancel)
         # The same answer whether the number does not exist or the phone does not match.
         dispatcher.utter_message(response="utter_status_unverified", ticket_no=target)
         return events + waiting
@@ -220,6 +221,7 @@ class ActionCheckRepairStatus(Action):
             SlotSet("status_ticket_no", target),
             SlotSet("status_code_pending", True),
             *cancel_kept(tracker, target),
+            *proof_kept(tracker, target),  # after-sales: pickup
         ]
 
     @staticmethod
@@ -244,9 +246,8 @@ class ActionCheckRepairStatus(Action):
             record_check(session, sender, target, succeeded=right, now=now)
             if ticket is not None and right:
                 utter_ticket(dispatcher, session, ticket)
-                if cancel_kept(tracker, target):
-                    return offer_cancellation(dispatcher, ticket)
-                return []
+                wants_cancel = bool(cancel_kept(tracker, target))
+                return continue_request(dispatcher, tracker, ticket, wants_cancel)
         dispatcher.utter_message(response="utter_status_code_wrong", ticket_no=target)
         return [*waiting, SlotSet("status_code_pending", True)]
 
@@ -274,6 +275,15 @@ class ActionCheckRepairStatus(Action):
         if in_form(tracker):
             return []
         return [SlotSet("status_asked", True)]
+
+
+def continue_request(
+    dispatcher: CollectingDispatcher, tracker: Tracker, ticket: TicketRecord, wants_cancel: bool
+) -> list[EventType]:
+    """Continue what waited for the proof of ``ticket``: its cancellation or its pickup."""
+    if wants_cancel:
+        return offer_cancellation(dispatcher, ticket)
+    return resume_after_proof(dispatcher, tracker, ticket)  # after-sales: pickup
 
 
 def cancel_kept(tracker: Tracker, target: str) -> list[EventType]:

@@ -1,4 +1,9 @@
-"""Answers warranty questions, personally when the device and purchase date are known."""
+"""Answers warranty questions, personally when the device and purchase date are known.
+
+The electronic warranty card's activation date, when the IMEI has one, replaces the purchase
+date (and the owner is told so); the 三包 return / exchange still open and the period of an
+accessory the question names come from ``sanbao.yml``.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import catalogue, format_date, in_form, parse_iso_date, today
+from bot.actions import sanbao
+from bot.actions.common import catalogue, format_date, in_form, latest_text, parse_iso_date, today
 from bot.actions.confirmation import utter_warranty
-from bot.actions.warranty_check import assess_for, extended_until
+from bot.actions.dialogue import part
+from bot.actions.warranty_check import activation_date, assess_for, extended_until, sanbao_for
 from bot.catalog import Device
 from bot.intake import check_purchase_date, find_date_expression, mask_serial, parse_serial
 from bot.intake.devices import MatchKind, match_device
@@ -80,18 +87,42 @@ class ActionAnswerWarranty(Action):
             ]
             if purchase and purchase[1]:
                 events.append(SlotSet("purchase_date_precision", purchase[1]))
-        if device and purchase:
-            slots = {"device_model": device.id, "purchase_date": purchase[0].isoformat()}
-            assessment = assess_for(tracker, overrides={**slots, "serial_number": serial})
+        activated = activation_date(serial)
+        start = activated or (purchase[0] if purchase else None)
+        precision = (
+            (purchase[1] if purchase else "")
+            or tracker.get_slot("purchase_date_precision")
+            or "day"
+        )
+        if device and start:
+            overrides = {
+                "device_model": device.id,
+                "purchase_date": purchase[0].isoformat() if purchase else None,
+                "purchase_date_precision": precision,
+                "serial_number": serial,
+            }
+            assessment = assess_for(tracker, overrides=overrides)
             if assessment is not None:
-                precision = purchase[1] or tracker.get_slot("purchase_date_precision") or "day"
-                dispatcher.utter_message(
-                    response="utter_warranty_personal",
-                    device_name=device.name,
-                    purchase=format_date(purchase[0], precision),
-                )
+                stated = format_date(purchase[0], precision) if purchase else part("not_given")
+                if activated is not None:
+                    dispatcher.utter_message(
+                        response="utter_warranty_card_found",
+                        activated=format_date(activated),
+                        stated=stated,
+                    )
+                else:
+                    dispatcher.utter_message(
+                        response="utter_warranty_personal", device_name=device.name, purchase=stated
+                    )
                 utter_warranty(dispatcher, assessment)
+                sanbao.tell_options(dispatcher, sanbao_for(tracker, overrides=overrides))
+                sanbao.tell_accessory(
+                    dispatcher, latest_text(tracker), start, device.warranty_months
+                )
                 return events
+        sanbao.tell_accessory(
+            dispatcher, latest_text(tracker), None, device.warranty_months if device else 0
+        )
         extended = extended_until(serial)
         if isinstance(extended, dt.date) and extended >= today():
             dispatcher.utter_message(

@@ -37,6 +37,7 @@ class SanbaoPart:
             (the main unit's brand period is each phone's ``warranty_months``).
         return_days: Days after purchase in which a faulty part may be returned (0: never).
         exchange_days: Days after purchase in which it may be exchanged (0: never).
+        keywords: Words owners call it by besides its name (``耳机``, ``充电头``).
     """
 
     id: str
@@ -45,6 +46,7 @@ class SanbaoPart:
     brand_months: int | None
     return_days: int
     exchange_days: int
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,17 @@ class SanbaoCatalogue:
         """The part a fault category concerns (the main unit unless ``fault_parts`` says)."""
         return self.part(self.fault_parts.get(fault_id or "", MAIN_UNIT)) or self.main_unit
 
+    def accessory_named(self, text: str) -> SanbaoPart | None:
+        """The accessory ``text`` names by its name or a keyword (the longest match), or None."""
+        found = [
+            (len(word), part)
+            for part in self.parts
+            if part.id != MAIN_UNIT
+            for word in (part.name, *part.keywords)
+            if word in text
+        ]
+        return max(found, key=lambda match: match[0])[1] if found else None
+
     def remedy(self, remedy_id: str) -> Remedy | None:
         """The option ``remedy_id``, or None."""
         return next((r for r in self.remedies if r.id == remedy_id), None)
@@ -123,6 +136,9 @@ def _part(raw: Any, index: int, defaults: dict[str, int]) -> SanbaoPart:
         raise CatalogueError(f"{FILE_NAME}: {where} needs an id of lower-case letters and _")
     where = f"parts.{part_id}"
     brand = raw.get("brand_months")
+    keywords = raw.get("keywords") or []
+    if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
+        raise CatalogueError(f"{FILE_NAME}: {where}.keywords must list words")
     days = {
         name: _whole(raw.get(name, default), f"{where}.{name}", low=0, high=365)
         for name, default in defaults.items()
@@ -136,6 +152,7 @@ def _part(raw: Any, index: int, defaults: dict[str, int]) -> SanbaoPart:
         else _whole(brand, f"{where}.brand_months", low=1, high=120),
         return_days=days["return_days"],
         exchange_days=days["exchange_days"],
+        keywords=tuple(keywords),
     )
 
 

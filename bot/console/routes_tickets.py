@@ -12,9 +12,11 @@ from bot.catalog.ticket_fields import load_ticket_field_texts
 from bot.console import quotes as console_quotes
 from bot.console import tickets as console_tickets
 from bot.console.replies import error_reply, in_session, json_body, json_reply
+from bot.console.texts import console_text
 from bot.tickets import get_ticket
 from bot.tickets.agents import AgentRecord
 from bot.tickets.checks import normalize_ticket_no
+from bot.tickets.quotes import QuoteConflict
 
 MAX_QUERY_CHARS = 64
 
@@ -100,7 +102,10 @@ async def set_quote(request: Request, agent: AgentRecord, ticket_no: str) -> HTT
             return None, errors
         return console_quotes.ticket_quotes(session, ticket), {}
 
-    done, errors = await in_session(work)
+    try:
+        done, errors = await in_session(work)
+    except QuoteConflict:  # another agent set a quote at the same moment; nothing stored
+        return json_reply({"errors": {"quote": console_text("api.quote_conflict")}}, 409)
     if errors.get("ticket") == "not_found":
         return error_reply("not_found", 404)
     if errors:

@@ -71,6 +71,19 @@ class SanbaoAssessment:
         """Whether the owner chooses between options (a return or an exchange is open)."""
         return len(self.remedies) > 1
 
+    def days_left(self, remedy: str) -> int | None:
+        """Days after today in which ``remedy`` (a return or an exchange) is still open.
+
+        0 on the last day; None when the option is not open.
+        """
+        if remedy not in self.remedies or self.days is None:
+            return None
+        if remedy == RETURN:
+            return self.part.return_days - self.days
+        if remedy == EXCHANGE:
+            return self.part.exchange_days - self.days
+        return None
+
 
 def repair_months(part: SanbaoPart, device_warranty_months: int) -> int:
     """The repair period of ``part``: the longer of the national one and the brand's.

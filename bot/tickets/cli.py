@@ -48,6 +48,7 @@ from bot.tickets.pickups import PickupRecord, list_pickups
 from bot.tickets.quotes import (
     QUOTE_DECISIONS,
     NoPendingQuote,
+    QuoteConflict,
     QuoteNotAllowed,
     QuotePart,
     QuoteRecord,
@@ -253,15 +254,22 @@ def _retry_pickups(args: argparse.Namespace, out: TextIO) -> None:
 def _set_quote(args: argparse.Namespace, out: TextIO) -> None:
     lines = [parse_part(spec) for spec in args.part]
     parts = [QuotePart(name=p.name, amount_fen=p.amount_fen, part_id=p.part_id) for p in lines]
-    with session_scope(args.url) as session:
-        quote = set_quote(
-            session,
-            ticket_no=args.ticket_no,
-            parts=parts,
-            labour_fen=parse_yuan(args.labour),
-            set_by=args.by,
-            note=args.note,
-        )
+    labour = parse_yuan(args.labour)
+    for attempt in (1, 2):  # a quote set at the same moment: try once more, then report it
+        try:
+            with session_scope(args.url) as session:
+                quote = set_quote(
+                    session,
+                    ticket_no=args.ticket_no,
+                    parts=parts,
+                    labour_fen=labour,
+                    set_by=args.by,
+                    note=args.note,
+                )
+            break
+        except QuoteConflict:
+            if attempt == 2:
+                raise
     print(f"{quote.ticket_no}: quote #{quote.id} pending, owner notified", file=out)
     _print_quote(quote, out)
 
@@ -412,7 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_parser(),
         lambda args: _run(args, sys.stdout),
         argv,
-        (TicketNotFound, TicketNotCancellable, QuoteNotAllowed, NoPendingQuote),
+        (TicketNotFound, TicketNotCancellable, QuoteNotAllowed, NoPendingQuote, QuoteConflict),
     )
 
 

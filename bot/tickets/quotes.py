@@ -253,10 +253,11 @@ def set_quote(
         ],
     )
     session.add(row)
+    number = ticket.ticket_no  # the rows expire when a failed flush rolls back
     try:
         session.flush()
     except IntegrityError as error:  # a quote stored meanwhile without the ticket lock
-        raise QuoteConflict(ticket.ticket_no) from error
+        raise QuoteConflict(number) from error
     enqueue_notice(
         session,
         ticket_no=ticket.ticket_no,
@@ -359,7 +360,8 @@ def quote_ticket_no(session: Session, *, quote_id: int) -> str | None:
         .join(TicketQuote, TicketQuote.ticket_id == Ticket.id)
         .where(TicketQuote.id == quote_id)
     )
-    return session.execute(statement).scalar_one_or_none()
+    found = session.execute(statement).scalar_one_or_none()
+    return None if found is None else str(found)
 
 
 def list_quotes(session: Session, *, ticket_no: str) -> list[QuoteRecord]:

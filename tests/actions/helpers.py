@@ -31,6 +31,8 @@ PENDING = (
     "quote_decline_pending",
     "quote_ticket_no",
     "quote_id",
+    # after-sales: pickup
+    "pickup_proof_no",
 )
 
 # Every slot of one intake (bot/actions/dialogue.py INTAKE_SLOTS: the form's slots and

@@ -22,6 +22,7 @@ def summary(**overrides: Any) -> dict:
         "fault_description": "屏幕有绿线",
         "service_name": "到店维修",
         "city_text": "（成都）",
+        "remedy_text": "",
         "phone": "139****5678",
     }
     values.update(overrides)

@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
 from bot.actions.pickup import (
     PICKUP_SLOTS,
+    PROOF_SLOT,
+    RATING_HELD_SLOT,
     ActionAskPickupWindow,
     ActionBookPickup,
     ActionCancelPickup,
@@ -133,11 +135,121 @@ def test_another_conversations_ticket_needs_its_phone_first(
     text = f"给{other.ticket_no}预约上门取件"
     events, dispatcher = run(ActionRequestPickup(), _tracker(make_tracker, text, "request_pickup"))
     assert dispatcher.messages == [msg("utter_status_need_phone", ticket_no=other.ticket_no)]
-    assert events[-2:] == [
+    assert events[-3:] == [
         SlotSet("status_asked", True),
         SlotSet("status_ticket_no", other.ticket_no),
+        SlotSet(PROOF_SLOT, other.ticket_no),
     ]
     assert SlotSet("pickup_ready", True) not in events
+
+
+def _proof_tracker(make_tracker: Callable[..., Tracker], ticket_no: str, text: str) -> Tracker:
+    """The owner's answer while the phone of ``ticket_no`` is asked for a pickup."""
+    slots = {"status_asked": True, "status_ticket_no": ticket_no, PROOF_SLOT: ticket_no}
+    return _tracker(make_tracker, text, "inform", **slots)
+
+
+def test_the_booking_resumes_once_the_ticket_is_proven(
+    make_tracker: Callable[..., Tracker],
+    run: Callable[..., Any],
+    ticket_factory: Callable[..., Any],
+) -> None:
+    other = ticket_factory(sender_id="stranger", intake_id="other", contact_phone="13700001111")
+    wrong = _proof_tracker(make_tracker, other.ticket_no, "13700001112")
+    events, dispatcher = run(ActionCheckRepairStatus(), wrong)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_status_unverified"]
+    assert SlotSet(PROOF_SLOT, other.ticket_no) in events  # still waiting for the proof
+    assert SlotSet("pickup_ready", True) not in events
+    right = _proof_tracker(make_tracker, other.ticket_no, "13700001111")
+    events, dispatcher = run(ActionCheckRepairStatus(), right)
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_status_detail",
+        "utter_pickup_start",
+    ]
+    assert events[-3:] == [
+        SlotSet("pickup_ready", True),
+        SlotSet("pickup_ticket_no", other.ticket_no),
+        FollowupAction("pickup_form"),
+    ]
+    assert SlotSet("status_asked", None) in events
+
+
+def test_a_status_check_alone_starts_no_booking(
+    make_tracker: Callable[..., Tracker],
+    run: Callable[..., Any],
+    ticket_factory: Callable[..., Any],
+) -> None:
+    other = ticket_factory(sender_id="stranger", intake_id="other", contact_phone="13700001111")
+    slots = {"status_asked": True, "status_ticket_no": other.ticket_no}
+    tracker = _tracker(make_tracker, "13700001111", "inform", **slots)
+    events, dispatcher = run(ActionCheckRepairStatus(), tracker)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_status_detail"]
+    assert SlotSet("pickup_ready", True) not in events
+    assert FollowupAction("pickup_form") not in events
+
+
+def test_an_open_rating_question_is_asked_again_when_the_booking_ends(
+    make_tracker: Callable[..., Tracker], run: Callable[..., Any], mail_in: Any
+) -> None:
+    rating = {"rating_pending": True, "rating_context": "ticket"}
+    tracker = _tracker(make_tracker, "/request_pickup", "request_pickup", **rating)
+    events, dispatcher = run(ActionRequestPickup(), tracker)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_pickup_start"]
+    assert SlotSet("rating_pending", None) in events
+    assert events[-1] == SlotSet(RATING_HELD_SLOT, "ticket")
+    booking = _tracker(
+        make_tracker,
+        "",
+        "inform",
+        pickup_ticket_no=mail_in.ticket_no,
+        pickup_address=ADDRESS,
+        pickup_address_parts=PARTS,
+        pickup_window=_first_window(),
+        **{RATING_HELD_SLOT: "ticket"},
+    )
+    events, dispatcher = run(ActionBookPickup(), booking)
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_pickup_registered",
+        "utter_ask_rating",
+    ]
+    assert events[-3:] == [
+        SlotSet(RATING_HELD_SLOT, None),
+        SlotSet("rating_pending", True),
+        SlotSet("rating_context", "ticket"),
+    ]
+
+
+def test_an_open_rating_question_is_asked_again_when_no_booking_starts_or_it_stops(
+    make_tracker: Callable[..., Tracker], run: Callable[..., Any], mail_in: Any
+) -> None:
+    with session_scope() as session:
+        book_pickup(
+            session,
+            ticket_no=mail_in.ticket_no,
+            place=PickupPlace(
+                **PARTS,
+                pickup_date=local_now().date() + dt.timedelta(days=1),
+                window_start=dt.time(9),
+                window_end=dt.time(11),
+            ),
+            created_by="user",
+        )
+    rating = {"rating_pending": True, "rating_context": "ticket"}
+    tracker = _tracker(make_tracker, "预约取件", "request_pickup", **rating)
+    events, dispatcher = run(ActionRequestPickup(), tracker)
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_pickup_exists",
+        "utter_ask_rating",
+    ]
+    assert events[-2:] == [SlotSet("rating_pending", True), SlotSet("rating_context", "ticket")]
+    stopping = _form_tracker(
+        make_tracker, "pickup_address", None, "取消", **{RATING_HELD_SLOT: "question"}
+    )
+    _, dispatcher = run(ActionStopPickupForm(), stopping)
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_pickup_form_stopped",
+        "utter_ask_rating",
+    ]
 
 
 def test_address_is_checked_with_a_reason(

@@ -94,6 +94,7 @@ def test_the_status_answer_shows_a_pending_quote(say, diagnosed):
         parts="· 屏幕总成：899 元\n",
         labour="100",
         total="999",
+        quote_id="1",
     )
 
 
@@ -105,13 +106,14 @@ def test_the_status_answer_shows_no_decided_quote(say, diagnosed):
     assert [m["response"] for m in dispatcher.messages] == ["utter_status_detail"]
 
 
-def test_the_quote_buttons_carry_the_ticket_number(domain):
+def test_the_quote_buttons_carry_the_ticket_number_and_the_quote(domain):
     [variant] = domain["responses"]["utter_status_quote"]
     payloads = [button["payload"] for button in variant["buttons"]]
     assert payloads == [
-        '/approve_quote{{"ticket_no": "{ticket_no}"}}',
-        '/decline_quote{{"ticket_no": "{ticket_no}"}}',
+        '/approve_quote{{"ticket_no": "{ticket_no}", "quote_id": "{quote_id}"}}',
+        '/decline_quote{{"ticket_no": "{ticket_no}", "quote_id": "{quote_id}"}}',
     ]
+    assert "quote_id" in domain["entities"]  # else Rasa drops it from the payload
 
 
 # --------------------------------------------------------------------------- approval
@@ -288,6 +290,7 @@ def test_a_confirmation_after_staff_replaced_the_quote_shows_the_new_one(say, di
             parts="· 屏幕总成：899 元\n",
             labour="0",
             total="899",
+            quote_id="2",
         ),
     ]
     assert events == CLEARED
@@ -343,3 +346,213 @@ def test_a_submitted_ticket_with_a_quote_is_still_cancelled_the_usual_way(say, t
     _, dispatcher = say(ActionRequestTicketCancel(), "cancel", "取消工单")
 
     assert dispatcher.messages == [msg("utter_ask_ticket_cancel", ticket_no=TICKET)]
+
+
+# --------------------------------------------------------------------------- the pinned quote
+
+
+def shown(ticket_no: str, quote_id: int) -> dict[str, Any]:
+    """The bot's quote message for ``quote_id`` as the tracker keeps it (with its buttons)."""
+    return {
+        "event": "bot",
+        "text": f"工单 {ticket_no} 检测完成，维修报价如下：…",
+        "data": {
+            "buttons": [
+                {
+                    "title": "同意维修",
+                    "payload": f'/approve_quote{{"ticket_no": "{ticket_no}", '
+                    f'"quote_id": "{quote_id}"}}',
+                },
+                {
+                    "title": "不修了",
+                    "payload": f'/decline_quote{{"ticket_no": "{ticket_no}", '
+                    f'"quote_id": "{quote_id}"}}',
+                },
+            ]
+        },
+    }
+
+
+@pytest.fixture
+def replaced(diagnosed):
+    """Staff replaced the first quote (#1, 999 yuan) by a second one (#2, 1099 yuan)."""
+    quote(day=3, labour_fen=20_000)
+
+
+NEW_QUOTE = msg(
+    "utter_status_quote",
+    ticket_no=TICKET,
+    parts="· 屏幕总成：899 元\n",
+    labour="200",
+    total="1099",
+    quote_id="2",
+)
+
+
+def test_the_approve_button_of_a_replaced_quote_decides_nothing_and_shows_the_new_one(
+    say, replaced
+):
+    button = f'/approve_quote{{"ticket_no": "{TICKET}", "quote_id": "1"}}'
+
+    _, dispatcher = say(
+        ActionApproveQuote(),
+        "approve_quote",
+        button,
+        entities=[("ticket_no", TICKET), ("quote_id", "1")],
+    )
+
+    assert dispatcher.messages == [msg("utter_quote_changed", ticket_no=TICKET), NEW_QUOTE]
+    assert stored()[:2] == ("diagnosing", ["superseded", "pending"])
+
+    _, dispatcher = say(
+        ActionApproveQuote(),
+        "approve_quote",
+        button.replace('"1"', '"2"'),
+        entities=[("ticket_no", TICKET), ("quote_id", "2")],
+    )
+    assert dispatcher.messages == [msg("utter_quote_approved", ticket_no=TICKET, total="1099")]
+    assert stored()[:2] == ("repairing", ["superseded", "approved"])
+
+
+def test_a_typed_approval_is_about_the_quote_last_shown(say, make_tracker, run, replaced):
+    tracker = make_tracker(
+        {},
+        "同意维修",
+        "approve_quote",
+        events_before_user=[shown(TICKET, 1)],
+        sender_id="test-user",
+        active_loop=None,
+    )
+
+    _, dispatcher = run(ActionApproveQuote(), tracker)
+
+    assert dispatcher.messages == [msg("utter_quote_changed", ticket_no=TICKET), NEW_QUOTE]
+    assert stored()[1] == ["superseded", "pending"]
+
+    tracker = make_tracker(
+        {},
+        "同意维修",
+        "approve_quote",
+        events_before_user=[shown(TICKET, 1), shown(TICKET, 2)],
+        sender_id="test-user",
+        active_loop=None,
+    )
+    _, dispatcher = run(ActionApproveQuote(), tracker)
+    assert dispatcher.messages == [msg("utter_quote_approved", ticket_no=TICKET, total="1099")]
+    assert stored()[:2] == ("repairing", ["superseded", "approved"])
+
+
+def test_a_typed_approval_without_a_shown_quote_approves_the_pending_one(say, replaced):
+    _, dispatcher = say(ActionApproveQuote(), "approve_quote", "同意维修")
+
+    assert dispatcher.messages == [msg("utter_quote_approved", ticket_no=TICKET, total="1099")]
+    assert stored()[1] == ["superseded", "approved"]
+
+
+@pytest.mark.parametrize(("text", "approved"), [("同意维修 #1", False), ("同意维修＃2", True)])
+def test_a_reply_to_the_notice_names_its_quote(say, replaced, text, approved):
+    _, dispatcher = say(ActionApproveQuote(), "approve_quote", text)
+
+    if approved:
+        assert dispatcher.messages == [msg("utter_quote_approved", ticket_no=TICKET, total="1099")]
+        assert stored()[1] == ["superseded", "approved"]
+    else:
+        assert dispatcher.messages == [msg("utter_quote_changed", ticket_no=TICKET), NEW_QUOTE]
+        assert stored()[1] == ["superseded", "pending"]
+
+
+def test_a_reply_naming_a_quote_finds_its_ticket_among_several(say, replaced, ticket_factory):
+    ticket_factory(sender_id="test-user", intake_id="second", now=NOON + dt.timedelta(days=1))
+    quote(SECOND, day=4)  # quote #3
+
+    _, dispatcher = say(ActionApproveQuote(), "approve_quote", "同意维修 #3")
+
+    assert dispatcher.messages == [msg("utter_quote_approved", ticket_no=SECOND, total="999")]
+    assert stored(SECOND)[1] == ["approved"]
+    assert stored()[1] == ["superseded", "pending"]
+
+
+def test_a_reply_naming_a_quote_of_another_owner_neither_decides_nor_reveals_it(
+    say, ticket_factory
+):
+    ticket_factory(sender_id="someone-else", now=NOON)
+    quote()
+
+    _, dispatcher = say(ActionApproveQuote(), "approve_quote", "同意维修 #1")
+
+    assert dispatcher.messages == [msg("utter_quote_none")]  # not its ticket number
+    assert stored()[1] == ["pending"]
+
+
+def test_the_decline_button_of_a_replaced_quote_asks_nothing_and_shows_the_new_one(say, replaced):
+    events, dispatcher = say(
+        ActionRequestQuoteDecline(),
+        "decline_quote",
+        f'/decline_quote{{"ticket_no": "{TICKET}", "quote_id": "1"}}',
+        entities=[("ticket_no", TICKET), ("quote_id", "1")],
+    )
+
+    assert dispatcher.messages == [msg("utter_quote_changed", ticket_no=TICKET), NEW_QUOTE]
+    assert events == CLEARED
+    assert stored()[:2] == ("diagnosing", ["superseded", "pending"])
+
+
+def test_the_decline_button_of_the_current_quote_asks_to_confirm_it(say, replaced):
+    events, dispatcher = say(
+        ActionRequestQuoteDecline(),
+        "decline_quote",
+        f'/decline_quote{{"ticket_no": "{TICKET}", "quote_id": "2"}}',
+        entities=[("ticket_no", TICKET), ("quote_id", "2")],
+    )
+
+    assert dispatcher.messages == [msg("utter_ask_quote_decline", ticket_no=TICKET)]
+    assert SlotSet("quote_id", "2") in events
+
+
+# --------------------------------------------------------------------------- review gaps
+
+
+def test_the_status_answer_shows_the_quote_to_an_owner_who_opted_out_of_notices(say, diagnosed):
+    from bot.tickets.optouts import opt_out
+
+    with session_scope() as session:
+        ticket = get_ticket(session, ticket_no=TICKET)
+        assert ticket is not None
+        opt_out(session, channel=ticket.channel, sender_id=ticket.sender_id)
+
+    _, dispatcher = say(ActionCheckRepairStatus(), "check_repair_status", "维修进度")
+
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_status_detail",
+        "utter_status_quote",
+    ]
+    assert dispatcher.messages[1]["total"] == "999"
+
+
+def test_an_owner_who_changed_their_mind_approves_a_new_quote_on_a_returning_ticket(say, diagnosed):
+    say(
+        ActionDeclineQuote(),
+        "affirm",
+        "确定",
+        quote_decline_pending=True,
+        quote_ticket_no=TICKET,
+        quote_id="1",
+    )
+    assert stored()[0] == "returning"
+    quote(day=4, labour_fen=5_000)  # the owner called: staff quote again
+
+    _, dispatcher = say(ActionCheckRepairStatus(), "check_repair_status", "维修进度")
+    assert dispatcher.messages[-1]["response"] == "utter_status_quote"
+    assert dispatcher.messages[-1]["quote_id"] == "2"
+
+    _, dispatcher = say(
+        ActionApproveQuote(),
+        "approve_quote",
+        f'/approve_quote{{"ticket_no": "{TICKET}", "quote_id": "2"}}',
+        entities=[("ticket_no", TICKET), ("quote_id", "2")],
+    )
+
+    assert dispatcher.messages == [msg("utter_quote_approved", ticket_no=TICKET, total="949")]
+    status, quotes, history = stored()
+    assert (status, quotes) == ("repairing", ["declined", "approved"])
+    assert [h[0] for h in history][-2:] == ["returning", "repairing"]

@@ -11,6 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
+from bot.actions.confirmation import ActionAskIntakeConfirmed
 from bot.actions.intake_form import ValidateRepairForm
 from bot.actions.sanbao import ActionAskRemedy, match_remedy
 from bot.actions.submit import ActionSubmitTicket
@@ -21,7 +22,7 @@ from bot.tickets import session_scope
 from bot.tickets.models import Ticket
 from bot.tickets.warranty_cards import CardRow, import_cards
 from tests.actions.conftest import IMEI
-from tests.actions.helpers import BEFORE_PHONE, cn, msg
+from tests.actions.helpers import BEFORE_PHONE, bot_said, cn, msg
 
 
 def bought(today: dt.date, days_ago: int, precision: str = "day") -> dict[str, Any]:
@@ -180,3 +181,85 @@ def test_the_ticket_records_the_choice(make_tracker, run, today):
     with session_scope() as session:
         remedies = session.execute(select(Ticket.remedy)).scalars().all()
     assert remedies == ["exchange"]
+
+
+# --------------------------------------------------------------------------- the confirmation
+
+
+def confirming(make_tracker, today, days_ago, remedy, text, intent, **kwargs):
+    """The owner answers the confirmation summary ``days_ago`` days after buying."""
+    slots = {**bought(today, days_ago), "remedy": remedy}
+    return make_tracker(slots, text, intent, requested_slot="intake_confirmed", **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("remedy", "remedy_text"), [("exchange", "\n· 三包处理方式：换货"), (None, "")]
+)
+def test_the_summary_lists_the_chosen_option(make_tracker, run, today, remedy, remedy_text):
+    tracker = confirming(make_tracker, today, 10, remedy, "换货", "inform", active_loop=None)
+    _, dispatcher = run(ActionAskIntakeConfirmed(), tracker)
+    assert dispatcher.messages[0]["response"] == "utter_intake_summary"
+    assert dispatcher.messages[0]["remedy_text"] == remedy_text
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("还是换货吧", "approve_quote"), ("改成换货", "deny"), ("那就换新机吧", "affirm")],
+)
+def test_a_typed_change_at_the_confirmation_changes_the_option(
+    make_tracker, validate, today, text, intent
+):
+    events, dispatcher = validate(confirming(make_tracker, today, 2, "return", text, intent))
+    assert SlotSet("remedy", "exchange") in events
+    assert SlotSet("intake_confirmed", True) not in events
+    assert events[-1] == SlotSet("requested_slot", "intake_confirmed")  # the summary again
+    assert dispatcher.messages == [msg("utter_remedy_chosen", remedy_name="换货")]
+
+
+def test_a_change_to_an_option_not_open_is_refused_and_the_choice_kept(
+    make_tracker, validate, today
+):
+    tracker = confirming(make_tracker, today, 10, "exchange", "改成退货", "notices_opt_out")
+    events, dispatcher = validate(tracker)
+    assert dispatcher.messages == [
+        msg("utter_remedy_not_open", remedy_name="退货", options="换货、维修")
+    ]
+    assert [e for e in events if e["name"] == "remedy"] == []
+    assert SlotSet("intake_confirmed", None) in events
+    assert events[-1] == SlotSet("requested_slot", "intake_confirmed")
+
+
+def test_a_return_without_a_choice_is_refused(make_tracker, validate, today):
+    events, dispatcher = validate(
+        confirming(make_tracker, today, 100, None, "我要退货", "complain")
+    )
+    assert dispatcher.messages == [msg("utter_remedy_not_applicable", remedy_name="退货", limit=15)]
+    assert [e for e in events if e["name"] == "remedy"] == []
+    assert SlotSet("intake_confirmed", None) in events
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "remedy", "text"),
+    [(100, None, "就修吧"), (2, "return", "确认"), (2, "return", "不退货，确认")],
+)
+def test_a_yes_without_a_change_confirms(make_tracker, validate, today, days_ago, remedy, text):
+    events, dispatcher = validate(confirming(make_tracker, today, days_ago, remedy, text, "affirm"))
+    assert SlotSet("intake_confirmed", True) in events
+    assert [e for e in events if e["name"] == "remedy"] == []
+    assert dispatcher.messages == []
+
+
+def test_a_change_read_as_a_no_shows_the_summary_again(make_tracker, run, today):
+    tracker = confirming(
+        make_tracker,
+        today,
+        2,
+        "exchange",
+        "改成换货",
+        "deny",
+        active_loop=None,
+        events_before_user=(bot_said("utter_ask_intake_confirmed"),),
+    )
+    _, dispatcher = run(ActionAskIntakeConfirmed(), tracker)
+    assert dispatcher.messages[0]["response"] == "utter_intake_summary"
+    assert dispatcher.messages[0]["remedy_text"] == "\n· 三包处理方式：换货"

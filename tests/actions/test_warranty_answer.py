@@ -9,7 +9,9 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from bot.actions.warranty import ActionAnswerWarranty
+from bot.intake.warranty import coverage_end
 from bot.tickets import add_extended_warranty, session_scope
+from bot.tickets.warranty_cards import CardRow, import_cards
 from tests.actions.helpers import cn, months_back, msg
 
 #: The policy, and a request for the details of the owner's own warranty.
@@ -271,3 +273,152 @@ def test_outside_the_form_store_down_still_answers(ask_outside, db_down, imei):
 
     assert dispatcher.messages == ASK_DETAILS
     assert events == remembered(None, None, imei)
+
+
+# ---------------------------------------------------------- warranty card, 三包, accessories
+
+
+def card(imei: str, activated_on: dt.date) -> None:
+    with session_scope() as session:
+        import_cards(session, [CardRow(2, imei, "oneplus-12", activated_on)], source="test.csv")
+
+
+def responses(dispatcher: Any) -> list[str]:
+    return [m["response"] for m in dispatcher.messages]
+
+
+def test_the_warranty_card_wins_and_the_owner_is_told(ask_outside, today, imei):
+    activated = today - dt.timedelta(days=3)
+    card(imei, activated)
+
+    _, dispatcher = ask_outside(
+        device_model="oneplus-12",
+        purchase_date="2023-03-01",
+        purchase_date_precision="month",
+        serial_number=imei,
+    )
+
+    # Years after the remembered month, days after the activation: covered, 三包 open.
+    until = coverage_end(activated, 24)
+    assert dispatcher.messages[:3] == [
+        msg("utter_warranty_policy"),
+        msg("utter_warranty_card_found", activated=cn(activated), stated="2023年3月"),
+        msg("utter_warranty_in_warranty", until=cn(until)),
+    ]
+    assert responses(dispatcher)[3:] == ["utter_warranty_sanbao_return"]
+
+
+def test_the_card_alone_with_the_device_answers(ask_outside, today, imei):
+    activated = months_back(today, 30)
+    card(imei, activated)
+
+    _, dispatcher = ask_outside(device_model="oneplus-12", serial_number=imei)
+
+    assert dispatcher.messages[1] == msg(
+        "utter_warranty_card_found", activated=cn(activated), stated="未提供"
+    )
+    assert responses(dispatcher)[2:] == ["utter_warranty_out_expired"]
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "expected"),
+    [
+        (
+            2,
+            msg(
+                "utter_warranty_sanbao_return",
+                return_until=5,
+                return_left="还剩 5 天",
+                exchange_until=13,
+                exchange_left="还剩 13 天",
+                return_limit=7,
+            ),
+        ),
+        (
+            7,
+            msg(
+                "utter_warranty_sanbao_return",
+                return_until=0,
+                return_left="今天是最后一天",
+                exchange_until=8,
+                exchange_left="还剩 8 天",
+                return_limit=7,
+            ),
+        ),
+        (
+            10,
+            msg(
+                "utter_warranty_sanbao_exchange",
+                exchange_until=5,
+                exchange_left="还剩 5 天",
+                exchange_limit=15,
+            ),
+        ),
+    ],
+)
+def test_the_sanbao_options_still_open_with_the_days_left(ask_outside, today, days_ago, expected):
+    # (the *_until values are days from today)
+    expected = {
+        k: cn(today + dt.timedelta(days=v)) if k.endswith("_until") else v
+        for k, v in expected.items()
+    }
+
+    _, dispatcher = ask_outside(
+        device_model="oneplus-12",
+        purchase_date=(today - dt.timedelta(days=days_ago)).isoformat(),
+        purchase_date_precision="day",
+    )
+
+    assert responses(dispatcher)[:3] == [
+        "utter_warranty_policy",
+        "utter_warranty_personal",
+        "utter_warranty_in_warranty",
+    ]
+    assert dispatcher.messages[3:] == [expected]
+
+
+@pytest.mark.parametrize(("days_ago", "precision"), [(16, "day"), (3, "month")])
+def test_no_sanbao_options_after_15_days_or_without_the_day(
+    ask_outside, today, days_ago, precision
+):
+    _, dispatcher = ask_outside(
+        device_model="oneplus-12",
+        purchase_date=(today - dt.timedelta(days=days_ago)).isoformat(),
+        purchase_date_precision=precision,
+    )
+
+    assert responses(dispatcher)[-1] == "utter_warranty_in_warranty"
+
+
+@pytest.mark.parametrize(
+    ("text", "response", "part_name", "months"),
+    [
+        ("我的充电器还在保修吗", "utter_warranty_accessory_in", "充电器", 12),
+        ("耳机还保修吗", "utter_warranty_accessory_out", "有线耳机", 3),
+        ("电池还在保修期吗", "utter_warranty_accessory_in", "电池", 6),
+    ],
+)
+def test_an_accessory_gets_its_own_period(ask_outside, today, text, response, part_name, months):
+    bought = months_back(today, 5)
+
+    _, dispatcher = ask_outside(
+        text,
+        device_model="oneplus-12",
+        purchase_date=bought.isoformat(),
+        purchase_date_precision="day",
+    )
+
+    until = months_back(bought, -months) - dt.timedelta(days=1)  # (bought on the 1st)
+    assert dispatcher.messages[-1] == msg(
+        response, part_name=part_name, months=months, until=cn(until)
+    )
+
+
+def test_an_accessory_without_a_date_gets_its_period_only(ask_outside):
+    _, dispatcher = ask_outside("数据线还保修吗")
+
+    assert dispatcher.messages == [
+        msg("utter_warranty_policy"),
+        msg("utter_warranty_accessory", part_name="数据线", months=3),
+        msg("utter_warranty_ask_details"),
+    ]

@@ -47,6 +47,20 @@ def test_every_question_of_the_intake_has_an_answer(script: load.Script):
     )
 
 
+def test_each_diagnosis_step_of_the_fault_is_answered_no(script: load.Script):
+    from bot.catalog import load_catalogue
+
+    fault = load_catalogue().fault(load.FAULT_ID)
+    assert fault is not None and fault.diagnosis
+    first, *rest = fault.diagnosis.steps
+    start = _first_text("utter_diagnosis_start").format(
+        fault_name=fault.name, question=first.question
+    )
+    assert load.next_step([start], script, OWNER) == ("say", "否")
+    for step in rest:
+        assert load.next_step([step.question], script, OWNER) == ("say", "否")
+
+
 def test_the_last_question_asked_is_answered(script: load.Script):
     texts = [_first_text("utter_ask_device_model"), _first_text("utter_ask_contact_phone")]
     assert load.next_step(texts, script, OWNER) == ("say", OWNER.phone)

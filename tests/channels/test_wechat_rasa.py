@@ -76,6 +76,7 @@ def test_the_default_channels_need_no_configuration() -> None:
         "ServerRestInput",  # the server-to-server REST channel (bot/channels/rest)
         "WebChatInput",
         "ConsoleInput",
+        "CourierEventsInput",  # refuses every event until COURIER_WEBHOOK_SECRET is set
     ]
     [web] = [c for c in channels if isinstance(c, WebChatInput)]
     assert web.session_persistence is True and web.name() == "socketio"

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
+from bot.catalog.courier import PickupWindow, load_courier
 from bot.console import accounts
+from bot.console.texts import console_text
+from bot.settings import get_settings
 from bot.tickets import TicketDraft, create_ticket, session_scope
-from bot.tickets.pickups import PickupPlace, book_pickup, record_courier_failure
+from bot.tickets.pickups import (
+    PickupPlace,
+    book_pickup,
+    record_courier_failure,
+    record_courier_success,
+)
 from tests.console.conftest import Server
+from tests.console.test_console_page import browser, console, sign_in
+
+__all__ = ["browser", "console"]  # the page's fixtures, used below
 
 pytestmark = pytest.mark.anyio
 
@@ -21,25 +33,30 @@ def agent() -> None:
     accounts.add_agent("zhang", "张三", PASSWORD)
 
 
+def _mail_in_ticket(session: Any) -> Any:
+    ticket, _ = create_ticket(
+        session,
+        TicketDraft(
+            intake_id="pickup-1",
+            sender_id="s-1",
+            channel="wechat",
+            device_model_id="oneplus-12",
+            serial_number=None,
+            purchase_date=None,
+            warranty_status="to_verify",
+            fault_category="screen",
+            fault_description="屏幕有绿线",
+            service_type="mail_in",
+            city=None,
+            contact_phone="13912345678",
+        ),
+    )
+    return ticket
+
+
 def _ticket_with_pickup() -> str:
     with session_scope() as session:
-        ticket, _ = create_ticket(
-            session,
-            TicketDraft(
-                intake_id="pickup-1",
-                sender_id="s-1",
-                channel="wechat",
-                device_model_id="oneplus-12",
-                serial_number=None,
-                purchase_date=None,
-                warranty_status="to_verify",
-                fault_category="screen",
-                fault_description="屏幕有绿线",
-                service_type="mail_in",
-                city=None,
-                contact_phone="13912345678",
-            ),
-        )
+        ticket = _mail_in_ticket(session)
         sent = book_pickup(
             session,
             ticket_no=ticket.ticket_no,
@@ -96,3 +113,44 @@ async def test_the_ticket_view_loads_the_pickups_module(server: Server, agent: N
             assert 'import { loadPickups } from "./pickups.js"' in await tab.text()
         async with browser.session.get(server.base) as page:
             assert 'id="td-pickups"' in await page.text()
+
+
+@pytest.mark.slow
+async def test_the_ticket_view_shows_a_booked_pickup(console: tuple[Any, list[str]]) -> None:
+    page, errors = console
+    tomorrow = get_settings().today() + dt.timedelta(days=1)
+    with session_scope() as session:
+        ticket = _mail_in_ticket(session)
+        sent = book_pickup(
+            session,
+            ticket_no=ticket.ticket_no,
+            place=PickupPlace(
+                "广东省", "深圳市", "南山区", "科苑路15号3栋201", tomorrow, dt.time(9), dt.time(11)
+            ),
+            created_by="user",
+        )
+        booked = record_courier_success(session, sent=sent, order_id="SF1234567890")
+    assert booked.status == "booked"
+    policy = load_courier()
+    window = policy.describe(
+        PickupWindow(tomorrow, dt.time(9), dt.time(11)), get_settings().today()
+    )
+    await sign_in(page)
+    await page.click("#tab-tickets")
+    await page.fill("#ticket-q", ticket.ticket_no)
+    await page.press("#ticket-q", "Enter")
+    await page.click(f'#ticket-rows tr[data-ticket="{ticket.ticket_no}"]')
+    await page.locator("#td:not([hidden])").wait_for()
+    title = console_text("page.pickups.title")
+    assert title == "上门取件"
+    assert await page.locator("#td h3", has_text=title).is_visible()
+    shown = page.locator(f'#td-pickups [data-pickup="{booked.id}"]')
+    await shown.wait_for()
+    text = await shown.inner_text()
+    assert window in text and "09:00–11:00" in text and "明天" in text
+    assert "广东省深圳市南山区科苑路15号3栋201" in text
+    assert policy.status_name("booked") in text and "已预约" in text
+    assert console_text("page.pickups.order", order="SF1234567890") in text
+    assert console_text("page.pickups.to_send.book") not in text  # nothing waits for the courier
+    assert "page." not in await page.inner_text("#td")
+    assert errors == []

@@ -260,3 +260,75 @@ async def test_the_ticket_view_sets_a_quote_and_shows_the_decision(
     assert await page.inner_text("#td-status") == "未维修，待退回"
     assert "page." not in await page.inner_text("#td")
     assert errors == []
+
+
+# --------------------------------------------------------------------------- review gaps
+
+
+@pytest.mark.anyio
+async def test_a_quote_set_at_the_same_moment_is_a_409_with_a_chinese_message(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pending quote is unseen by the lookup (as if another agent stored it meanwhile)."""
+    ticket_no = _ticket()
+    accounts.add_agent("zhang", "张三", PASSWORD)
+    path = f"api/tickets/{ticket_no}/quote"
+    async with server.client() as zhang:
+        await zhang.login("zhang", PASSWORD)
+        assert (await zhang.post(path, {"labour": "50"}))[0] == 200
+        monkeypatch.setattr("bot.tickets.quotes._pending_row", lambda *args, **kwargs: None)
+        status, body = await zhang.post(path, {"labour": "60"})
+    assert status == 409
+    assert body == {"errors": {"quote": console_text("api.quote_conflict")}}
+    with session_scope() as session:
+        quotes = list_quotes(session, ticket_no=ticket_no)
+    assert [(q.status, q.labour_fen) for q in quotes] == [("pending", 5_000)]
+
+
+@pytest.mark.anyio
+async def test_a_quote_for_an_owner_who_opted_out_of_notices_is_shown(server: Server) -> None:
+    from bot.tickets.optouts import opt_out
+
+    ticket_no = _ticket()
+    with session_scope() as session:
+        opt_out(session, channel="wechat", sender_id="s-1")
+    accounts.add_agent("zhang", "张三", PASSWORD)
+    async with server.client() as zhang:
+        await zhang.login("zhang", PASSWORD)
+        assert (await zhang.post(f"api/tickets/{ticket_no}/quote", {"labour": "50"}))[0] == 200
+        status, body = await zhang.get(f"api/tickets/{ticket_no}/quotes")
+    assert status == 200
+    [quote] = body["quotes"]
+    assert (quote["status"], quote["total"]) == ("pending", "50")
+
+
+@pytest.mark.anyio
+async def test_a_returning_ticket_gets_a_new_quote_and_its_approval_starts_the_repair(
+    server: Server,
+) -> None:
+    """The owner declined, then changed their mind: staff quote again, the owner approves."""
+    ticket_no = _ticket()
+    accounts.add_agent("zhang", "张三", PASSWORD)
+    path = f"api/tickets/{ticket_no}/quote"
+    async with server.client() as zhang:
+        await zhang.login("zhang", PASSWORD)
+        assert (await zhang.post(path, {"labour": "50"}))[0] == 200
+        with session_scope() as session:
+            decide_quote(
+                session, ticket_no=ticket_no, decision="decline", via="chat", decided_by="user"
+            )
+        status, body = await zhang.post(path, {"labour": "40"})
+        assert status == 200
+        assert [q["status"] for q in body["quotes"]] == ["pending", "declined"]
+        with session_scope() as session:
+            decide_quote(
+                session,
+                ticket_no=ticket_no,
+                decision="approve",
+                via="chat",
+                decided_by="user",
+                quote_id=body["quotes"][0]["id"],
+            )
+        status, detail = await zhang.get(f"api/tickets/{ticket_no}")
+    assert detail["ticket"]["status"] == "repairing"
+    assert [h["status"] for h in detail["ticket"]["history"]][-2:] == ["returning", "repairing"]

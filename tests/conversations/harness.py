@@ -105,25 +105,29 @@ def _prepare(case: dict[str, Any], conversation: Any, url: str) -> dict[str, str
 
 def _staff_steps(steps: dict[str, Any] | None, url: str, sender_id: str) -> dict[str, str]:
     """Staff work on the main user's last ticket before the turns: ``status`` changes, then a
-    ``quote`` (``parts`` NAME: YUAN, ``labour`` YUAN). Returns the ``{main_ticket}`` placeholder.
+    ``quote`` (``parts`` NAME: YUAN, ``labour`` YUAN). Returns the ``{main_ticket}`` placeholder
+    and, with a quote, ``{main_quote}`` (its id).
     """
     if not steps:
         return {}
     ticket_no = _tickets(url, sender_id)[-1].ticket_no
+    placeholders = {"main_ticket": ticket_no}
     with session_scope(url) as session:
         for status in steps.get("status") or []:
             set_status(session, ticket_no=ticket_no, status=status, changed_by="test")
         quote = steps.get("quote")
         if quote:
             lines = [parse_part(f"{name}={yuan}") for name, yuan in quote["parts"].items()]
-            set_quote(
-                session,
-                ticket_no=ticket_no,
-                parts=[QuotePart(p.name, p.amount_fen, p.part_id) for p in lines],
-                labour_fen=parse_yuan(str(quote.get("labour", 0))),
-                set_by="test",
+            placeholders["main_quote"] = str(  # after-sales: quotes (the quote's id)
+                set_quote(
+                    session,
+                    ticket_no=ticket_no,
+                    parts=[QuotePart(p.name, p.amount_fen, p.part_id) for p in lines],
+                    labour_fen=parse_yuan(str(quote.get("labour", 0))),
+                    set_by="test",
+                ).id
             )
-    return {"main_ticket": ticket_no}
+    return placeholders
 
 
 def _check_quotes(expected: list[str] | None, url: str, sender_id: str) -> None:
@@ -189,7 +193,9 @@ def run_dialogue(case: dict[str, Any], conversation: Conversation, url: str) -> 
         for text in turn.get("never_says") or []:
             assert not any(str(text) in t for t in result.texts), f"{where}: says {text}"
     _check_quotes(case.get("quotes"), url, conversation.sender_id)
-    check_pickups(case.get("pickups"), url, conversation.sender_id)  # after-sales: pickup
+    # after-sales: pickup
+    pickups_of = _fill(str(case.get("pickups_ticket") or ""), placeholders) or None
+    check_pickups(case.get("pickups"), url, conversation.sender_id, pickups_of)
     _check_notices(case.get("notices"), url, conversation.sender_id)  # after-sales: notices
     tickets = _tickets(url, conversation.sender_id)
     expected = case.get("ticket")

@@ -158,6 +158,7 @@ def test_a_trainer_changes_periods_in_yaml_only(tmp_path: Path) -> None:
         (lambda r: r.update(fault_parts={"audio": "speaker"}), "fault_parts"),
         (lambda r: r["remedies"].pop("return"), "remedies"),
         (lambda r: r["remedies"]["repair"].update(keywords="维修"), "remedies.repair.keywords"),
+        (lambda r: r["parts"][2].update(keywords="充电头"), "parts.charger.keywords"),
     ],
 )
 def test_a_malformed_catalogue_is_refused(change: Any, message: str) -> None:
@@ -199,3 +200,40 @@ def test_make_validate_names_an_unknown_fault_and_a_broken_file(tmp_path: Path) 
 )
 def test_remedy_named(text: str, expected: str | None) -> None:
     assert remedy_named(text, SANBAO) == expected
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "return_left", "exchange_left"),
+    [(0, 7, 15), (2, 5, 13), (7, 0, 8), (10, None, 5), (15, None, 0), (16, None, None)],
+)
+def test_days_left_of_a_return_and_an_exchange(
+    days_ago: int, return_left: int | None, exchange_left: int | None
+) -> None:
+    result = _assess(TODAY - dt.timedelta(days=days_ago))
+    assert (result.days_left("return"), result.days_left("exchange")) == (
+        return_left,
+        exchange_left,
+    )
+    assert result.days_left("repair") is None
+
+
+def test_no_days_left_without_a_date_known_to_the_day() -> None:
+    result = _assess(TODAY - dt.timedelta(days=2), exact=False)
+    assert result.days_left("return") is None and result.days_left("exchange") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("充电器还在保修吗", "charger"),
+        ("充电头坏了保修吗", "charger"),
+        ("我的耳机还保修吗", "earphones"),
+        ("有线耳机保多久", "earphones"),
+        ("充电线还在保修期吗", "data_cable"),
+        ("我的手机还在保修吗", None),
+        ("充不进电了还保修吗", None),
+    ],
+)
+def test_an_accessory_named_by_its_name_or_a_keyword(text: str, expected: str | None) -> None:
+    part = SANBAO.accessory_named(text)
+    assert (part.id if part else None) == expected

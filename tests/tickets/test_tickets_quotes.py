@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,14 +30,17 @@ from bot.tickets.models.quotes import TicketQuote, TicketQuotePart
 from bot.tickets.quotes import (
     NoPendingQuote,
     QuoteChanged,
+    QuoteConflict,
     QuoteNotAllowed,
     QuotePart,
     decide_quote,
     format_yuan,
     list_quotes,
     pending_quote,
+    quote_ticket_no,
     set_quote,
 )
+from tests.tickets.conftest import PostgresServer
 from tests.tickets.helpers import new_ticket
 
 UTC = dt.timezone.utc
@@ -93,6 +98,7 @@ def test_set_quote_stores_parts_labour_and_total_and_tells_the_owner(
     [notice] = _notices(session, "quote_ready")
     assert notice.ticket_id == ticket.id
     assert notice.params["total"] == "1011.50"
+    assert notice.params["quote_id"] == str(quote.id)  # a reply "同意维修 #id" pins it
     # Setting a quote is not a status change.
     assert get_ticket(session, ticket_no=ticket.ticket_no).status == "submitted"  # type: ignore[union-attr]
     assert pending_quote(session, ticket_no=ticket.ticket_no) == quote
@@ -473,3 +479,193 @@ def test_a_decision_on_a_replaced_quote_is_refused(
         "superseded",
         "pending",
     ]
+
+
+def test_quote_ticket_no(session: Session, make_ticket: MakeTicket) -> None:
+    ticket = make_ticket(now=T0)
+    first = _quoted(session, ticket)
+    assert quote_ticket_no(session, quote_id=first.id) == ticket.ticket_no  # type: ignore[attr-defined]
+    assert quote_ticket_no(session, quote_id=first.id + 1000) is None  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- a returning ticket
+
+
+def test_an_owner_who_changed_their_mind_gets_a_new_quote_and_approves_it(
+    session: Session, make_ticket: MakeTicket
+) -> None:
+    ticket = make_ticket(now=T0)
+    _quoted(session, ticket)
+    decide_quote(
+        session,
+        ticket_no=ticket.ticket_no,
+        decision="decline",
+        via="chat",
+        decided_by="user",
+        now=LATER + dt.timedelta(hours=1),
+    )
+    assert get_ticket(session, ticket_no=ticket.ticket_no).status == "returning"  # type: ignore[union-attr]
+
+    again = _quoted(session, ticket, labour_fen=0, now=LATER + dt.timedelta(hours=2))
+    decide_quote(
+        session,
+        ticket_no=ticket.ticket_no,
+        decision="approve",
+        via="chat",
+        decided_by="user",
+        quote_id=again.id,  # type: ignore[attr-defined]
+        now=LATER + dt.timedelta(hours=3),
+    )
+
+    assert get_ticket(session, ticket_no=ticket.ticket_no).status == "repairing"  # type: ignore[union-attr]
+    assert [q.status for q in list_quotes(session, ticket_no=ticket.ticket_no)] == [
+        "declined",
+        "approved",
+    ]
+    history = [h.status for h in status_history(session, ticket_no=ticket.ticket_no)]
+    assert history[-2:] == ["returning", "repairing"]
+
+
+# --------------------------------------------------------------------------- two staff at once
+
+
+@pytest.fixture
+def pg_ticket(
+    postgres_server: PostgresServer, ticket_fields: Callable[..., dict[str, Any]]
+) -> tuple[str, str]:
+    """A migrated PostgreSQL store with one ticket: (URL, ticket number)."""
+    url = postgres_server.create_database()
+    migrate.upgrade(url)
+    with session_scope(url) as session:
+        ticket, _ = new_ticket(session, **ticket_fields(now=T0))
+    return url, ticket.ticket_no
+
+
+def _run_together(*work: Callable[[], None]) -> list[BaseException]:
+    """Run the callables in threads at the same moment; the errors they raised."""
+    errors: list[BaseException] = []
+
+    def guarded(job: Callable[[], None]) -> None:
+        try:
+            job()
+        except BaseException as error:  # reported to the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(job,)) for job in work]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return errors
+
+
+@pytest.mark.postgres
+def test_two_staff_setting_a_quote_at_the_same_moment_both_succeed_in_turn(
+    pg_ticket: tuple[str, str],
+) -> None:
+    url, ticket_no = pg_ticket
+    ready = threading.Barrier(2, timeout=10)
+
+    def staff(name: str, labour_fen: int) -> Callable[[], None]:
+        def work() -> None:
+            with session_scope(url) as session:
+                ready.wait()  # both transactions are open before either sets its quote
+                set_quote(
+                    session, ticket_no=ticket_no, parts=[], labour_fen=labour_fen, set_by=name
+                )
+                time.sleep(0.3)  # keep the transaction open while the other one runs
+
+        return work
+
+    assert _run_together(staff("staff-1", 5_000), staff("staff-2", 6_000)) == []
+    with session_scope(url) as session:
+        quotes = list_quotes(session, ticket_no=ticket_no)
+    assert sorted(q.status for q in quotes) == ["pending", "superseded"]
+    assert {q.set_by for q in quotes} == {"staff-1", "staff-2"}
+
+
+@pytest.mark.postgres
+def test_a_quote_stored_by_another_transaction_meanwhile_is_superseded_by_the_cli(
+    pg_ticket: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another transaction stores a pending quote (not through set_quote) while the CLI runs.
+
+    Its insert holds a key-share lock on the ticket (the foreign key), so the CLI's ticket lock
+    waits for its commit and then supersedes it instead of hitting the unique index.
+    """
+    url, ticket_no = pg_ticket
+    inserted = threading.Event()
+
+    def other_writer() -> None:
+        with session_scope(url) as session:
+            ticket = get_ticket(session, ticket_no=ticket_no)
+            assert ticket is not None
+            session.add(
+                TicketQuote(
+                    ticket_id=ticket.id,
+                    status="pending",
+                    currency="CNY",
+                    parts_fen=0,
+                    labour_fen=100,
+                    total_fen=100,
+                    set_by="other",
+                    set_at=LATER,
+                )
+            )
+            session.flush()
+            inserted.set()
+            time.sleep(1.0)  # the CLI waits on the ticket lock meanwhile
+
+    def cli() -> None:
+        assert inserted.wait(10)
+        assert main(["--url", url, "quote", ticket_no, "--labour", "50", "--by", "staff"]) == 0
+
+    assert _run_together(other_writer, cli) == []
+    assert f"{ticket_no}: quote #" in capsys.readouterr().out
+    with session_scope(url) as session:
+        quotes = list_quotes(session, ticket_no=ticket_no)
+    assert [(q.set_by, q.status) for q in quotes] == [
+        ("other", "superseded"),
+        ("staff", "pending"),
+    ]
+
+
+def test_set_quote_turns_the_unique_index_into_a_quote_conflict(
+    session: Session, make_ticket: MakeTicket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pending quote the lookup did not see (stored meanwhile) hits the unique index."""
+    ticket = make_ticket(now=T0)
+    first = _quoted(session, ticket)
+    monkeypatch.setattr("bot.tickets.quotes._pending_row", lambda *args, **kwargs: None)
+
+    with session.begin_nested(), pytest.raises(QuoteConflict) as raised:
+        _quoted(session, ticket, labour_fen=0, now=LATER + dt.timedelta(hours=1))
+
+    assert raised.value.ticket_no == ticket.ticket_no
+    assert isinstance(raised.value.__cause__, IntegrityError)
+    assert [q.id for q in list_quotes(session, ticket_no=ticket.ticket_no)] == [first.id]  # type: ignore[attr-defined]
+
+
+def test_cli_quote_conflict_twice_is_exit_2_with_a_message(
+    cli_url: str,
+    cli_ticket: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pending quote stays unseen by the lookup (as if stored meanwhile), twice."""
+    assert main(["--url", cli_url, "quote", cli_ticket, "--labour", "50"]) == 0
+    capsys.readouterr()
+    lookups: list[int] = []
+
+    def unseen(session: Session, ticket_id: int, *, lock: bool = False) -> None:
+        lookups.append(ticket_id)
+
+    monkeypatch.setattr("bot.tickets.quotes._pending_row", unseen)
+
+    assert main(["--url", cli_url, "quote", cli_ticket, "--labour", "60"]) == 2
+
+    assert len(lookups) == 2  # tried once more
+    assert "another quote was set at the same moment" in capsys.readouterr().err
+    with session_scope(cli_url) as session:
+        quotes = list_quotes(session, ticket_no=cli_ticket)
+    assert [(q.status, q.labour_fen) for q in quotes] == [("pending", 5_000)]

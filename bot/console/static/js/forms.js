@@ -64,6 +64,10 @@ export function sendForm(form, values, path, ok, stale, done) {
       if (ok.indexOf(res.status) >= 0) return done(res.data);
       submit.disabled = false;
       if (res.status === 422) return showErrors(form, obj(res.data.errors), message);
+      // A 409 with its own messages (e.g. a quote set at the same moment) says them.
+      if (res.status === 409 && res.data && res.data.errors) {
+        return showErrors(form, obj(res.data.errors), message);
+      }
       const text = { 404: "page.errors.not_found", 409: "page.errors.not_held_submit" }[res.status];
       setMessage(message, t(text || "page.errors.submit_failed"), "error");
     },
