@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.channels import live
 from bot.notify.senders import NoticeSender
 from bot.notify.sms import HttpSmsProvider, SmsSender
 from bot.settings import get_settings
@@ -25,6 +26,12 @@ UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 PHONE = "13800138000"
 TEMPLATE_ID = "tpl-repair-progress-0001"
+
+
+@pytest.fixture(autouse=True)
+def _no_live_channels(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No channel another test mounted in this process: a test registers the ones it runs."""
+    monkeypatch.setattr(live, "_channels", {})
 
 
 @pytest.fixture(autouse=True)
