@@ -55,12 +55,17 @@ def _same_account(current: tuple[AgentRecord, str], agent: AgentRecord, stored: 
 
 
 def add_agent(
-    username: str, display_name: str, password: str, *, url: str | None = None
+    username: str,
+    display_name: str,
+    password: str,
+    *,
+    role: str = "agent",
+    url: str | None = None,
 ) -> AgentRecord:
-    """Create an active agent account.
+    """Create an active agent account (``role``: agent, supervisor or manager).
 
     Raises:
-        ValueError: Invalid username or display name, or a password the policy refuses.
+        ValueError: Invalid username, display name or role, or a password the policy refuses.
         AgentExists: The username is taken.
         TicketStoreUnavailable: The database cannot be reached.
     """
@@ -69,8 +74,24 @@ def add_agent(
     password_hash = hash_password(password)
     with session_scope(url) as session:
         return store.create_agent(
-            session, username=username, display_name=display_name, password_hash=password_hash
+            session,
+            username=username,
+            display_name=display_name,
+            password_hash=password_hash,
+            role=role,
         )
+
+
+def set_role(username: str, role: str, *, url: str | None = None) -> AgentRecord:
+    """Give an agent another role (agent, supervisor or manager).
+
+    Raises:
+        ValueError: Unknown role.
+        AgentNotFound: No such agent.
+        TicketStoreUnavailable: The database cannot be reached.
+    """
+    with session_scope(url) as session:
+        return store.set_role(session, username=username, role=role)
 
 
 def set_password(username: str, password: str, *, url: str | None = None) -> AgentRecord:

@@ -36,7 +36,7 @@ from bot.console.routes_handoffs import agent_json
 from bot.console.routes_page import STATIC_DIR
 from bot.console.throttle import Locked, SignInGate, masked_username
 from bot.tickets import TicketStoreUnavailable
-from bot.tickets.agents import AgentRecord
+from bot.tickets.agents import AgentRecord, has_role
 
 __all__ = ["COOKIE", "CSRF_VALUE", "STATIC_DIR", "ConsoleInput"]
 
@@ -112,7 +112,10 @@ class ConsoleInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
 
     # --- authentication ---------------------------------------------------------------------
 
-    def _signed_in(self, handler: Handler) -> Handler:
+    def _signed_in(self, handler: Handler, role: str = "agent") -> Handler:
+        """``handler`` behind sign-in (401), the CSRF header (403) and ``role`` (403)."""
+        has_role("agent", role)  # an unknown role fails here, when the routes are built
+
         async def guarded(request: Request, **kwargs: Any) -> HTTPResponse:
             if request.method == "POST" and request.headers.get(CSRF_HEADER) != CSRF_VALUE:
                 return error_reply("csrf", 403)
@@ -128,6 +131,8 @@ class ConsoleInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
                 return error_reply("store_unavailable", 503)
             if agent is None:
                 return error_reply("not_signed_in", 401)
+            if not has_role(agent.role, role):
+                return error_reply("forbidden", 403)
             handoff_id = kwargs.get("handoff_id")
             if handoff_id is not None and not 0 < handoff_id <= MAX_ROW_ID:
                 return error_reply("not_found", 404)  # no such row (and no 64-bit overflow)
@@ -167,7 +172,7 @@ class ConsoleInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
             )
             return error_reply("invalid_credentials", 401)
         agent, token = signed
-        reply = json_reply({"agent": agent_json(agent)})
+        reply = json_reply({"agent": _signed_in_json(agent)})
         cookies.set_session(reply, request, token, int(accounts.SESSION_TTL.total_seconds()))
         return reply
 
@@ -178,7 +183,12 @@ class ConsoleInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
         return reply
 
     async def _me(self, request: Request, agent: AgentRecord) -> HTTPResponse:
-        return json_reply({"agent": agent_json(agent)})
+        return json_reply({"agent": _signed_in_json(agent)})
+
+
+def _signed_in_json(agent: AgentRecord) -> dict[str, str]:
+    """The signed-in agent as the page sees them: name and role (never sent to users)."""
+    return {**agent_json(agent), "role": agent.role}
 
 
 def _route(handler: Handler) -> Handler:

@@ -2,7 +2,9 @@
 
 Commands::
 
-    add-agent USERNAME --name NAME [--password-stdin]   create an agent account
+    add-agent USERNAME --name NAME [--role ROLE] [--password-stdin]
+                                                        create an agent account
+    set-role USERNAME agent|supervisor|manager          change an agent's role
     set-password USERNAME [--password-stdin]            give an agent a new password
     disable-agent USERNAME                              stop an agent from signing in
     enable-agent USERNAME                               let a disabled agent sign in again
@@ -29,7 +31,13 @@ from typing import TextIO
 from bot.console import accounts
 from bot.console.throttle import username_key
 from bot.settings import get_settings
-from bot.tickets import CallbackNotFound, complete_callback, list_callbacks, session_scope
+from bot.tickets import (
+    AGENT_ROLES,
+    CallbackNotFound,
+    complete_callback,
+    list_callbacks,
+    session_scope,
+)
 from bot.tickets.agents import AgentExists, AgentNotFound, AgentRecord
 from bot.tickets.command import UsageError, run_command
 from bot.tickets.throttle import unlock
@@ -51,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("username", metavar="USERNAME", help="3-32 of a-z 0-9 _ . -")
     add.add_argument("--name", required=True, help="display name shown in the console")
     add.add_argument(
+        "--role",
+        choices=AGENT_ROLES,
+        default="agent",
+        help="agent (default), supervisor (also the team view) or manager (also the dashboard)",
+    )
+    add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
 
@@ -59,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     password.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+
+    role = commands.add_parser("set-role", help="make an agent an agent, supervisor or manager")
+    role.add_argument("username", metavar="USERNAME")
+    role.add_argument("role", metavar="ROLE", choices=AGENT_ROLES)
 
     disable = commands.add_parser("disable-agent", help="stop an agent from signing in")
     disable.add_argument("username", metavar="USERNAME")
@@ -110,7 +128,7 @@ def _print_agents(agents: list[AgentRecord], out: TextIO) -> None:
     for agent in agents:
         state = "active" if agent.active else "disabled"
         print(
-            f"{agent.username:<{width}}  {state:<8}  last login {_local(agent)}  "
+            f"{agent.username:<{width}}  {state:<8}  {agent.role:<10}  last login {_local(agent)}  "
             f"{agent.display_name}",
             file=out,
         )
@@ -120,8 +138,11 @@ def _run(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
     url: str | None = args.url
     if args.command == "add-agent":
         password = _read_password(args.password_stdin, stdin)
-        agent = accounts.add_agent(args.username, args.name, password, url=url)
-        print(f"agent {agent.username} ({agent.display_name}) created", file=out)
+        agent = accounts.add_agent(args.username, args.name, password, role=args.role, url=url)
+        print(f"{agent.role} {agent.username} ({agent.display_name}) created", file=out)
+    elif args.command == "set-role":
+        agent = accounts.set_role(args.username, args.role, url=url)
+        print(f"{agent.username} is now {agent.role}", file=out)
     elif args.command == "set-password":
         password = _read_password(args.password_stdin, stdin)
         agent = accounts.set_password(args.username, password, url=url)

@@ -94,6 +94,7 @@ from bot.tickets.history import (
 )
 from bot.tickets.migrate import current_revision, upgrade
 from bot.tickets.models import (
+    AGENT_ROLES,
     CALLBACK_STATUSES,
     CLOSED_STATUSES,
     HANDOFF_OUTCOMES,
@@ -131,6 +132,7 @@ from bot.tickets.warranties import (
 )
 
 __all__ = [
+    "AGENT_ROLES",
     "CALLBACK_STATUSES",
     "CLOSED_STATUSES",
     "HANDOFF_OUTCOMES",

@@ -19,8 +19,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.tickets.checks import aware, bounded, record_of
-from bot.tickets.models import Agent, AgentSession
+from bot.tickets.checks import aware, bounded, choice, record_of
+from bot.tickets.models import AGENT_ROLES, Agent, AgentSession
 
 #: What a username may be once lower-cased: 3-32 of a-z, 0-9, ``_``, ``.``, ``-``.
 USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]{3,32}")
@@ -57,6 +57,17 @@ class AgentRecord:
     active: bool
     created_at: dt.datetime
     last_login_at: dt.datetime | None
+    role: str = "agent"
+
+
+def has_role(role: str, needed: str) -> bool:
+    """Whether an account with ``role`` may do what ``needed`` may (roles are ranked).
+
+    Raises:
+        ValueError: ``needed`` is not a role.
+    """
+    choice("needed", needed, AGENT_ROLES)
+    return role in AGENT_ROLES and AGENT_ROLES.index(role) >= AGENT_ROLES.index(needed)
 
 
 def normalize_username(username: str) -> str:
@@ -104,6 +115,7 @@ def create_agent(
     username: str,
     display_name: str,
     password_hash: str,
+    role: str = "agent",
     now: dt.datetime | None = None,
 ) -> AgentRecord:
     """Create an active agent account.
@@ -113,6 +125,7 @@ def create_agent(
         username: Sign-in name; stored lower-case.
         display_name: Name shown to colleagues (and users), up to 64 characters.
         password_hash: The hashed password (never the password itself).
+        role: One of :data:`AGENT_ROLES`.
         now: Creation time (aware); default the current time.
 
     Returns:
@@ -120,13 +133,15 @@ def create_agent(
 
     Raises:
         AgentExists: The username is taken (in any letter case).
-        ValueError: Invalid username, empty or too long display name or hash, naive ``now``.
+        ValueError: Invalid username, empty or too long display name or hash, unknown
+            role, naive ``now``.
     """
     name = normalize_username(username)
     values: dict[str, Any] = {
         "username": name,
         "display_name": bounded("display_name", display_name, DISPLAY_NAME_MAX),
         "password_hash": bounded("password_hash", password_hash, PASSWORD_HASH_MAX),
+        "role": choice("role", role, AGENT_ROLES),
         "active": True,
         "created_at": aware(now),
     }
@@ -203,6 +218,20 @@ def set_active(
     session.flush()
     if not active:
         revoke_agent_sessions(session, agent_id=row.id, now=revoked_at)
+    return _record(row)
+
+
+def set_role(session: Session, *, username: str, role: str) -> AgentRecord:
+    """Give an agent another role (takes effect on the agent's next request).
+
+    Raises:
+        AgentNotFound: No such agent.
+        ValueError: Unknown role.
+    """
+    new_role = choice("role", role, AGENT_ROLES)
+    row = _existing(session, username)
+    row.role = new_role
+    session.flush()
     return _record(row)
 
 

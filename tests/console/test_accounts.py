@@ -14,7 +14,7 @@ from bot.console import accounts
 from bot.console.passwords import verify_password
 from bot.settings import get_settings
 from bot.tickets import migrate
-from bot.tickets.agents import AgentExists, AgentNotFound
+from bot.tickets.agents import AgentExists, AgentNotFound, has_role
 from bot.tickets.db import dispose_engines, session_scope
 from bot.tickets.models import Agent, AgentSession
 
@@ -236,3 +236,29 @@ def test_an_explicit_url(tmp_path: Path) -> None:
     assert accounts.agent_for_token(signed[1]) is None  # not in the configured store
     assert [a.username for a in accounts.list_agents(url=url)] == ["wang"]
     assert accounts.list_agents() == []
+
+
+def test_roles_are_ranked() -> None:
+    assert has_role("manager", "supervisor") and has_role("manager", "agent")
+    assert has_role("supervisor", "supervisor") and not has_role("supervisor", "manager")
+    assert not has_role("agent", "supervisor")
+    assert not has_role("boss", "agent")  # a role not (or no longer) known grants nothing
+    with pytest.raises(ValueError):
+        has_role("manager", "boss")
+
+
+def test_new_agents_are_agents_unless_told(zhang: accounts.AgentRecord) -> None:
+    assert zhang.role == "agent"
+    manager = accounts.add_agent("wang", "王五", PASSWORD, role="manager")
+    assert manager.role == "manager"
+    signed = accounts.sign_in("wang", PASSWORD)
+    assert signed is not None and signed[0].role == "manager"
+    with pytest.raises(ValueError):
+        accounts.add_agent("zhao", "赵六", PASSWORD, role="boss")
+    assert accounts.set_role("zhang", "supervisor").role == "supervisor"
+    with pytest.raises(ValueError):
+        accounts.set_role("zhang", "boss")
+    with pytest.raises(AgentNotFound):
+        accounts.set_role("nobody", "agent")
+    roles = {agent.username: agent.role for agent in accounts.list_agents()}
+    assert roles == {"wang": "manager", "zhang": "supervisor"}

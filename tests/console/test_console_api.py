@@ -87,7 +87,10 @@ async def test_sign_in_wrong_password_and_sign_out(server: Server, agents) -> No
         assert (status, body) == (403, {"error": "csrf"})
         assert await agent.login("ZHANG ", PASSWORD) == 200
         status, body = await agent.get("api/me")
-        assert (status, body["agent"]) == (200, {"username": "zhang", "display_name": "张三"})
+        assert (status, body["agent"]) == (
+            200,
+            {"username": "zhang", "display_name": "张三", "role": "agent"},
+        )
         # every POST needs the console's header, which a cross-site form cannot send
         assert (await agent.post("api/logout", csrf=False))[0] == 403
         assert (await agent.post("api/logout"))[0] == 200

@@ -283,3 +283,33 @@ def test_unlock_lifts_a_sign_in_lockout(ticket_db: str, capsys: pytest.CaptureFi
         assert store.reserve(session, limits, policy) is None
     assert main(["--url", ticket_db, "unlock", "nobody"]) == 0
     assert capsys.readouterr().out == "nobody had no failed sign-ins\n"
+
+
+def test_roles_are_given_changed_and_listed(
+    ticket_db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stdin(monkeypatch, PASSWORD)
+    command = ["--url", ticket_db, "add-agent", "wang", "--name", "王五", "--role", "manager"]
+    assert main([*command, "--password-stdin"]) == 0
+    assert capsys.readouterr().out == "manager wang (王五) created\n"
+    stdin(monkeypatch, PASSWORD)
+    assert add(ticket_db) == 0
+    capsys.readouterr()
+
+    assert main(["--url", ticket_db, "set-role", "Zhang", "supervisor"]) == 0
+    assert capsys.readouterr().out == "zhang is now supervisor\n"
+    assert main(["--url", ticket_db, "list-agents"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:3] for line in lines] == [
+        ["wang", "active", "manager"],
+        ["zhang", "active", "supervisor"],
+    ]
+
+
+def test_unknown_roles_and_agents_are_refused(
+    ticket_db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--url", ticket_db, "set-role", "zhang", "boss"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
+    assert main(["--url", ticket_db, "set-role", "nobody", "manager"]) == 2
+    assert "nobody" in capsys.readouterr().err

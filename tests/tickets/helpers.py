@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from bot.tickets import TicketDraft, TicketRecord, create_ticket
 
 #: The newest migration: a new one changes this line (and the tables the tests expect).
-HEAD = "0013_returning_status"
+HEAD = "0014_agent_roles"
 
 
 def new_ticket(

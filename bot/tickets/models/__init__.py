@@ -15,17 +15,21 @@ from bot.tickets.draft import SERVICE_TYPES, WARRANTY_STATUSES
 from bot.tickets.models.analytics import AnalyticsEventKey, ConversationAnalytics
 from bot.tickets.models.base import NAMING_CONVENTION, Base, UTCDateTime, in_check, metadata
 from bot.tickets.models.console import (
+    AGENT_ROLES,
     CALLBACK_STATUSES,
     HANDOFF_OUTCOMES,
     HANDOFF_STATUSES,
     OPEN_HANDOFF_CONDITION,
     OPEN_HANDOFF_STATUSES,
+    PRESENCES,
     Agent,
     AgentSession,
     CallbackRequest,
     Handoff,
     SignInThrottle,
 )
+from bot.tickets.models.notes import NOTE_KINDS as NOTE_KINDS  # agents' internal notes
+from bot.tickets.models.notes import InternalNote as InternalNote  # agents' internal notes
 from bot.tickets.models.outbox import NoticeOptOut as NoticeOptOut  # notices to owners
 from bot.tickets.models.outbox import NoticeOutbox as NoticeOutbox  # notices to owners
 from bot.tickets.models.pickups import Pickup as Pickup  # courier pickups (mail-in)
@@ -56,6 +60,7 @@ from bot.tickets.models.tickets import (
 from bot.tickets.models.warranty_cards import WarrantyCard as WarrantyCard  # 三包 cards
 
 __all__ = [
+    "AGENT_ROLES",
     "ATTACHMENT_KINDS",
     "CALLBACK_STATUSES",
     "CLOSED_STATUSES",
@@ -69,6 +74,7 @@ __all__ = [
     "OPEN_HANDOFF_CONDITION",
     "OPEN_HANDOFF_STATUSES",
     "OPEN_STATUSES",
+    "PRESENCES",
     "RATING_CONTEXTS",
     "RETURNING",
     "SERVICE_TYPES",

@@ -18,23 +18,41 @@ from sqlalchemy import (
 from bot.tickets.models.base import Base, UTCDateTime, in_check
 
 #: Every status of a handoff to a human agent.
-HANDOFF_STATUSES: tuple[str, ...] = ("queued", "active", "returned", "closed", "callback")
+HANDOFF_STATUSES: tuple[str, ...] = (
+    "queued",
+    "active",
+    "returned",
+    "closed",
+    "callback",
+    "abandoned",
+)
 #: Statuses of a handoff still waiting for or held by an agent (at most one per sender).
 OPEN_HANDOFF_STATUSES: tuple[str, ...] = ("queued", "active")
 #: How an agent ends a handoff: back to the assistant, or conversation closed.
 HANDOFF_OUTCOMES: tuple[str, ...] = ("returned", "closed")
 #: Status of a callback request: to be called, or called.
 CALLBACK_STATUSES: tuple[str, ...] = ("open", "done")
+#: Roles of console accounts, lowest first: each role may do what the ones before it may.
+#: Agents take chats; supervisors also see the team (supervisor view); managers also see
+#: the dashboard.
+AGENT_ROLES: tuple[str, ...] = ("agent", "supervisor", "manager")
+#: An agent's presence (``0015_agent_tools``): taking chats, away from the desk, or gone.
+PRESENCES: tuple[str, ...] = ("online", "away", "offline")
 
 
 class Agent(Base):  # type: ignore[misc]
     """A hotline agent who signs in to the agent console (table ``agents``).
 
     ``username`` is stored lower-case; ``password_hash`` is a self-describing scrypt
-    string (:mod:`bot.console.passwords`). Agents are disabled, never deleted.
+    string (:mod:`bot.console.passwords`). Agents are disabled, never deleted. ``role`` is
+    one of :data:`AGENT_ROLES` (``0014_agent_roles``).
     """
 
     __tablename__ = "agents"
+    __table_args__ = (
+        CheckConstraint(in_check("role", AGENT_ROLES), name="role"),
+        CheckConstraint(in_check("presence", PRESENCES), name="presence"),
+    )
 
     id = Column(Integer, primary_key=True)
     username = Column(String(32), nullable=False, unique=True)
@@ -43,6 +61,10 @@ class Agent(Base):  # type: ignore[misc]
     active = Column(Boolean, nullable=False, default=True, server_default=true())
     created_at = Column(UTCDateTime, nullable=False)
     last_login_at = Column(UTCDateTime, nullable=True)
+    role = Column(String(16), nullable=False, default="agent", server_default="agent")
+    # Presence and its heartbeat (bot.tickets.presence): stale heartbeats count as offline.
+    presence = Column(String(8), nullable=False, default="offline", server_default="offline")
+    presence_at = Column(UTCDateTime, nullable=True)
 
 
 class AgentSession(Base):  # type: ignore[misc]
@@ -90,6 +112,7 @@ class Handoff(Base):  # type: ignore[misc]
 
     ``queued`` until an agent claims it (``active``), then ``returned`` to the assistant
     or ``closed``; ``callback`` when nobody could take it and the user asked to be called.
+    ``abandoned`` when the owner left while it was queued (:mod:`bot.tickets.abandon`).
     ``summary`` is what the agent sees first (slots, tickets, last messages); the store
     does not look inside it.
     """
@@ -118,6 +141,9 @@ class Handoff(Base):  # type: ignore[misc]
     ended_at = Column(UTCDateTime, nullable=True)
     updated_at = Column(UTCDateTime, nullable=False)
     outcome = Column(String(64), nullable=True)
+    # Signs of the chat's owner while queued (bot.tickets.abandon): last seen, socket gone.
+    owner_seen_at = Column(UTCDateTime, nullable=True)
+    owner_left_at = Column(UTCDateTime, nullable=True)
 
 
 class CallbackRequest(Base):  # type: ignore[misc]
