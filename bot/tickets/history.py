@@ -137,7 +137,7 @@ def _change_status(
     # The owner hears about it (bot.notify); a new ticket's first status is not a change.
     enqueue_notice(
         session,
-        ticket_no=ticket.ticket_no,
+        ticket=ticket,
         event="status_changed",
         params=status_params(status, tracking_no, courier),
         now=changed_at,

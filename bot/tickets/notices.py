@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.catalog.notices import load_notice_texts
 from bot.tickets.checks import aware, record_of, ticket_by_no, ticket_rows
+from bot.tickets.models import Ticket
 from bot.tickets.models.outbox import NOTICE_PENDING, NoticeOutbox
 from bot.tickets.optouts import OPTED_OUT, is_opted_out
 
@@ -61,26 +62,24 @@ def notice_route(input_channel: str, sender_id: str, contact_phone: str) -> tupl
 def enqueue_notice(
     session: Session,
     *,
-    ticket_no: str,
+    ticket: Ticket,
     event: str,
     params: Mapping[str, str] | None = None,
     now: dt.datetime | None = None,
 ) -> None:
-    """Add a notice for the owner of ``ticket_no`` to the outbox, in the caller's transaction.
+    """Add a notice for the owner of ``ticket`` to the outbox, in the caller's transaction.
 
     Args:
         session: Session with a transaction owned by the caller.
-        ticket_no: Ticket number.
+        ticket: The ticket's row (the callers hold it already).
         event: An event of ``bot/data/catalog/notices.yml`` (e.g. ``status_changed``).
         params: The event text's parameters (``ticket_no`` is added).
         now: Time of the event (aware); default the current time. The notice is due then.
 
     Raises:
         ValueError: Unknown event, a parameter the text needs is missing, or naive ``now``.
-        TicketNotFound: No such ticket.
     """
     created_at = aware(now)
-    ticket = ticket_by_no(session, ticket_no)
     values = {str(key): str(value) for key, value in (params or {}).items()}
     values["ticket_no"] = ticket.ticket_no
     try:

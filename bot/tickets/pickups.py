@@ -25,6 +25,7 @@ from bot.tickets.checks import (
     record_of,
     required,
     ticket_by_no,
+    ticket_rows,
 )
 from bot.tickets.history import set_status
 from bot.tickets.models import CLOSED_STATUSES, INITIAL_STATUS, MAIL_IN, Ticket
@@ -256,7 +257,7 @@ def cancel_pickup(
     row.next_attempt_at = at if row.courier_order_id else None
     row.updated_at = at
     session.flush()
-    enqueue_notice(session, ticket_no=ticket.ticket_no, event="pickup_cancelled", now=at)
+    enqueue_notice(session, ticket=ticket, event="pickup_cancelled", now=at)
     return _record(row, ticket.ticket_no)
 
 
@@ -303,9 +304,7 @@ def list_pickups(session: Session, *, ticket_no: str) -> list[PickupRecord]:
         TicketNotFound: No such ticket.
     """
     ticket = ticket_by_no(session, ticket_no)
-    rows = session.execute(
-        select(Pickup).where(Pickup.ticket_id == ticket.id).order_by(Pickup.created_at, Pickup.id)
-    ).scalars()
+    rows = ticket_rows(session, Pickup, ticket.id, Pickup.created_at)
     return [_record(row, ticket.ticket_no) for row in rows]
 
 
@@ -318,7 +317,7 @@ def get_pickup(session: Session, *, pickup_id: int) -> PickupRecord:
     row = session.get(Pickup, pickup_id)
     if row is None:
         raise PickupNotFound(f"no pickup {pickup_id}")
-    return _record(row, _ticket_no(session, row))
+    return _record(row, _ticket(session, row).ticket_no)
 
 
 def due_pickups(
@@ -332,11 +331,14 @@ def due_pickups(
         .order_by(Pickup.next_attempt_at, Pickup.id)
         .limit(limit)
     ).scalars()
-    return [_record(row, _ticket_no(session, row)) for row in rows]
+    return [_record(row, _ticket(session, row).ticket_no) for row in rows]
 
 
-def _ticket_no(session: Session, row: Any) -> str:
-    return str(session.execute(select(Ticket.ticket_no).where(Ticket.id == row.ticket_id)).one()[0])
+def _ticket(session: Session, row: Any) -> Any:
+    """The pickup's ticket (from the session's identity map when it is loaded already)."""
+    ticket = session.get(Ticket, row.ticket_id)
+    assert ticket is not None  # a foreign key
+    return ticket
 
 
 def _locked(session: Session, pickup_id: int) -> Any:
@@ -380,7 +382,7 @@ def record_courier_success(
         row.courier_order_id = bounded("order_id", order_id, ORDER_ID_MAX)
     row.attempts = 0
     row.last_error = None
-    ticket_no = _ticket_no(session, row)
+    ticket = _ticket(session, row)
     if row.updated_at != sent.updated_at:
         # Changed meanwhile: send the latest wish next (now against the order id).
         if row.status == "cancelled":
@@ -389,7 +391,7 @@ def record_courier_success(
             row.courier_action = "change" if row.courier_order_id else "book"
         row.next_attempt_at = at if row.courier_action else None
         session.flush()
-        return _record(row, ticket_no)
+        return _record(row, ticket.ticket_no)
     row.courier_action = None
     row.next_attempt_at = None
     if action in ("book", "change"):
@@ -398,8 +400,8 @@ def record_courier_success(
     session.flush()
     if action != "cancel":
         event = "pickup_booked" if action == "book" else "pickup_changed"
-        enqueue_notice(session, ticket_no=ticket_no, event=event, params=_params(row), now=at)
-    return _record(row, ticket_no)
+        enqueue_notice(session, ticket=ticket, event=event, params=_params(row), now=at)
+    return _record(row, ticket.ticket_no)
 
 
 def record_courier_failure(
@@ -427,11 +429,11 @@ def record_courier_failure(
     if row.updated_at != sent.updated_at and row.courier_action is not None:
         row.next_attempt_at = at  # a newer wish: try it now
         session.flush()
-        return _record(row, _ticket_no(session, row))
+        return _record(row, _ticket(session, row).ticket_no)
     if retry_at is not None:
         row.next_attempt_at = aware(retry_at)
         session.flush()
-        return _record(row, _ticket_no(session, row))
+        return _record(row, _ticket(session, row).ticket_no)
     gave_up_booking = row.status == "pending"
     row.courier_action = None
     row.next_attempt_at = None
@@ -439,10 +441,10 @@ def record_courier_failure(
         row.status = "failed"
         row.updated_at = at
     session.flush()
-    ticket_no = _ticket_no(session, row)
+    ticket = _ticket(session, row)
     if gave_up_booking:
-        enqueue_notice(session, ticket_no=ticket_no, event="pickup_failed", now=at)
-    return _record(row, ticket_no)
+        enqueue_notice(session, ticket=ticket, event="pickup_failed", now=at)
+    return _record(row, ticket.ticket_no)
 
 
 def apply_courier_event(
@@ -468,28 +470,27 @@ def apply_courier_event(
     ).scalar_one_or_none()
     if row is None:
         raise PickupNotFound(f"no pickup with courier order {order_id}")
-    ticket_no = _ticket_no(session, row)
+    ticket = _ticket(session, row)
     if row.status == status:
-        return _record(row, ticket_no)
+        return _record(row, ticket.ticket_no)
     row.status = status
     row.courier_action = None
     row.next_attempt_at = None
     row.updated_at = at
     session.flush()
     if status == "delivered":
-        ticket = ticket_by_no(session, ticket_no)
         if ticket.status == INITIAL_STATUS:
             set_status(
                 session,
-                ticket_no=ticket_no,
+                ticket_no=ticket.ticket_no,
                 status=DELIVERED_TICKET_STATUS,
                 note=f"delivered by the courier (order {order_id})",
                 changed_by="courier",
                 now=at,
             )
     else:
-        enqueue_notice(session, ticket_no=ticket_no, event=f"pickup_{status}", now=at)
-    return _record(row, ticket_no)
+        enqueue_notice(session, ticket=ticket, event=f"pickup_{status}", now=at)
+    return _record(row, ticket.ticket_no)
 
 
 def _params(row: Any) -> dict[str, str]:

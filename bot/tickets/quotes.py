@@ -260,7 +260,7 @@ def set_quote(
         raise QuoteConflict(number) from error
     enqueue_notice(
         session,
-        ticket_no=ticket.ticket_no,
+        ticket=ticket,
         event=QUOTE_READY_EVENT,
         params={"total": format_yuan(row.total_fen), "quote_id": str(row.id)},
         now=set_at,

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.tickets import TicketNotFound, session_scope
+from bot.tickets import session_scope
+from bot.tickets.checks import ticket_by_no
 from bot.tickets.history import cancel_ticket_by_user, set_status
 from bot.tickets.models import NoticeOutbox
 from bot.tickets.notices import enqueue_notice, list_notices, notice_route
@@ -126,16 +127,15 @@ def test_an_owner_who_opted_out_gets_skipped_rows_not_lost_ones(store):
 def test_an_unknown_event_or_missing_parameter_is_refused(store):
     number = make_ticket(store)
     with session_scope(store) as session:
+        ticket = ticket_by_no(session, number)
         with pytest.raises(ValueError, match="no_such_event"):
-            enqueue_notice(session, ticket_no=number, event="no_such_event")
+            enqueue_notice(session, ticket=ticket, event="no_such_event")
         with pytest.raises(ValueError, match="status_name"):
-            enqueue_notice(session, ticket_no=number, event="status_changed", params={})
-        with pytest.raises(TicketNotFound):
-            enqueue_notice(session, ticket_no="R20990101-0001", event="status_changed")
+            enqueue_notice(session, ticket=ticket, event="status_changed", params={})
         with pytest.raises(ValueError, match="aware"):
             enqueue_notice(
                 session,
-                ticket_no=number,
+                ticket=ticket,
                 event="status_changed",
                 params={"status": "x", "status_name": "x", "tracking": ""},
                 now=dt.datetime(2026, 1, 1),
