@@ -20,7 +20,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -32,6 +32,7 @@ from wechatpy.utils import WeChatSigner
 
 from bot.channels.wechat import WeChatInput
 from bot.channels.wechat.shared_state import SharedState
+from tests.local_http import LocalHttpServer
 
 TOKEN = "shouhou-test-token"
 APP_ID = "wx0123456789abcdef"
@@ -71,7 +72,7 @@ class FakeWeChatState:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: Any  # tests.local_http: the fake's state is self.server.state
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -204,35 +205,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(error)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state: FakeWeChatState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.state = state
-
-
-class FakeWeChatApi:
+class FakeWeChatApi(LocalHttpServer):
     """A local stand-in for WeChat's API on 127.0.0.1, in a thread."""
 
+    state: FakeWeChatState
+
     def __init__(self) -> None:
-        self.state = FakeWeChatState()
-        self._server = _Server(self.state)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FakeWeChatApi:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(_Handler, FakeWeChatState())
 
     def wait_for_messages(self, count: int, timeout: float = 10.0) -> list[str]:
         """Customer-service texts received, once there are ``count`` of them."""

@@ -11,14 +11,13 @@ from rasa.shared.core.events import ConversationPaused, UserUttered
 
 from bot.console import accounts
 from bot.tickets import (
-    TicketDraft,
-    create_ticket,
     get_handoff,
     open_handoff,
     session_scope,
     status_history,
 )
 from tests.console.conftest import FakeLiveChannel, Server
+from tests.tickets.helpers import console_ticket
 
 pytestmark = pytest.mark.anyio
 
@@ -235,24 +234,7 @@ async def test_the_agent_completes_the_ticket_with_the_forms_rules(server: Serve
 
 
 async def test_status_changes_are_recorded_with_the_agent(server: Server, agents) -> None:
-    with session_scope() as session:
-        ticket, _ = create_ticket(
-            session,
-            TicketDraft(
-                intake_id="i-1",
-                sender_id="s-1",
-                channel="wechat",
-                device_model_id="oneplus-12",
-                serial_number=IMEI,
-                purchase_date=None,
-                warranty_status="to_verify",
-                fault_category="screen",
-                fault_description="屏幕有绿线",
-                service_type="mail_in",
-                city=None,
-                contact_phone="13912345678",
-            ),
-        )
+    ticket = console_ticket(serial_number=IMEI)
     async with server.client() as zhang:
         await zhang.login("zhang", PASSWORD)
         path = f"api/tickets/{ticket.ticket_no}/status"

@@ -9,9 +9,10 @@ from bot.console import accounts
 from bot.notify.setup import build_senders
 from bot.notify.worker import deliver_due
 from bot.settings import get_settings
-from bot.tickets import TicketDraft, create_ticket, session_scope
+from bot.tickets import session_scope
 from tests.channels.wechat_fakes import APP_ID, APP_SECRET, FakeWeChatApi
 from tests.console.conftest import Server
+from tests.tickets.helpers import console_ticket
 
 pytestmark = pytest.mark.anyio
 
@@ -34,24 +35,13 @@ def wechat(monkeypatch: pytest.MonkeyPatch):
 
 
 def ticket(channel: str, sender_id: str, intake_id: str) -> str:
-    with session_scope() as session:
-        record, _ = create_ticket(
-            session,
-            TicketDraft(
-                intake_id=intake_id,
-                sender_id=sender_id,
-                channel=channel,
-                device_model_id="oneplus-12",
-                serial_number="864752047771234",
-                purchase_date=None,
-                warranty_status="to_verify",
-                fault_category="screen",
-                fault_description="屏幕有绿线",
-                service_type="store",
-                city=None,
-                contact_phone="13912345678",
-            ),
-        )
+    record = console_ticket(
+        intake_id=intake_id,
+        sender_id=sender_id,
+        channel=channel,
+        serial_number="864752047771234",
+        service_type="store",
+    )
     return str(record.ticket_no)
 
 

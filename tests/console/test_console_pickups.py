@@ -11,7 +11,7 @@ from bot.catalog.courier import PickupWindow, load_courier
 from bot.console import accounts
 from bot.console.texts import console_text
 from bot.settings import get_settings
-from bot.tickets import TicketDraft, create_ticket, session_scope
+from bot.tickets import session_scope
 from bot.tickets.pickups import (
     PickupPlace,
     book_pickup,
@@ -20,6 +20,7 @@ from bot.tickets.pickups import (
 )
 from tests.console.conftest import Server
 from tests.console.test_console_page import browser, console, sign_in
+from tests.tickets.helpers import console_ticket
 
 __all__ = ["browser", "console"]  # the page's fixtures, used below
 
@@ -33,30 +34,9 @@ def agent() -> None:
     accounts.add_agent("zhang", "张三", PASSWORD)
 
 
-def _mail_in_ticket(session: Any) -> Any:
-    ticket, _ = create_ticket(
-        session,
-        TicketDraft(
-            intake_id="pickup-1",
-            sender_id="s-1",
-            channel="wechat",
-            device_model_id="oneplus-12",
-            serial_number=None,
-            purchase_date=None,
-            warranty_status="to_verify",
-            fault_category="screen",
-            fault_description="屏幕有绿线",
-            service_type="mail_in",
-            city=None,
-            contact_phone="13912345678",
-        ),
-    )
-    return ticket
-
-
 def _ticket_with_pickup() -> str:
+    ticket = console_ticket()
     with session_scope() as session:
-        ticket = _mail_in_ticket(session)
         sent = book_pickup(
             session,
             ticket_no=ticket.ticket_no,
@@ -119,8 +99,8 @@ async def test_the_ticket_view_loads_the_pickups_module(server: Server, agent: N
 async def test_the_ticket_view_shows_a_booked_pickup(console: tuple[Any, list[str]]) -> None:
     page, errors = console
     tomorrow = get_settings().today() + dt.timedelta(days=1)
+    ticket = console_ticket()
     with session_scope() as session:
-        ticket = _mail_in_ticket(session)
         sent = book_pickup(
             session,
             ticket_no=ticket.ticket_no,

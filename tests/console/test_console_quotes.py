@@ -9,10 +9,11 @@ import pytest
 from bot.console import accounts
 from bot.console.quotes import set_ticket_quote, ticket_quotes
 from bot.console.texts import console_text
-from bot.tickets import TicketDraft, create_ticket, get_ticket, session_scope, set_status
+from bot.tickets import get_ticket, session_scope, set_status
 from bot.tickets.quotes import decide_quote, list_quotes
 from tests.console.conftest import Server
 from tests.console.test_console_page import browser, console, sign_in
+from tests.tickets.helpers import console_ticket
 
 __all__ = ["browser", "console"]  # the page's fixtures, used below
 
@@ -20,22 +21,9 @@ PASSWORD = "correct horse battery"
 
 
 def _ticket(device: str = "oneplus-12") -> str:
-    draft = TicketDraft(
-        intake_id=f"i-{device}",
-        sender_id="s-1",
-        channel="wechat",
-        device_model_id=device,
-        serial_number=None,
-        purchase_date=None,
-        warranty_status="out_of_warranty",
-        fault_description="屏幕碎了",
-        fault_category="screen",
-        service_type="mail_in",
-        city=None,
-        contact_phone="13912345678",
+    ticket = console_ticket(
+        device_model_id=device, warranty_status="out_of_warranty", fault_description="屏幕碎了"
     )
-    with session_scope() as session:
-        ticket, _ = create_ticket(session, draft)
     return ticket.ticket_no
 
 

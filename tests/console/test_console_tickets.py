@@ -20,11 +20,12 @@ from bot.console.tickets import (
     submit_ticket,
 )
 from bot.settings import get_settings
-from bot.tickets import TicketDraft, create_ticket, session_scope
+from bot.tickets import TicketDraft, session_scope
 from bot.tickets import draft as draft_module
 from bot.tickets.draft import ColumnSpec, ConsoleInput, field_spec, specs_of
 from bot.tickets.warranty_cards import CardRow, import_cards
 from tests.conftest import ROOT
+from tests.tickets.helpers import console_ticket
 
 
 def test_form_fields_in_display_order_with_labels_and_options() -> None:
@@ -56,23 +57,7 @@ def test_form_fields_in_display_order_with_labels_and_options() -> None:
 
 
 def _ticket(service_type: str) -> str:
-    draft = TicketDraft(
-        intake_id=f"i-{service_type}",
-        sender_id="s-1",
-        channel="rest",
-        device_model_id="oneplus-12",
-        serial_number=None,
-        purchase_date=None,
-        warranty_status="to_verify",
-        fault_description="屏幕有绿线",
-        fault_category="screen",
-        service_type=service_type,
-        city=None,
-        contact_phone="13912345678",
-    )
-    with session_scope() as session:
-        ticket, _ = create_ticket(session, draft)
-    return ticket.ticket_no
+    return console_ticket(channel="rest", service_type=service_type).ticket_no
 
 
 @pytest.mark.parametrize(

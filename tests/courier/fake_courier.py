@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.local_http import LocalHttpServer
 
 TOKEN = "courier-test-token-0123456789"
 WINDOW_FIELDS = ("start", "end")
@@ -145,11 +146,8 @@ def _handler(state: FakeCourierState) -> type[BaseHTTPRequestHandler]:
 def running_fake_courier() -> Iterator[tuple[str, FakeCourierState]]:
     """Serve the fake on a free loopback port; yields its base URL and its state."""
     state = FakeCourierState()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = LocalHttpServer(_handler(state), state).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
+        yield server.base_url, state
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()

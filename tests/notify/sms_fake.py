@@ -11,8 +11,10 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.local_http import LocalHttpServer
 
 SMS_TOKEN = "sms-test-token"
 
@@ -30,7 +32,7 @@ class SmsState:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: Any  # tests.local_http: the fake's state is self.server.state
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -78,35 +80,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(200, {"id": key})
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state: SmsState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.state = state
-
-
-class FakeSmsProvider:
+class FakeSmsProvider(LocalHttpServer):
     """The fake provider; ``url`` is its send endpoint."""
 
+    state: SmsState
+
     def __init__(self) -> None:
-        self.state = SmsState()
-        self._server = _Server(self.state)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(_Handler, SmsState())
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/send"
-
-    def start(self) -> FakeSmsProvider:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        return f"{self.base_url}/send"
 
     def set_status(self, status: int) -> None:
         with self.state.lock:

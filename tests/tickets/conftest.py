@@ -7,7 +7,6 @@ reached they are skipped, except in CI (``CI=true``) where they fail.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,7 +22,7 @@ from bot.settings import get_settings
 from bot.tickets import TicketRecord
 from bot.tickets.db import build_engine, dispose_engines
 from bot.tickets.models import metadata
-from tests.tickets.helpers import new_ticket
+from tests.tickets.helpers import new_ticket, ticket_fields_of
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -171,31 +170,10 @@ def session(engine: Engine) -> Iterator[Session]:
         connection.close()
 
 
-def _ticket_fields(**overrides: Any) -> dict[str, Any]:
-    """Valid create_ticket keyword arguments, with overrides."""
-    fields: dict[str, Any] = {
-        "intake_id": f"intake-{uuid.uuid4().hex}",
-        "sender_id": "user-1",
-        "channel": "rest",
-        "device_model_id": "huawei_mate_60",
-        "serial_number": "861234567890123",
-        "purchase_date": dt.date(2026, 3, 1),
-        "warranty_status": "in_warranty",
-        "fault_category": "screen",
-        "fault_description": "屏幕碎了",
-        "service_type": "mail_in",
-        "city": "深圳",
-        "contact_phone": "13800138000",
-        "now": dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.timezone.utc),
-    }
-    fields.update(overrides)
-    return fields
-
-
 @pytest.fixture
 def ticket_fields() -> Callable[..., dict[str, Any]]:
     """Factory of valid create_ticket keyword arguments (keyword arguments override)."""
-    return _ticket_fields
+    return ticket_fields_of
 
 
 @pytest.fixture
@@ -203,7 +181,7 @@ def make_ticket(session: Session) -> Callable[..., TicketRecord]:
     """Create a ticket in the test session; keyword arguments override ticket_fields()."""
 
     def _make(**overrides: Any) -> TicketRecord:
-        ticket, created = new_ticket(session, **_ticket_fields(**overrides))
+        ticket, created = new_ticket(session, **ticket_fields_of(**overrides))
         assert created
         return ticket
 
