@@ -24,9 +24,10 @@ $(STAMP): requirements/lock.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# The web widget's socket.io client from the npm registry (exact version in its package-lock).
-WEB_STAMP := bot/channels/web/node_modules/.package-lock.json
-$(WEB_STAMP): bot/channels/web/package-lock.json
+# From the npm registry, exact versions in their package-locks: the web widget's socket.io
+# client and the console dashboard's Chart.js (scripts/web_setup.sh installs both).
+WEB_STAMP := bot/channels/web/node_modules/.package-lock.json bot/console/node_modules/.package-lock.json
+$(WEB_STAMP) &: bot/channels/web/package-lock.json bot/console/package-lock.json
 	./scripts/web_setup.sh
 
 # HAProxy from Debian, the load balancer of make run-cluster (bot/cluster).

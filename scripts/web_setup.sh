@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Install the web widget's npm dependency (socket.io-client, exact version in
-# bot/channels/web/package-lock.json) into bot/channels/web/node_modules, from the npm registry.
-# Does nothing when node_modules already matches the lock; needs node and npm on PATH.
+# Install the browser dependencies from the npm registry, each at the exact version of its
+# package-lock.json: the web widget's socket.io-client (bot/channels/web) and the agent
+# console dashboard's Chart.js (bot/console). Skips a folder whose node_modules already matches
+# its lock; needs node and npm on PATH.
 set -euo pipefail
-cd "$(dirname "$0")/../bot/channels/web"
-stamp=node_modules/.package-lock.json
-if [[ -f "$stamp" && "$stamp" -nt package-lock.json && -f node_modules/socket.io-client/dist/socket.io.min.js ]]; then
-  exit 0
-fi
-npm ci --no-audit --no-fund --loglevel=error
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
+install() {  # install DIR FILE: npm ci in DIR unless FILE (under node_modules) is up to date
+  cd "$root/$1"
+  local stamp=node_modules/.package-lock.json
+  if [[ -f "$stamp" && "$stamp" -nt package-lock.json && -f "node_modules/$2" ]]; then
+    return 0
+  fi
+  npm ci --no-audit --no-fund --loglevel=error
+}
+
+install bot/channels/web socket.io-client/dist/socket.io.min.js
+install bot/console chart.js/dist/chart.umd.min.js

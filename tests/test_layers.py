@@ -67,3 +67,15 @@ def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
     module.write_text("def f():\n    from bot.notify.worker import deliver_due\n", "utf-8")
     assert _imports(module) == ["bot.notify.worker"]
     assert not _within("bot.notify.worker", ("bot.tickets", *STORE_MAY_USE))
+
+
+def test_the_dashboard_reads_no_console_action_or_channel() -> None:
+    """The manager's figures sit under the console: never importing it, an action or a channel."""
+    above = ("bot.console", "bot.actions", "bot.channels")
+    found = [
+        f"{path.relative_to(BOT)}: {name}"
+        for path in _modules("dashboard")
+        for name in _imports(path)
+        if _within(name, above)
+    ]
+    assert _modules("dashboard") and found == []

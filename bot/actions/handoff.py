@@ -2,8 +2,10 @@
 
 A handoff record (``handoffs`` table) carries what the bot collected, for the agent console.
 While an agent holds the chat, the conversation is paused: the bot says nothing and the
-user's messages go to the agent. Outside working hours (``handoff.yml``) the user is offered
-a callback instead, stored with their phone number.
+user's messages go to the agent. A chat is queued only in working hours (``handoff.yml``)
+and while at least one agent is online (:mod:`bot.tickets.presence`); otherwise the user is
+offered a callback instead, stored with their phone number. The queued message tells the
+likely wait (:func:`bot.catalog.wait.wait_minutes`).
 """
 
 from __future__ import annotations
@@ -30,13 +32,16 @@ from bot.actions.dialogue import FORM_SLOTS
 from bot.actions.rating import ask_rating
 from bot.catalog import load_status_names
 from bot.catalog.handoff import HandoffPolicy, load_handoff_policy, override_hours
+from bot.catalog.wait import wait_minutes
 from bot.intake.phone import mask_phone, parse_mobile
 from bot.settings import get_settings
 from bot.tickets import (
     TicketStoreUnavailable,
+    count_online,
     find_tickets_by_sender,
     open_handoff,
     queue_position,
+    recent_handling_seconds,
     record_callback,
     session_scope,
 )
@@ -108,41 +113,58 @@ def local_now() -> dt.datetime:
     return dt.datetime.now(get_settings().tz)
 
 
+def _offer_callback(stop_form: list[EventType], reason: str) -> list[EventType]:
+    """The events of a callback offer (``callback_step`` offered, the reason kept)."""
+    return [
+        *stop_form,
+        SlotSet("callback_step", CALLBACK_OFFERED),
+        SlotSet("handoff_reason", reason),
+    ]
+
+
 def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[EventType]:
-    """Queue the chat for an agent and pause the bot, or offer a callback after hours.
+    """Queue the chat for an agent and pause the bot, or offer a callback.
+
+    The callback is offered after hours, and in hours when no agent is online.
 
     Returns:
         The events: the intake form stopped, then ``ConversationPaused`` once queued,
-        the callback offer's slot after hours, or only the hotline when the store is down.
+        the callback offer's slot when nobody can take the chat, or only the hotline when
+        the store is down.
     """
     rules = policy()
     stop_form: list[EventType] = [ActiveLoop(None)] if in_form(tracker) else []
     no_callback = SlotSet("callback_step", None)
     if not rules.is_working_time(local_now()):
         dispatcher.utter_message(response="utter_handoff_after_hours", hours=rules.hours_text)
-        return [
-            *stop_form,
-            SlotSet("callback_step", CALLBACK_OFFERED),
-            SlotSet("handoff_reason", reason),
-        ]
+        return _offer_callback(stop_form, reason)
     try:
         with session_scope() as session:
-            tickets = find_tickets_by_sender(session, sender_id=tracker.sender_id)
-            handoff, _ = open_handoff(
-                session,
-                sender_id=tracker.sender_id,
-                channel=tracker.get_latest_input_channel() or "unknown",
-                reason=reason,
-                summary=summary(tracker, tickets),
-            )
-            position = queue_position(session, handoff_id=handoff.id)
+            online = count_online(session, stale_seconds=rules.presence_stale_seconds)
+            if online:
+                tickets = find_tickets_by_sender(session, sender_id=tracker.sender_id)
+                handoff, _ = open_handoff(
+                    session,
+                    sender_id=tracker.sender_id,
+                    channel=tracker.get_latest_input_channel() or "unknown",
+                    reason=reason,
+                    summary=summary(tracker, tickets),
+                )
+                position = queue_position(session, handoff_id=handoff.id)
+                recent = recent_handling_seconds(session, limit=rules.wait_estimate.recent_handoffs)
     except TicketStoreUnavailable:
         logger.error("ticket store unavailable; %s not handed over", tracker.sender_id)
         dispatcher.utter_message(response="utter_human_hotline")
         return [*stop_form, no_callback]
+    if not online:
+        dispatcher.utter_message(response="utter_handoff_nobody_online")
+        return _offer_callback(stop_form, reason)
     ahead = max((position or 1) - 1, 0)
+    minutes = wait_minutes(
+        ahead=ahead, online_agents=online, recent=recent, settings=rules.wait_estimate
+    )
     response = "utter_handoff_queued" if ahead else "utter_handoff_queued_first"
-    dispatcher.utter_message(response=response, ahead=ahead)
+    dispatcher.utter_message(response=response, ahead=ahead, wait_minutes=minutes)
     return [*stop_form, no_callback, SlotSet("handoff_reason", None), ConversationPaused()]
 
 

@@ -44,6 +44,10 @@ class ConversationRecord:
     handoffs_queued: int
     callbacks_offered: int
     diagnosis_solved: int
+    intake_slots: dict[str, int]
+    intakes_confirmed: int
+    diagnosis_offered: int
+    diagnosis_to_ticket: int
     fallbacks: int
     ratings: int
     rating: int | None
@@ -74,6 +78,9 @@ _AS_IS = (
     "handoffs_queued",
     "callbacks_offered",
     "diagnosis_solved",
+    "intakes_confirmed",
+    "diagnosis_offered",
+    "diagnosis_to_ticket",
     "fallbacks",
     "ratings",
     "rating",
@@ -92,6 +99,7 @@ def _summary(row: Any) -> ConversationSummary:
         first_event_at=_seconds(row.first_event_at),
         last_event_at=_seconds(row.last_event_at),
         intents={str(k): int(v) for k, v in dict(row.intents or {}).items()},
+        intake_slots={str(k): int(v) for k, v in dict(row.intake_slots or {}).items()},
         tickets=[str(t) for t in row.ticket_nos or []],
         state=FoldState.from_dict(row.fold_state),
         **_as_is(row),
@@ -105,6 +113,7 @@ def _write(row: Any, summary: ConversationSummary, now: dt.datetime) -> None:
     row.first_event_at = _time(summary.first_event_at)
     row.last_event_at = _time(summary.last_event_at)
     row.intents = dict(summary.intents)
+    row.intake_slots = dict(summary.intake_slots)
     row.tickets_created = len(summary.tickets)
     row.ticket_nos = list(summary.tickets)
     row.last_ticket_no = summary.tickets[-1] if summary.tickets else None
@@ -118,6 +127,7 @@ def _record(row: Any) -> ConversationRecord:
         first_event_at=row.first_event_at,
         last_event_at=row.last_event_at,
         intents=dict(row.intents or {}),
+        intake_slots=dict(row.intake_slots or {}),
         tickets_created=row.tickets_created,
         ticket_nos=tuple(row.ticket_nos or ()),
         last_ticket_no=row.last_ticket_no,
@@ -207,6 +217,26 @@ def list_conversations(
     query = query.order_by(
         ConversationAnalytics.last_event_at.desc(), ConversationAnalytics.sender_id
     ).limit(limit)
+    return [_record(row) for row in session.scalars(query)]
+
+
+def conversations_between(
+    session: Session, *, start: dt.datetime, end: dt.datetime, channel: str | None = None
+) -> list[ConversationRecord]:
+    """Conversations whose latest event is at or after ``start`` and before ``end``.
+
+    Args:
+        session: The caller's session.
+        start: The first moment (aware).
+        end: The first moment after (aware).
+        channel: Only conversations of this channel (all when ``None``).
+    """
+    query = select(ConversationAnalytics).where(
+        ConversationAnalytics.last_event_at >= start, ConversationAnalytics.last_event_at < end
+    )
+    if channel is not None:
+        query = query.where(ConversationAnalytics.channel == channel)
+    query = query.order_by(ConversationAnalytics.last_event_at, ConversationAnalytics.sender_id)
     return [_record(row) for row in session.scalars(query)]
 
 

@@ -20,6 +20,11 @@ domain and the actions):
   (``utter_human_hotline``);
 - an intake solved by the guided diagnosis, without a ticket: the ``diagnosis`` slot set to
   ``solved`` by the intake form (``bot.actions.diagnosis``);
+- the intake funnel: per intake, each of the form's slots (the domain's ``required_slots`` of
+  ``repair_form``, :func:`form_slots`) that got a value while the form ran, or that the owner
+  skipped (``skipped_slots``); an intake is confirmed when ``intake_confirmed`` is set true;
+- the guided diagnosis offered: the form asked for the ``diagnosis`` slot (its first step);
+  such an intake ending in a ticket went on to a ticket after the diagnosis;
 - a fallback: ``action_fallback`` (or Rasa's own fallback actions) run;
 - a rating: ``action_store_rating`` run on a message that gives a score, read as that
   action reads it (the ``rating`` entity, else the text, :func:`bot.intake.rating.parse_rating`),
@@ -32,9 +37,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+import yaml
+
 from bot.intake.rating import MAX_SCORE, MIN_SCORE, parse_rating
+from bot.settings import PROJECT_ROOT
 
 #: The intake form.
 INTAKE_FORM = "repair_form"
@@ -49,6 +59,12 @@ CALLBACK_OFFERED = "offered"
 #: The intake form's slot saying how the guided diagnosis ended, and its value when solved.
 DIAGNOSIS_SLOT = "diagnosis"
 DIAGNOSIS_SOLVED = "solved"
+#: The form's own slots: the one it asks for next, the owner's confirmation, those skipped.
+REQUESTED_SLOT = "requested_slot"
+CONFIRMED_SLOT = "intake_confirmed"
+SKIPPED_SLOT = "skipped_slots"
+#: The domain file whose intake form lists its slots, in the order they are asked.
+DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 #: The response that gives the hotline when no handoff could be recorded.
 HOTLINE_RESPONSE = "utter_human_hotline"
 #: The project's fallback action, and Rasa's own.
@@ -85,12 +101,19 @@ class FoldState:
         active_loop: The active form or loop.
         rating_subject: The ``rating_context`` slot's value.
         offered_score: The score the user's latest message gives, if any.
+        intake_slots: The form's slots counted for the latest intake.
+        intake_confirmed: Whether the latest intake was confirmed.
+        diagnosis_offered: Whether the latest intake offered the guided diagnosis (cleared
+            once it is counted as going on to a ticket).
     """
 
     last_action: str | None = None
     active_loop: str | None = None
     rating_subject: str | None = None
     offered_score: int | None = None
+    intake_slots: list[str] = field(default_factory=list)
+    intake_confirmed: bool = False
+    diagnosis_offered: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The state as a JSON-compatible dictionary."""
@@ -101,11 +124,15 @@ class FoldState:
         """The state stored by :meth:`as_dict` (defaults for anything missing or odd)."""
         data = value if isinstance(value, Mapping) else {}
         score = data.get("offered_score")
+        slots = data.get("intake_slots")
         return cls(
             last_action=_text(data.get("last_action")),
             active_loop=_text(data.get("active_loop")),
             rating_subject=_text(data.get("rating_subject")),
             offered_score=score if _is_score(score) else None,
+            intake_slots=[s for s in slots if _text(s)] if isinstance(slots, list) else [],
+            intake_confirmed=data.get("intake_confirmed") is True,
+            diagnosis_offered=data.get("diagnosis_offered") is True,
         )
 
 
@@ -130,6 +157,11 @@ class ConversationSummary:
         handoffs_queued: Of those, queued for an agent.
         callbacks_offered: Of those, a callback offered (outside the agents' hours).
         diagnosis_solved: Intakes the guided diagnosis solved, without a ticket.
+        intake_slots: For each of the form's slots, the intakes in which it got a value or
+            was skipped.
+        intakes_confirmed: Intakes the owner confirmed.
+        diagnosis_offered: Intakes that offered the guided diagnosis.
+        diagnosis_to_ticket: Of those, intakes that went on to a ticket.
         fallbacks: Times the fallback action answered.
         ratings: Ratings the user gave.
         rating: The latest rating (1-5).
@@ -152,11 +184,27 @@ class ConversationSummary:
     handoffs_queued: int = 0
     callbacks_offered: int = 0
     diagnosis_solved: int = 0
+    intake_slots: dict[str, int] = field(default_factory=dict)
+    intakes_confirmed: int = 0
+    diagnosis_offered: int = 0
+    diagnosis_to_ticket: int = 0
     fallbacks: int = 0
     ratings: int = 0
     rating: int | None = None
     rating_context: str | None = None
     state: FoldState = field(default_factory=FoldState)
+
+
+@lru_cache(maxsize=4)
+def form_slots(domain: Path = DOMAIN_FILE) -> tuple[str, ...]:
+    """The intake form's slots in the order it asks for them (the domain's ``required_slots``).
+
+    The one definition the actions read too (``bot.actions.dialogue.FORM_SLOTS``).
+    """
+    with domain.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    spec = (data.get("forms") or {}).get(INTAKE_FORM) or {}
+    return tuple(str(slot) for slot in spec.get("required_slots") or [])
 
 
 def _text(value: Any) -> str | None:
@@ -244,9 +292,37 @@ def _action(summary: ConversationSummary, name: str | None) -> None:
         state.offered_score = None
 
 
+def _count_slot(summary: ConversationSummary, name: str) -> None:
+    state = summary.state
+    if name in form_slots() and name not in state.intake_slots:
+        state.intake_slots.append(name)
+        summary.intake_slots[name] = summary.intake_slots.get(name, 0) + 1
+
+
+def _intake_slot(summary: ConversationSummary, name: Any, value: Any) -> None:
+    """Count a slot the running intake form set (a value, skipped slots, the confirmation)."""
+    state = summary.state
+    if name == REQUESTED_SLOT and value == DIAGNOSIS_SLOT and not state.diagnosis_offered:
+        state.diagnosis_offered = True
+        summary.diagnosis_offered += 1
+    elif name == SKIPPED_SLOT and isinstance(value, list):
+        for skipped in value:
+            if isinstance(skipped, str):
+                _count_slot(summary, skipped)
+    elif name == CONFIRMED_SLOT:
+        if value is True and not state.intake_confirmed:
+            state.intake_confirmed = True
+            summary.intakes_confirmed += 1
+            _count_slot(summary, name)
+    elif isinstance(name, str) and value is not None and value != "" and value != []:
+        _count_slot(summary, name)
+
+
 def _slot(summary: ConversationSummary, name: Any, value: Any) -> None:
     state = summary.state
     handing_over = state.last_action in HANDOFF_ACTIONS
+    if state.active_loop == INTAKE_FORM:
+        _intake_slot(summary, name, value)
     if name == RATING_CONTEXT_SLOT:
         state.rating_subject = _text(value)
     elif name == TICKET_SLOT and state.last_action == SUBMIT_ACTION:
@@ -254,6 +330,9 @@ def _slot(summary: ConversationSummary, name: Any, value: Any) -> None:
         fits = ticket_no is not None and len(ticket_no) <= TICKET_NO_MAX
         if fits and ticket_no not in summary.tickets:
             summary.tickets.append(str(ticket_no))
+            if state.diagnosis_offered:
+                summary.diagnosis_to_ticket += 1
+                state.diagnosis_offered = False
     elif name == DIAGNOSIS_SLOT and value == DIAGNOSIS_SOLVED and state.last_action == INTAKE_FORM:
         summary.diagnosis_solved += 1
     elif name == CALLBACK_SLOT and value == CALLBACK_OFFERED and handing_over:
@@ -265,6 +344,9 @@ def _active_loop(summary: ConversationSummary, name: str | None) -> None:
     state = summary.state
     if name == INTAKE_FORM and state.active_loop != INTAKE_FORM:
         summary.intakes_started += 1
+        state.intake_slots = []
+        state.intake_confirmed = False
+        state.diagnosis_offered = False
     state.active_loop = name
 
 

@@ -19,9 +19,40 @@ _INTENT = re.compile(r"^[a-z][a-z0-9_]*$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
+#: Colours of a waiting chat against the queue's SLA.
+SLA_OK, SLA_AMBER, SLA_RED = "ok", "amber", "red"
+
+
+@dataclass(frozen=True)
+class QueueSla:
+    """Seconds of waiting after which a queued chat turns amber, then red."""
+
+    amber_seconds: int
+    red_seconds: int
+
+    def level(self, waited_seconds: float) -> str:
+        """``ok``, ``amber`` or ``red`` for a chat that has waited ``waited_seconds``."""
+        if waited_seconds >= self.red_seconds:
+            return SLA_RED
+        return SLA_AMBER if waited_seconds >= self.amber_seconds else SLA_OK
+
+
+@dataclass(frozen=True)
+class WaitEstimate:
+    """How the likely wait is estimated (:func:`bot.catalog.wait.wait_minutes`)."""
+
+    default_handling_seconds: int
+    recent_handoffs: int
+    min_samples: int
+
+
 @dataclass(frozen=True)
 class HandoffPolicy:
-    """Working hours, escalation thresholds, handing-over intents and reason labels."""
+    """Working hours, escalation thresholds, handing-over intents and reason labels.
+
+    Also the agent tools' settings: queue SLA, presence staleness, when a waiting owner has
+    left, and the wait estimate.
+    """
 
     days: frozenset[int]
     start: dt.time
@@ -30,6 +61,11 @@ class HandoffPolicy:
     form_failures: int
     intents: MappingProxyType[str, str]
     reasons: MappingProxyType[str, str]
+    queue_sla: QueueSla
+    presence_stale_seconds: int
+    abandon_after_minutes: int
+    widget_gone_seconds: int
+    wait_estimate: WaitEstimate
 
     def is_working_time(self, moment: dt.datetime) -> bool:
         """Whether agents work at ``moment`` (a local time in the business time zone)."""
@@ -73,6 +109,44 @@ def _count(raw: dict[str, Any], name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10:
         raise CatalogueError(f"handoff.yml: {name} must be a whole number from 1 to 10")
     return value
+
+
+def _whole(value: Any, name: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise CatalogueError(f"handoff.yml: {name} must be a whole number from {low} to {high}")
+    return value
+
+
+def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    section = raw.get(name)
+    if not isinstance(section, dict):
+        raise CatalogueError(f"handoff.yml: {name} is missing")
+    return section
+
+
+def _queue_sla(raw: dict[str, Any]) -> QueueSla:
+    section = _section(raw, "queue_sla")
+    amber = _whole(section.get("amber_seconds"), "queue_sla.amber_seconds", 1, 86400)
+    red = _whole(section.get("red_seconds"), "queue_sla.red_seconds", 1, 86400)
+    if red <= amber:
+        raise CatalogueError("handoff.yml: queue_sla.red_seconds must be above amber_seconds")
+    return QueueSla(amber_seconds=amber, red_seconds=red)
+
+
+def _wait_estimate(raw: dict[str, Any]) -> WaitEstimate:
+    section = _section(raw, "wait_estimate")
+    return WaitEstimate(
+        default_handling_seconds=_whole(
+            section.get("default_handling_seconds"),
+            "wait_estimate.default_handling_seconds",
+            10,
+            7200,
+        ),
+        recent_handoffs=_whole(
+            section.get("recent_handoffs"), "wait_estimate.recent_handoffs", 1, 500
+        ),
+        min_samples=_whole(section.get("min_samples"), "wait_estimate.min_samples", 1, 500),
+    )
 
 
 def _labels(raw: Any, name: str) -> dict[str, str]:
@@ -119,6 +193,15 @@ def parse_handoff_policy(raw: Any) -> HandoffPolicy:
         form_failures=_count(raw, "form_failures"),
         intents=MappingProxyType(intents),
         reasons=MappingProxyType(_labels(raw.get("reasons") or {}, "reasons")),
+        queue_sla=_queue_sla(raw),
+        presence_stale_seconds=_whole(
+            _section(raw, "presence").get("stale_seconds"), "presence.stale_seconds", 10, 3600
+        ),
+        abandon_after_minutes=_whole(
+            raw.get("abandon_after_minutes"), "abandon_after_minutes", 1, 1440
+        ),
+        widget_gone_seconds=_whole(raw.get("widget_gone_seconds"), "widget_gone_seconds", 5, 3600),
+        wait_estimate=_wait_estimate(raw),
     )
 
 

@@ -22,6 +22,7 @@ from bot.settings import get_settings
 from bot.tickets import agents as store
 from bot.tickets.agents import AgentRecord
 from bot.tickets.db import session_scope
+from bot.tickets.presence import set_presence
 
 #: How long a console session lasts at most after signing in, however active.
 SESSION_TTL = dt.timedelta(hours=8)
@@ -181,7 +182,9 @@ def sign_in(
             expires_at=at + idle_timeout(),
             now=at,
         )
-        return store.touch_login(session, agent_id=agent.id, now=at), token
+        signed_in = store.touch_login(session, agent_id=agent.id, now=at)
+        set_presence(session, agent_id=agent.id, presence="online", now=at)  # ready for chats
+        return signed_in, token
 
 
 def agent_for_token(
@@ -218,7 +221,7 @@ def agent_for_token(
 
 
 def sign_out(token: str, *, url: str | None = None) -> None:
-    """End the session of a token (nothing happens for an unknown token).
+    """End the session of a token (nothing happens for an unknown token); its agent goes offline.
 
     Raises:
         TicketStoreUnavailable: The database cannot be reached.
@@ -226,4 +229,7 @@ def sign_out(token: str, *, url: str | None = None) -> None:
     if not isinstance(token, str) or not token:
         return
     with session_scope(url) as session:
+        agent = store.agent_for_token_hash(session, token_hash=hash_token(token))
         store.revoke_session(session, token_hash=hash_token(token))
+        if agent is not None:
+            set_presence(session, agent_id=agent.id, presence="offline")

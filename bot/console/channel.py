@@ -26,10 +26,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.console import accounts, cookies, guard, proxies
+from bot.console import routes_dashboard as dashboard
 from bot.console import routes_handoffs as handoffs
+from bot.console import routes_notes as notes
 from bot.console import routes_notices as notices
 from bot.console import routes_page as page
 from bot.console import routes_pickups as pickups
+from bot.console import routes_presence as presence
 from bot.console import routes_tickets as tickets
 from bot.console.replies import Handler, error_reply, json_body, json_reply
 from bot.console.routes_handoffs import agent_json
@@ -98,6 +101,18 @@ class ConsoleInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
             (signed_in(tickets.set_quote), f"{ticket}/quote", "POST"),
             (signed_in(notices.ticket_notices), f"{ticket}/notices", "GET"),
             (signed_in(pickups.ticket_pickups), f"{ticket}/pickups", "GET"),  # after-sales: pickup
+            # agent tools: presence, supervisor view, notes, transfer, canned replies
+            (signed_in(presence.get_presence), "/api/presence", "GET"),
+            (signed_in(presence.post_presence), "/api/presence", "POST"),
+            (signed_in(presence.supervisor, "supervisor"), "/api/supervisor", "GET"),
+            (signed_in(notes.list_handoff_notes), f"{handoff}/notes", "GET"),
+            (signed_in(notes.post_handoff_note), f"{handoff}/notes", "POST"),
+            (signed_in(notes.transfer), f"{handoff}/transfer", "POST"),
+            (signed_in(notes.canned_replies), f"{handoff}/canned-replies", "GET"),
+            (signed_in(notes.list_ticket_notes), f"{ticket}/notes", "GET"),
+            (signed_in(notes.post_ticket_note), f"{ticket}/notes", "POST"),
+            (signed_in(dashboard.dashboard, "manager"), "/api/dashboard", "GET"),
+            (signed_in(dashboard.dashboard_file, "manager"), "/api/dashboard/<file:str>", "GET"),
         ]
         for uri in dict.fromkeys(uri for _, uri, _ in routes):  # preflights, refused or empty
             routes.append((guard.preflight, uri, "OPTIONS"))

@@ -10,6 +10,7 @@ Commands::
     enable-agent USERNAME                               let a disabled agent sign in again
     unlock USERNAME                                     lift a sign-in lockout of a username
     list-agents                                         every agent, active or not
+    presence                                            active agents: presence, chats held
     callbacks                                           open callback requests, oldest first
     callback-done ID --by NAME                          mark a callback request as done
 
@@ -40,6 +41,7 @@ from bot.tickets import (
 )
 from bot.tickets.agents import AgentExists, AgentNotFound, AgentRecord
 from bot.tickets.command import UsageError, run_command
+from bot.tickets.presence import team
 from bot.tickets.throttle import unlock
 
 
@@ -88,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     unlock.add_argument("username", metavar="USERNAME")
 
     commands.add_parser("list-agents", help="list every agent account")
+    commands.add_parser("presence", help="active agents' presence and the chats they hold")
     commands.add_parser("callbacks", help="list open callback requests (after-hours handoffs)")
     done = commands.add_parser("callback-done", help="mark a callback request as done")
     done.add_argument("callback_id", metavar="ID", type=int)
@@ -160,6 +163,18 @@ def _run(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
         print(f"{args.username.strip().lower()} {state}", file=out)
     elif args.command == "list-agents":
         _print_agents(accounts.list_agents(url=url), out)
+    elif args.command == "presence":
+        with session_scope(url) as session:
+            members = team(session)
+        width = max((len(m.username) for m in members), default=0)
+        for member in members:
+            print(
+                f"{member.username:<{width}}  {member.presence:<7}  held {member.held}  "
+                f"{member.display_name}",
+                file=out,
+            )
+        if not members:
+            print("no agents", file=out)
     elif args.command == "callbacks":
         with session_scope(url) as session:
             requests = list_callbacks(session)

@@ -19,6 +19,7 @@ from rasa.shared.core.events import (
     BotUttered,
     ConversationPaused,
     ConversationResumed,
+    UserUttered,
 )
 
 from bot.channels.live import push_output
@@ -118,6 +119,22 @@ async def hand_back(agent: Any, sender_id: str, channel: str) -> bool:
     text = reply_text("handoff_returned")
     await _record(agent, sender_id, ConversationResumed(), BotUttered(text), _listening())
     return await _push(channel, sender_id, text)
+
+
+async def resume_quietly(agent: Any, sender_id: str) -> None:
+    """Resume the bot without a word (the owner left the queue; they get answers again)."""
+    await _record(agent, sender_id, ConversationResumed(), _listening())
+
+
+async def last_owner_message(agent: Any, sender_id: str) -> float | None:
+    """When the owner last wrote (a Unix time), from the conversation's latest session."""
+    tracker = await agent.tracker_store.retrieve(sender_id)
+    if tracker is None:
+        return None
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return float(event.timestamp)
+    return None
 
 
 async def close(agent: Any, sender_id: str, channel: str) -> bool:

@@ -6,6 +6,7 @@ row id by the sign-in wrapper of :mod:`bot.console.channel`).
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 from typing import Any
 
@@ -15,7 +16,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
 from bot.catalog.handoff import load_handoff_policy
-from bot.console import conversations
+from bot.console import abandon, conversations
 from bot.console import tickets as console_tickets
 from bot.console.labels import user_label
 from bot.console.replies import error_reply, in_session, json_body, json_reply
@@ -29,8 +30,11 @@ from bot.tickets import (
     claim_handoff,
     end_handoff,
     get_handoff,
+    heartbeat,
     list_held,
     list_queue,
+    online_agents,
+    presence_of,
     queue_position,
 )
 from bot.tickets.agents import AgentNotFound, AgentRecord, get_agent_by_username
@@ -44,8 +48,29 @@ def agent_json(agent: AgentRecord) -> dict[str, str]:
     return {"username": agent.username, "display_name": agent.display_name}
 
 
-def handoff_json(session: Session, handoff: HandoffRecord) -> dict[str, Any]:
-    """A handoff as the page gets it: a label instead of the sender id, names, queue position."""
+def waited_seconds(handoff: HandoffRecord, now: dt.datetime) -> int:
+    """How long the owner waited for an agent: until now while queued, else until the claim.
+
+    (A chat that ended without a claim counts until it ended.)
+    """
+    until = handoff.claimed_at or handoff.ended_at or now
+    return max(0, int((until - handoff.created_at).total_seconds()))
+
+
+def sla_json() -> dict[str, int]:
+    """The queue's SLA thresholds (``queue_sla`` of ``handoff.yml``)."""
+    sla = load_handoff_policy().queue_sla
+    return {"amber_seconds": sla.amber_seconds, "red_seconds": sla.red_seconds}
+
+
+def handoff_json(
+    session: Session, handoff: HandoffRecord, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """A handoff as the page gets it: a label instead of the sender id, names, queue position.
+
+    Also how long the owner waited and its SLA colour (``ok``, ``amber``, ``red``).
+    """
+    waited = waited_seconds(handoff, now or dt.datetime.now(dt.timezone.utc))
     agent = None
     if handoff.agent_username:
         found = get_agent_by_username(session, username=handoff.agent_username)
@@ -68,6 +93,8 @@ def handoff_json(session: Session, handoff: HandoffRecord) -> dict[str, Any]:
             queue_position(session, handoff_id=handoff.id) if handoff.status == "queued" else None
         ),
         "summary": handoff.summary,
+        "waited_seconds": waited,
+        "sla": load_handoff_policy().queue_sla.level(waited),
     }
 
 
@@ -95,12 +122,27 @@ async def _held(agent: AgentRecord, handoff_id: int) -> HandoffRecord | None:
 
 
 async def queue(request: Request, agent: AgentRecord) -> HTTPResponse:
-    """The chats waiting for an agent, and this agent's own."""
+    """The chats waiting for an agent, and this agent's own.
+
+    With the SLA thresholds, the agent's presence (the poll is its heartbeat) and the
+    colleagues online (for transfers). Owners who left the queue are swept out first
+    (:mod:`bot.console.abandon`).
+    """
+    await abandon.sweep(request.app.ctx.agent)
 
     def work(session: Session) -> dict[str, Any]:
+        now = dt.datetime.now(dt.timezone.utc)
+        heartbeat(session, agent_id=agent.id, now=now)
         return {
-            "queued": [handoff_json(session, h) for h in list_queue(session)],
-            "mine": [handoff_json(session, h) for h in list_held(session, agent_id=agent.id)],
+            "queued": [handoff_json(session, h, now) for h in list_queue(session)],
+            "mine": [handoff_json(session, h, now) for h in list_held(session, agent_id=agent.id)],
+            "sla": sla_json(),
+            "presence": presence_of(session, agent_id=agent.id, now=now),
+            "agents_online": [
+                {"username": a.username, "display_name": a.display_name}
+                for a in online_agents(session, now=now)
+                if a.agent_id != agent.id
+            ],
         }
 
     return json_reply(await in_session(work))

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from rasa.shared.core.constants import DEFAULT_INTENTS
 
+from bot.catalog.canned_replies import check_canned_replies
 from bot.catalog.courier import check_courier
 from bot.catalog.handoff import load_handoff_policy
 from bot.catalog.loader import Catalogue, CatalogueError, load_catalogue
@@ -325,6 +326,7 @@ def definition_findings(domain: Mapping[str, Any]) -> list[Finding]:
     problems = [*check_ticket_fields(domain), *check_place_names(), *check_part_keywords()]
     problems += check_sanbao()  # after-sales: 三包 periods
     problems += check_courier(PICKUP_STATUSES)  # after-sales: pickup hours and status names
+    problems += check_canned_replies()  # agent console: 快捷回复
     return [Finding(ERROR, problem) for problem in problems]
 
 

@@ -274,6 +274,22 @@ def after_hours(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
 
 
 @pytest.fixture
+def agent_online() -> Callable[..., Any]:
+    """Returns a function that signs an agent in to the console as online (heartbeat now)."""
+    from bot.tickets import create_agent, set_presence
+
+    def _online(username: str = "zhang", presence: str = "online") -> Any:
+        with session_scope() as session:
+            agent = create_agent(
+                session, username=username, display_name=username, password_hash="x"
+            )
+            set_presence(session, agent_id=agent.id, presence=presence)
+            return agent
+
+    return _online
+
+
+@pytest.fixture
 def queued() -> Callable[[], list[Any]]:
     """Returns a function listing the queued handoffs in the configured store."""
     from bot.tickets import list_queue

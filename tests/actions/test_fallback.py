@@ -32,7 +32,10 @@ FAQ_RANKING = {
 }
 
 
-HANDED_OVER = [msg("utter_fallback_handing_over"), msg("utter_handoff_queued_first", ahead=0)]
+HANDED_OVER = [
+    msg("utter_fallback_handing_over"),
+    msg("utter_handoff_queued_first", ahead=0, wait_minutes=6),  # one agent, the default wait
+]
 PAUSED = [
     SlotSet("callback_step", None),
     SlotSet("handoff_reason", None),
@@ -43,8 +46,9 @@ FIRST_MISS = [SlotSet("callback_step", None)]
 
 
 @pytest.fixture(autouse=True)
-def working_hours(at_working_time):
-    """The hotline is open (see tests/actions/test_handoff.py for the other case)."""
+def working_hours(at_working_time, agent_online):
+    """The hotline is open and an agent online (see tests/actions/test_handoff.py otherwise)."""
+    agent_online()
 
 
 def ranked(*names: str) -> list[dict[str, Any]]:

@@ -131,8 +131,16 @@ def test_a_ticket_created_by_the_submit_action_then_rated(store: str) -> None:
 def test_a_handoff_queued_by_the_handoff_action(
     store: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from bot.tickets import create_agent, session_scope, set_presence
+
     monkeypatch.setenv("HANDOFF_WORKING_HOURS", "00:00-24:00")
     get_settings.cache_clear()
+    summary = fold(rasa_events(ActionHandoff(), tracker({}, "转人工", "request_human")))
+    # Nobody online: the callback is offered, in working hours too.
+    assert (summary.handoffs, summary.handoffs_queued, summary.callbacks_offered) == (1, 0, 1)
+    with session_scope() as session:
+        agent = create_agent(session, username="zhang", display_name="张三", password_hash="x")
+        set_presence(session, agent_id=agent.id, presence="online")
     summary = fold(rasa_events(ActionHandoff(), tracker({}, "转人工", "request_human")))
     assert (summary.handoffs, summary.handoffs_queued, summary.callbacks_offered) == (1, 1, 0)
 

@@ -161,6 +161,8 @@ async def test_a_repair_over_wechat_with_a_photo(servers: Servers, wechat: FakeW
 async def test_an_agent_answers_a_wechat_user(servers: Servers, wechat: FakeWeChatApi) -> None:
     openid = "o-live-wechat-user-0002"
     accounts.add_agent("wangwu", "王五", "agent password 1", url=servers.ticket_url)
+    # Signed in, so online: the bot queues chats only while an agent is online.
+    assert accounts.sign_in("wangwu", "agent password 1", url=servers.ticket_url) is not None
     hook = f"http://127.0.0.1:{servers.rasa_port}/webhooks/wechat/webhook"
     console = f"http://127.0.0.1:{servers.rasa_port}/webhooks/console/api/"
     headers = {"X-Requested-With": CSRF_VALUE}

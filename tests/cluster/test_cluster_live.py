@@ -267,6 +267,9 @@ def test_an_agent_reply_sent_through_the_other_server_reaches_the_widget_user(cl
         user = Widget(user_page)
         user.open(cluster.base + "/webhooks/socketio/demo")
         user.say("屏幕碎了", "型号")
+        # Signed in, so online: the bot queues chats only while an agent is online.
+        assert accounts.sign_in("lisi", PASSWORD, url=cluster.ticket_url) is not None
+        dispose_engines()
         user.say("转人工", "转接人工客服")
         sticky = {c["name"]: c["value"] for c in context.cookies()}.get("SHOUHOU_SRV")
         assert sticky in {"r1", "r2"}, context.cookies()

@@ -138,7 +138,8 @@ async def test_claim_reply_and_hand_back(
         systems = [e["text"] for e in paused[1]["events"] if e["kind"] == "system"]
         assert systems.count("已转人工，机器人暂停回复") == 1  # already paused: not again
         # li no longer sees the chat, zhang has it under "mine"
-        assert (await li.get("api/queue"))[1] == {"queued": [], "mine": []}
+        li_queue = (await li.get("api/queue"))[1]
+        assert (li_queue["queued"], li_queue["mine"]) == ([], [])
         assert [h["id"] for h in (await zhang.get("api/queue"))[1]["mine"]] == [handoff_id]
         assert (await li.get(f"api/handoffs/{handoff_id}/transcript"))[0] == 404
         assert (await li.post(f"api/handoffs/{handoff_id}/messages", {"text": "x"}))[0] == 409

@@ -63,6 +63,19 @@ def new_page(browser, errors: list[str], size: tuple[int, int] = (1280, 800)):
 def test_an_agent_takes_over_a_widget_chat_and_hands_it_back(servers, browser):
     OUT.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
+    # The agent signs in and goes online: only then does the bot offer a person.
+    agent_page = new_page(browser, errors, (1440, 900))
+    console = f"http://127.0.0.1:{servers.rasa_port}/webhooks/console/"
+    agent_page.goto(console)
+    agent_page.fill("#login-username", "zhangsan")
+    agent_page.fill("#login-password", "wrong password")
+    agent_page.click("#login-submit")
+    agent_page.locator("#login-message", has_text="不正确").wait_for()
+    agent_page.fill("#login-password", PASSWORD)
+    agent_page.click("#login-submit")
+    agent_page.locator("#agent-name", has_text="张三").wait_for()
+    agent_page.select_option("#presence", "online")
+    agent_page.locator('#presence-box[data-presence="online"]').wait_for()
     user_page = new_page(browser, errors)
     user = Widget(user_page)
     user.open(servers.base + "demo")
@@ -77,17 +90,7 @@ def test_an_agent_takes_over_a_widget_chat_and_hands_it_back(servers, browser):
     box.fill(XSS)
     box.press("Enter")
 
-    # The agent signs in, sees the chat in the queue, claims it and reads the summary.
-    agent_page = new_page(browser, errors, (1440, 900))
-    console = f"http://127.0.0.1:{servers.rasa_port}/webhooks/console/"
-    agent_page.goto(console)
-    agent_page.fill("#login-username", "zhangsan")
-    agent_page.fill("#login-password", "wrong password")
-    agent_page.click("#login-submit")
-    agent_page.locator("#login-message", has_text="不正确").wait_for()
-    agent_page.fill("#login-password", PASSWORD)
-    agent_page.click("#login-submit")
-    agent_page.locator("#agent-name", has_text="张三").wait_for()
+    # The agent sees the chat in the queue, claims it and reads the summary.
     claim = agent_page.locator(f'[data-key="claim:{handoff.id}"]')
     claim.wait_for(timeout=BOT_TIMEOUT_MS)
     claim.click()

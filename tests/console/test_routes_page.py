@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from bot.console.routes_page import MODULE_DIR
+from bot.console.routes_page import CHART_JS, MODULE_DIR
 from bot.console.texts import page_texts
+from tests.conftest import missing
 from tests.console.conftest import Server
 
 pytestmark = pytest.mark.anyio
@@ -53,3 +54,17 @@ async def test_every_module_is_served_as_javascript(server: Server) -> None:
 async def test_nothing_else_is_served(server: Server, path: str) -> None:
     async with server.client() as anyone, anyone.session.get(server.base + path) as reply:
         assert reply.status == 404, path
+
+
+async def test_chart_js_is_served_beside_the_page(server: Server) -> None:
+    """The dashboard's Chart.js: the npm package's UMD build, as JavaScript, from the origin."""
+    if not CHART_JS.is_file():
+        missing(f"{CHART_JS} is missing: run scripts/web_setup.sh")
+    path = server.base + "chart.umd.min.js"
+    async with server.client() as anyone, anyone.session.get(path) as reply:
+        assert reply.status == 200
+        assert reply.headers["Content-Type"] == "text/javascript; charset=utf-8"
+        assert reply.headers["X-Content-Type-Options"] == "nosniff"
+        body = await reply.read()
+    assert body == CHART_JS.read_bytes()
+    assert b"new Function" not in body and b"eval(" not in body  # the CSP allows neither

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from bot.intake.quote_parts import parse_part, parse_yuan
 from bot.settings import get_settings
-from bot.tickets import session_scope, set_status
+from bot.tickets import create_agent, session_scope, set_presence, set_status
+from bot.tickets.agents import get_agent_by_username
 from bot.tickets.models import Ticket
 from bot.tickets.quotes import QuotePart, list_quotes, set_quote
 from tests.courier.dialogue_checks import check_pickups
@@ -171,9 +172,25 @@ def _import_warranty_cards(cards: list[dict[str, Any]] | None, url: str, today: 
         import_cards(session, rows, source="dialogue")
 
 
+def _agents_online(usernames: list[str] | None, url: str) -> None:
+    """Sign agents in to the console as online (the bot queues chats only then)."""
+    with session_scope(url) as session:
+        for username in usernames or []:
+            found = get_agent_by_username(session, username=username)
+            agent = (
+                found[0]
+                if found
+                else create_agent(
+                    session, username=username, display_name=username, password_hash="x"
+                )
+            )
+            set_presence(session, agent_id=agent.id, presence="online")
+
+
 def run_dialogue(case: dict[str, Any], conversation: Conversation, url: str) -> None:
     """Hold one conversation of a dialogue file and check every turn and the ticket."""
     today = get_settings().today()
+    _agents_online(case.get("agents_online"), url)  # agent tools: presence
     placeholders = _prepare(case, conversation, url)
     _import_warranty_cards(case.get("warranty_cards"), url, today)  # after-sales: 三包
     conversation.sender_id = f"{conversation.sender_id}-main"

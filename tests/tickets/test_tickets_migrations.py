@@ -55,6 +55,7 @@ TABLES = (
     | {"pickups"}  # 0009_pickups
     | {"warranty_cards"}  # 0010_warranty_cards
     | {"notice_outbox", "notice_opt_outs"}  # 0011_outbox
+    | {"internal_notes"}  # 0015_agent_tools
 )
 UTC = dt.timezone.utc
 

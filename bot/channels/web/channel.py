@@ -19,6 +19,9 @@ same socket.io events with that fixed, and secures the sessions:
   the JWT's ``sub`` (or Rasa's ``user.username``).
 - Session ids never reach the logs (a short hash instead, :func:`session_tag`).
 - What a client sends is checked in :mod:`bot.channels.web.inbound`.
+- Sockets opening, writing and closing are signs of an owner waiting for an agent
+  (:mod:`bot.channels.web.owners`): the console marks a queued chat abandoned once its owner's
+  last socket has been gone for a while.
 
 Routes under ``/webhooks/socketio/``: ``GET widget.js`` / ``widget.css``, ``GET
 vendor/socket.io.min.js`` (socket.io's official client from ``node_modules``, installed from
@@ -53,6 +56,7 @@ from bot.channels.photos import MAX_PHOTO_BYTES
 from bot.channels.replies import channel_replies
 from bot.channels.web.cors import socketio_origin_check
 from bot.channels.web.inbound import clean_user_text, jwt_sender, trusted_metadata, valid_message_id
+from bot.channels.web.owners import OwnerSockets, refresh_periodically
 from bot.channels.web.packets import disconnect_on_malformed_packets
 from bot.channels.web.replays import ReplayGuard
 from bot.channels.web.sessions import SessionSigner, session_key, session_tag
@@ -137,6 +141,8 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
         self._signer = signer
         # In the process until the blueprint shares it through Redis (SOCKETIO_REDIS_URL).
         self.seen = ReplayGuard(ttl=REPLAY_WINDOW_SECONDS)
+        # Owners waiting for an agent: here while a socket is open (bot.channels.web.owners).
+        self.owners = OwnerSockets()
 
     @property
     def signer(self) -> SessionSigner:
@@ -222,6 +228,7 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
             await sio.emit(
                 "session_confirm", signer.issue(session_id), room=sid, namespace=namespace
             )
+            await self.owners.opened(sid, session_id)
 
         async def sender_of(sid: str, data: dict[str, Any]) -> str | None:
             state = await socket_state(sid)
@@ -256,6 +263,7 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
                     namespace=namespace,
                 )
                 return
+            await self.owners.wrote(sid, sender_id)
             message_id = valid_message_id(data.get("message_id"))
             if message_id and not await self.seen.first_time(f"{sender_id}:{message_id}"):
                 logger.info("replayed message from %s: ignored", session_tag(sender_id))
@@ -271,7 +279,11 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
                 )
             )
 
+        async def disconnect(sid: str) -> None:
+            await self.owners.closed(sid)  # the owner may have left a queued chat
+
         sio.on("connect", connect, namespace=namespace)
+        sio.on("disconnect", disconnect, namespace=namespace)
         sio.on("session_request", session_request, namespace=namespace)
         sio.on(self.user_message_evt, handle_message, namespace=namespace)
         add_widget_routes(bp, origins)
@@ -285,6 +297,7 @@ class WebChatInput(SocketIOInput):  # type: ignore[misc]  # Rasa is untyped (ski
             ),
         )
         purge_photos_periodically(bp, self.upload_dir, settings.photo_retention_days)
+        refresh_periodically(bp, self.owners)
         register_live_channel(self)  # agents' replies reach widget users through it
         return bp
 

@@ -13,10 +13,11 @@ class ConversationAnalytics(Base):  # type: ignore[misc]
 
     Written only by the analytics consumer (``python -m bot.analytics.consume``); the
     columns are those of :class:`bot.analytics.summary.ConversationSummary`, which says
-    what each counts. ``ticket_nos`` lists the tickets the conversation's intakes ended in
-    (``tickets_created`` of them, the latest in ``last_ticket_no``); ``intents`` maps each
-    intent to how many of the user's messages had it. ``fold_state`` is what the fold needs
-    to go on with the next events.
+    what each counts. ``intake_slots`` maps each of the intake form's slots to the intakes in
+    which it got a value or was skipped (the funnel). ``ticket_nos`` lists the tickets the
+    conversation's intakes ended in (``tickets_created`` of them, the latest in
+    ``last_ticket_no``); ``intents`` maps each intent to how many of the user's messages had
+    it. ``fold_state`` is what the fold needs to go on with the next events.
     """
 
     __tablename__ = "analytics_conversations"
@@ -42,6 +43,11 @@ class ConversationAnalytics(Base):  # type: ignore[misc]
     callbacks_offered = Column(Integer, nullable=False)
     # after-sales: intakes the guided diagnosis solved, without a ticket (0012_diagnosis_outcome)
     diagnosis_solved = Column(Integer, nullable=False, default=0, server_default="0")
+    # the manager's dashboard: the intake funnel and the diagnosis (0016_analytics_funnel)
+    intake_slots = Column(JSON, nullable=False, default=dict, server_default="{}")
+    intakes_confirmed = Column(Integer, nullable=False, default=0, server_default="0")
+    diagnosis_offered = Column(Integer, nullable=False, default=0, server_default="0")
+    diagnosis_to_ticket = Column(Integer, nullable=False, default=0, server_default="0")
     fallbacks = Column(Integer, nullable=False)
     ratings = Column(Integer, nullable=False)
     rating = Column(Integer, nullable=True)

@@ -112,7 +112,7 @@ class Handoff(Base):  # type: ignore[misc]
 
     ``queued`` until an agent claims it (``active``), then ``returned`` to the assistant
     or ``closed``; ``callback`` when nobody could take it and the user asked to be called.
-    ``abandoned`` when the owner left while it was queued (:mod:`bot.tickets.abandon`).
+    ``abandoned`` when the owner left while it was queued (:mod:`bot.tickets.handoffs`).
     ``summary`` is what the agent sees first (slots, tickets, last messages); the store
     does not look inside it.
     """
@@ -141,7 +141,7 @@ class Handoff(Base):  # type: ignore[misc]
     ended_at = Column(UTCDateTime, nullable=True)
     updated_at = Column(UTCDateTime, nullable=False)
     outcome = Column(String(64), nullable=True)
-    # Signs of the chat's owner while queued (bot.tickets.abandon): last seen, socket gone.
+    # Signs of the owner while queued (bot.tickets.handoffs): last seen, widget socket gone.
     owner_seen_at = Column(UTCDateTime, nullable=True)
     owner_left_at = Column(UTCDateTime, nullable=True)
 

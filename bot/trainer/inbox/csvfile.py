@@ -36,7 +36,8 @@ class InboxFileError(Exception):
     """The inbox file cannot be read (message in Chinese, for the trainer)."""
 
 
-def _cell(value: str) -> str:
+def excel_cell(value: str) -> str:
+    """``value`` with a leading ``'`` when Excel would read it as a formula (``= + - @``)."""
     return f"'{value}" if value.startswith(_FORMULA_START) else value
 
 
@@ -45,24 +46,31 @@ def _uncell(value: str) -> str:
     return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
 
 
+def inbox_text(rows: Sequence[InboxRow]) -> str:
+    """The inbox file's content (without the BOM): the header, then one line per row."""
+    handle = io.StringIO(newline="")
+    writer = csv.writer(handle)
+    writer.writerow(HEADER)
+    for row in rows:
+        writer.writerow(
+            [
+                excel_cell(row.text),
+                row.count,
+                row.intent,
+                f"{row.confidence:.2f}",
+                REASON_SEPARATOR.join(r.value for r in row.reasons),
+                row.last_seen.isoformat() if row.last_seen else "",
+                excel_cell(row.label),
+            ]
+        )
+    return handle.getvalue()
+
+
 def write_inbox(path: Path, rows: Sequence[InboxRow]) -> None:
     """Write the rows as CSV in UTF-8 with a BOM (Excel then reads the Chinese correctly)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        for row in rows:
-            writer.writerow(
-                [
-                    _cell(row.text),
-                    row.count,
-                    row.intent,
-                    f"{row.confidence:.2f}",
-                    REASON_SEPARATOR.join(r.value for r in row.reasons),
-                    row.last_seen.isoformat() if row.last_seen else "",
-                    _cell(row.label),
-                ]
-            )
+        handle.write(inbox_text(rows))
 
 
 def _decode(data: bytes) -> str:

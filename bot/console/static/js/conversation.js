@@ -1,8 +1,10 @@
 /* The selected chat: its header, claiming it, handing it back or closing it, the reply box's state. */
 
 import { actionFailed, handoffPath, post } from "./api.js";
+import { closeCanned } from "./canned.js";
 import { $, clear, each, el, findIn, idOf, obj, str, toast } from "./dom.js";
 import { channelName, fmtTime, reasonOf } from "./format.js";
+import { syncChatNotes } from "./notes.js";
 import { applyLocally, isMine, isQueued, queuePoller, renderQueue } from "./queue.js";
 import { setTab } from "./signin.js";
 import { state } from "./state.js";
@@ -101,6 +103,7 @@ export function resetConversation(id, h) {
   state.lastIndex = -1;
   state.seen = {};
   state.summarySig = "";
+  closeCanned();
   clear($("transcript"));
   $("conv-empty").hidden = $("details-empty").hidden = !!h;
   $("conv").hidden = $("details").hidden = !h;
@@ -114,6 +117,7 @@ export function syncSelected() {
   if (h && h.status) state.convStatus = str(h.status);
   renderConvHead();
   renderSummary();
+  syncChatNotes();
 }
 
 export function renderConvHead() {
@@ -143,7 +147,7 @@ export function renderConvHead() {
   $("conv-title").title = "";
   $("conv-meta").textContent = parts.join(" · ");
   $("conv-claim").hidden = !queued;
-  $("conv-return").hidden = $("conv-close").hidden = !held;
+  $("conv-return").hidden = $("conv-close").hidden = $("conv-transfer").hidden = !held;
   renderComposer();
 }
 
@@ -151,7 +155,11 @@ export function renderComposer() {
   const held = isMine(state.selectedId);
   $("reply").disabled = !held;
   $("send").disabled = !held || state.sending;
-  const why = { closed: "page.reply.closed", returned: "page.reply.returned" }[state.convStatus];
+  const why = {
+    closed: "page.reply.closed",
+    returned: "page.reply.returned",
+    abandoned: "page.reply.abandoned",
+  }[state.convStatus];
   let note = "";
   if (!held && isQueued(state.selectedId)) note = t("page.reply.claim_first");
   else if (!held) note = t("page.reply.read_only", { why: t(why || "page.reply.not_mine") });

@@ -22,11 +22,9 @@ export function fmtTime(iso) {
   return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + hm;
 }
 
-/** How long since iso: seconds, minutes and seconds, or hours and minutes. */
-export function fmtWait(iso) {
-  const time = parseTime(iso);
-  if (time === null) return "—";
-  const s = Math.max(0, Math.floor((Date.now() - time) / 1000));
+/** A duration in seconds as seconds, minutes and seconds, or hours and minutes. */
+export function fmtSeconds(seconds) {
+  const s = Math.max(0, Math.floor(Number(seconds) || 0));
   const m = Math.floor(s / 60);
   if (s < 60) return t("page.time.seconds", { s: s });
   if (m < 60) return t("page.time.minutes", { m: m, s: pad(s % 60) });

@@ -3,10 +3,13 @@
 import { api, expect } from "./api.js";
 import { claim, selectChat, syncSelected } from "./conversation.js";
 import { $, button, clear, each, el, findIn, idOf, list, str } from "./dom.js";
-import { channelName, fmtTime, fmtWait, reasonOf } from "./format.js";
+import { channelName, fmtTime, reasonOf } from "./format.js";
 import { makePoller } from "./poller.js";
+import { showPresence } from "./presence.js";
+import { noteQueue, renderWait } from "./sla.js";
 import { state } from "./state.js";
 import { t } from "./texts.js";
+import { noteAgentsOnline } from "./transfer.js";
 
 const QUEUE_INTERVAL = 2000;
 /** What the lists show of a handoff: the lists are redrawn when one of these changes. */
@@ -26,6 +29,9 @@ function fetchQueue(signal) {
     const data = expect(res, 200);
     state.queued = list(data.queued);
     state.mine = list(data.mine);
+    noteQueue(data, state.queued);
+    showPresence(data.presence);
+    noteAgentsOnline(data.agents_online);
     renderQueue();
   });
 }
@@ -104,9 +110,10 @@ function chatItem(h, queued) {
     meta.appendChild(el("span", "sender", user));
     return item;
   }
-  const waiting = t("page.lists.waiting", { wait: fmtWait(h.created_at) });
-  const wait = meta.appendChild(el("span", "wait", waiting));
+  const wait = meta.appendChild(el("span", "wait"));
+  wait.setAttribute("data-wait-id", id);
   wait.setAttribute("data-since", str(h.created_at));
+  renderWait(wait);
   if (typeof h.position === "number") {
     meta.appendChild(el("span", "position", t("page.lists.position", { position: h.position })));
   }
@@ -116,11 +123,4 @@ function chatItem(h, queued) {
   );
   claimBtn.setAttribute("data-key", "claim:" + id);
   return item;
-}
-
-/** Once a second: the waiting times in the queue. */
-export function tickWaits() {
-  each(document.querySelectorAll("#queued-list [data-since]"), (node) => {
-    node.textContent = t("page.lists.waiting", { wait: fmtWait(node.getAttribute("data-since")) });
-  });
 }

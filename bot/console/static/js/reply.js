@@ -1,6 +1,10 @@
-/* The reply box: Enter sends, Shift+Enter breaks the line, never while an IME is composing. */
+/*
+ * The reply box: Enter sends, Shift+Enter breaks the line, never while an IME is composing.
+ * "/" at its start searches the canned replies (canned.js), which then have the keys.
+ */
 
 import { actionFailed, handoffPath, post } from "./api.js";
+import { cannedInput, cannedKeydown, closeCanned } from "./canned.js";
 import { renderComposer } from "./conversation.js";
 import { $, obj, toast } from "./dom.js";
 import { isMine, queuePoller } from "./queue.js";
@@ -42,6 +46,7 @@ function sendReply() {
 }
 
 function replyKeydown(event) {
+  if (cannedKeydown(event)) return;
   if (event.key !== "Enter" || event.shiftKey) return;
   // While an IME is composing, Enter confirms the candidate: never send then.
   if (event.isComposing || composing || event.keyCode === 229) return;
@@ -60,6 +65,8 @@ export const replyHandlers = [
     },
   ],
   ["reply", "keydown", replyKeydown],
+  ["reply", "input", cannedInput],
+  ["reply", "blur", closeCanned],
   ["reply", "compositionstart", () => (composing = true)],
   // Some browsers deliver the Enter that ends a composition just after compositionend.
   ["reply", "compositionend", () => setTimeout(() => (composing = false), 0)],

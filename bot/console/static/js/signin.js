@@ -4,14 +4,21 @@
  */
 
 import { api, post, whenExpired } from "./api.js";
+import { resetCanned } from "./canned.js";
 import { resetConversation } from "./conversation.js";
+import { dashboardFor } from "./dashboard.js";
 import { $, clear, each, fill, obj, setMessage, str } from "./dom.js";
-import { queuePoller, renderQueue, tickWaits } from "./queue.js";
+import { resetNotes } from "./notes.js";
+import { resetPresence } from "./presence.js";
+import { queuePoller, renderQueue } from "./queue.js";
+import { resetSla, tickWaits } from "./sla.js";
 import { state } from "./state.js";
+import { resetSupervisor, setupSupervisor, supervisorShown } from "./supervisor.js";
 import { t } from "./texts.js";
 import { fillTicketForm, loadTicketFields } from "./ticket_form.js";
 import { transcriptPoller } from "./transcript.js";
 import { resetTicketsTab } from "./tickets_tab.js";
+import { resetTransfer } from "./transfer.js";
 
 const ACTIVITY_INTERVAL = 60000;
 let waitTicker = null;
@@ -29,11 +36,14 @@ function showLogin(message, kind) {
   ($("login-username").value ? $("login-password") : $("login-username")).focus();
 }
 
+/** Show tab `name`: every tab button "tab-<name>" shows the panel it controls. */
 export function setTab(name) {
-  each(["chats", "tickets"], (tab) => {
-    $("tab-" + tab).setAttribute("aria-selected", tab === name ? "true" : "false");
-    $(tab + "-view").hidden = tab !== name;
+  each(document.querySelectorAll(".tabs [role=tab]"), (tab) => {
+    const on = tab.id === "tab-" + name;
+    tab.setAttribute("aria-selected", on ? "true" : "false");
+    $(tab.getAttribute("aria-controls")).hidden = !on;
   });
+  supervisorShown(name === "supervisor");
 }
 
 function signedIn(agent) {
@@ -42,6 +52,8 @@ function signedIn(agent) {
   $("agent-name").textContent = str(state.agent.display_name || state.agent.username);
   $("login-password").value = "";
   setMessage($("login-message"), "");
+  setupSupervisor(state.agent);
+  dashboardFor(state.agent);
   showView("app");
   setTab("chats");
   queuePoller.start();
@@ -61,6 +73,13 @@ function signedOut(message, kind) {
   state.mine = [];
   state.drafts = {};
   resetConversation(null, null);
+  resetCanned();
+  resetNotes();
+  resetPresence();
+  resetSla();
+  resetSupervisor();
+  resetTransfer();
+  dashboardFor(null);
   $("reply").value = "";
   each(["summary-tickets", "summary-messages"], (id) => clear($(id)));
   fill($("summary-slots"), () => "");

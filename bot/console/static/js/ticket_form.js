@@ -38,7 +38,7 @@ function fieldSpec(name) {
   return (state.fields || []).find((field) => field.name === name) || null;
 }
 
-function fieldLabel(name) {
+export function fieldLabel(name) {
   const field = fieldSpec(name);
   return field ? str(field.label) : name;
 }

@@ -4,6 +4,7 @@ import { api, expect, failureText } from "./api.js";
 import { $, button, clear, each, el, fill, list, obj, setSelect, str, toast } from "./dom.js";
 import { fmtTime, timeNode } from "./format.js";
 import { clearErrors, formValues, sendForm } from "./forms.js";
+import { loadTicketNotes } from "./notes.js";
 import { loadNotices } from "./notices.js";
 import { loadPickups } from "./pickups.js";
 import { loadQuotes } from "./quotes.js";
@@ -124,6 +125,7 @@ function renderTicketDetail(ticket, statuses) {
   fill($("td-fields"), (name) => (name in shown ? shown[name] : ticket[name]));
   renderHistory(list(ticket.history));
   loadNotices(str(ticket.ticket_no));
+  loadTicketNotes(str(ticket.ticket_no));
   loadPickups(str(ticket.ticket_no));
   loadQuotes(str(ticket.ticket_no));
   fillStatusForm(ticket, statuses);
