@@ -27,7 +27,9 @@ $(STAMP): requirements/lock.txt pyproject.toml
 # From the npm registry, exact versions in their package-locks: the web widget's socket.io
 # client and the console dashboard's Chart.js (scripts/web_setup.sh installs both).
 WEB_STAMP := bot/channels/web/node_modules/.package-lock.json bot/console/node_modules/.package-lock.json
-$(WEB_STAMP) &: bot/channels/web/package-lock.json bot/console/package-lock.json
+bot/channels/web/node_modules/.package-lock.json: bot/channels/web/package-lock.json
+	./scripts/web_setup.sh
+bot/console/node_modules/.package-lock.json: bot/console/package-lock.json
 	./scripts/web_setup.sh
 
 # HAProxy from Debian, the load balancer of make run-cluster (bot/cluster).
