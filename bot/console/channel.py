@@ -26,6 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.console import accounts, cookies, guard, proxies
+from bot.console import routes_canned as canned
 from bot.console import routes_dashboard as dashboard
 from bot.console import routes_handoffs as handoffs
 from bot.console import routes_notes as notes
@@ -33,7 +34,9 @@ from bot.console import routes_notices as notices
 from bot.console import routes_page as page
 from bot.console import routes_pickups as pickups
 from bot.console import routes_presence as presence
+from bot.console import routes_supervisor as supervisor
 from bot.console import routes_tickets as tickets
+from bot.console import routes_transfer as transfer
 from bot.console.replies import Handler, error_reply, json_body, json_reply
 from bot.console.routes_handoffs import agent_json
 from bot.console.routes_page import STATIC_DIR
@@ -104,11 +107,11 @@ class ConsoleInput(InputChannel):  # type: ignore[misc]  # Rasa is untyped
             # agent tools: presence, supervisor view, notes, transfer, canned replies
             (signed_in(presence.get_presence), "/api/presence", "GET"),
             (signed_in(presence.post_presence), "/api/presence", "POST"),
-            (signed_in(presence.supervisor, "supervisor"), "/api/supervisor", "GET"),
+            (signed_in(supervisor.supervisor, "supervisor"), "/api/supervisor", "GET"),
             (signed_in(notes.list_handoff_notes), f"{handoff}/notes", "GET"),
             (signed_in(notes.post_handoff_note), f"{handoff}/notes", "POST"),
-            (signed_in(notes.transfer), f"{handoff}/transfer", "POST"),
-            (signed_in(notes.canned_replies), f"{handoff}/canned-replies", "GET"),
+            (signed_in(transfer.transfer), f"{handoff}/transfer", "POST"),
+            (signed_in(canned.canned_replies), f"{handoff}/canned-replies", "GET"),
             (signed_in(notes.list_ticket_notes), f"{ticket}/notes", "GET"),
             (signed_in(notes.post_ticket_note), f"{ticket}/notes", "POST"),
             (signed_in(dashboard.dashboard, "manager"), "/api/dashboard", "GET"),

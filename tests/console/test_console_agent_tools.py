@@ -10,7 +10,7 @@ import pytest
 from rasa.shared.core.events import ConversationPaused, UserUttered
 
 from bot.console import abandon, accounts
-from bot.console.routes_presence import business_day
+from bot.console.routes_supervisor import business_day
 from bot.tickets import (
     TicketDraft,
     create_ticket,
@@ -313,7 +313,7 @@ async def test_owners_who_left_are_marked_abandoned_and_the_bot_resumes(
 
 
 async def test_the_supervisor_view(server: Server, agents) -> None:
-    start, _ = business_day(dt.datetime.now(UTC))
+    start = business_day(dt.datetime.now(UTC)).start
     waiting_since = dt.datetime.now(UTC) - dt.timedelta(seconds=400)
     await queue_chat(server, "a", ago=dt.timedelta(seconds=400))
     held = await queue_chat(server, "b")
@@ -356,8 +356,8 @@ async def test_the_supervisor_view(server: Server, agents) -> None:
 
 def test_the_business_day_is_local() -> None:
     shanghai = dt.timezone(dt.timedelta(hours=8))
-    start, end = business_day(dt.datetime(2026, 12, 4, 17, 0, tzinfo=UTC))  # 01:00 on the 5th
-    assert (start, end) == (
+    today = business_day(dt.datetime(2026, 12, 4, 17, 0, tzinfo=UTC))  # 01:00 on the 5th
+    assert (today.start, today.end) == (
         dt.datetime(2026, 12, 5, tzinfo=shanghai),
         dt.datetime(2026, 12, 6, tzinfo=shanghai),
     )
