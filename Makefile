@@ -11,7 +11,7 @@ TRAIN_DATA := bot/data/nlu bot/data/rules bot/data/stories
 
 .PHONY: help setup run run-cluster train train-force shell lint format types validate test purge-photos \
         test-fast test-stories eval lock migrate clean new-fault inbox inbox-import bench-training \
-        bench-nlu bench-intent-cv bench-analytics bench-load bench-startup bench-validation bench-tracker bench-pipeline bench-fuzz \
+        bench-nlu bench-intent-cv bench-analytics bench-dashboard bench-load bench-startup bench-validation bench-tracker bench-pipeline bench-fuzz \
         bench-report docs
 
 help: ## List the targets
@@ -123,6 +123,9 @@ bench-startup: train ## First REST answer after start, Rasa RSS after 1,000 turn
 
 bench-analytics: $(STAMP) ## The analytics consumer's CPU per event, with and without its linger (bench/)
 	$(PY) bench/analytics_consumer.py $(ARGS)
+
+bench-dashboard: train ## One dashboard answer: the analytics store vs folding the tracker store (bench/)
+	$(PY) bench/dashboard.py $(ARGS)
 
 bench-validation: $(STAMP) ## Action-response validation: Rasa's per-call schema check vs built once (bench/)
 	$(PY) bench/action_validation.py

@@ -291,6 +291,26 @@ BENCHES: tuple[Bench, ...] = (
         (("turns", "turns"),),
     ),
     Bench(
+        "dashboard",
+        "Manager dashboard",
+        "One `GET dashboard` answer for a day of conversations held with the real bot: figures "
+        "from the analytics store the event broker feeds, against folding the tracker store "
+        "(the fallback without a broker).",
+        "make bench-dashboard",
+        (
+            Figure("GET dashboard, ms", "results.analytics.ms", "results.tracker.ms"),
+            Figure(
+                "per conversation, ms",
+                "results.analytics.ms_per_conversation",
+                "results.tracker.ms_per_conversation",
+            ),
+            Figure("a CSV of a conversation table, ms", "results.analytics_no_messages.ms"),
+            Figure("same tables from both sources", "same_tables"),
+        ),
+        ("analytics store", "tracker store"),
+        (("conversations", "conversations"), ("events", "events")),
+    ),
+    Bench(
         "fuzz",
         "Fuzzing",
         "Generated inputs against every parser and inbound surface: crashes, unhandled "

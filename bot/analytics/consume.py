@@ -81,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
         default=7.0,
         help="days the keys of folded events are kept against redelivery (default 7)",
     )
+    parser.add_argument(
+        "--keep-messages-days",
+        type=float,
+        default=400.0,
+        help="days the missed messages are kept for the dashboard (default 400)",
+    )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING ...")
     return parser
 
@@ -102,6 +108,8 @@ def options_from(args: argparse.Namespace, config: BrokerConfig) -> ConsumerOpti
         raise BrokerConfigError("--batch must be at least 1 and --prefetch at least --batch")
     if args.keep_keys_days <= 0 or (args.idle_exit is not None and args.idle_exit <= 0):
         raise BrokerConfigError("--keep-keys-days and --idle-exit must be positive")
+    if args.keep_messages_days <= 0:
+        raise BrokerConfigError("--keep-messages-days must be positive")
     return ConsumerOptions(
         queue=queue,
         dead_letter_queue=args.dead_letter_queue or f"{queue}.rejected",
@@ -110,6 +118,7 @@ def options_from(args: argparse.Namespace, config: BrokerConfig) -> ConsumerOpti
         prefetch=args.prefetch,
         idle_exit=args.idle_exit,
         key_retention=dt.timedelta(days=args.keep_keys_days),
+        message_retention=dt.timedelta(days=args.keep_messages_days),
     )
 
 

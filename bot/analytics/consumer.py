@@ -25,6 +25,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from bot.analytics.broker import BrokerConfig, declare
 from bot.analytics.messages import BrokerEvent, MalformedMessage, decode_message
+from bot.analytics.missed import forget_missed
 from bot.analytics.store import forget_keys, record_events
 from bot.tickets.db import TicketStoreUnavailable, session_scope
 
@@ -60,6 +61,8 @@ class ConsumerOptions:
         prefetch: Most unacknowledged messages RabbitMQ sends ahead.
         idle_exit: Stop after this many seconds without a message (``None``: never).
         key_retention: How long the keys of folded events are kept.
+        message_retention: How long the missed messages are kept (by the time they were
+            sent; the dashboard's periods reach back at most 366 days).
         min_backoff: First wait after a failure, in seconds (doubled up to ``max_backoff``).
         max_backoff: Longest wait after failures, in seconds.
         connect_timeout: Seconds before a connection attempt to RabbitMQ fails.
@@ -73,6 +76,7 @@ class ConsumerOptions:
     prefetch: int = 200
     idle_exit: float | None = None
     key_retention: dt.timedelta = dt.timedelta(days=7)
+    message_retention: dt.timedelta = dt.timedelta(days=400)
     min_backoff: float = 0.5
     max_backoff: float = 30.0
     connect_timeout: float = 10.0
@@ -307,16 +311,23 @@ class Consumer:
         await channel.default_exchange.publish(copy, routing_key=self.options.dead_letter_queue)
 
     async def _prune(self) -> None:
-        before = dt.datetime.now(dt.timezone.utc) - self.options.key_retention
+        now = dt.datetime.now(dt.timezone.utc)
+        before = now - self.options.key_retention
+        sent_before = now - self.options.message_retention
 
-        def forget() -> int:
+        def forget() -> tuple[int, int]:
             with session_scope(self.options.database_url) as session:
-                return forget_keys(session, before=before)
+                keys = forget_keys(session, before=before)
+                return keys, forget_missed(session, before=sent_before)
 
         try:
-            forgotten = await asyncio.to_thread(forget)
+            forgotten, messages = await asyncio.to_thread(forget)
         except TicketStoreUnavailable as exc:
             logger.warning("old event keys not deleted now: %s", exc)
             return
         if forgotten:
             logger.info("deleted %d event key(s) older than %s", forgotten, before.isoformat())
+        if messages:
+            logger.info(
+                "deleted %d missed message(s) sent before %s", messages, sent_before.isoformat()
+            )

@@ -4,7 +4,8 @@ Functions take a :class:`~sqlalchemy.orm.Session` whose transaction the caller o
 (:func:`bot.tickets.db.session_scope`) and never commit. :func:`record_events` writes an
 event's key and its effect on the conversation in that one transaction, so an event is
 counted once whether its message comes once or again (redelivered after a crash): the
-caller acknowledges the messages only after the commit.
+caller acknowledges the messages only after the commit. The messages the bot struggled with
+go to their own table in the same transaction (:mod:`bot.analytics.missed`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.analytics.messages import BrokerEvent
+from bot.analytics.missed import write_missed
 from bot.analytics.summary import ConversationSummary, FoldState, apply_event
 from bot.tickets.models import AnalyticsEventKey, ConversationAnalytics
 
@@ -46,6 +48,7 @@ class ConversationRecord:
     diagnosis_solved: int
     intake_slots: dict[str, int]
     intakes_confirmed: int
+    intake_tickets: int
     diagnosis_offered: int
     diagnosis_to_ticket: int
     fallbacks: int
@@ -79,6 +82,7 @@ _AS_IS = (
     "callbacks_offered",
     "diagnosis_solved",
     "intakes_confirmed",
+    "intake_tickets",
     "diagnosis_offered",
     "diagnosis_to_ticket",
     "fallbacks",
@@ -141,6 +145,9 @@ def record_events(
 ) -> int:
     """Fold the events not folded before into their conversations, in order.
 
+    The messages the bot struggled with are written too (masked): those whose turn ended, and
+    the open turn's when it went badly so far (its row is updated when it gets more reasons).
+
     The conversations' rows are locked (``FOR UPDATE`` on PostgreSQL; SQLite's write
     transaction serialises writers), so two consumers never fold into one row at once. A
     key another consumer stored in the meantime fails the flush with an ``IntegrityError``:
@@ -191,6 +198,9 @@ def record_events(
             row = ConversationAnalytics(sender_id=sender)
             session.add(row)
         _write(row, summary, moment)
+        pending = summary.state.inbox.pending()
+        missed = [*summary.missed, *([pending] if pending is not None else [])]
+        write_missed(session, sender_id=sender, messages=missed, now=moment)
     session.flush()
     return len(new)
 

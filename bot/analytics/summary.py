@@ -20,16 +20,23 @@ domain and the actions):
   (``utter_human_hotline``);
 - an intake solved by the guided diagnosis, without a ticket: the ``diagnosis`` slot set to
   ``solved`` by the intake form (``bot.actions.diagnosis``);
-- the intake funnel: per intake, each of the form's slots (the domain's ``required_slots`` of
-  ``repair_form``, :func:`form_slots`) that got a value while the form ran, or that the owner
-  skipped (``skipped_slots``); an intake is confirmed when ``intake_confirmed`` is set true;
+- the intake funnel: how far each intake got, the furthest of its stages (:func:`intake_stages`:
+  the form's slots in the domain's order, ``intake_confirmed`` last, then the ticket) that it
+  reached: a slot that got a value while the form ran or that the owner skipped
+  (``skipped_slots``), the confirmation (``intake_confirmed`` set true), the ticket. An intake
+  counts at every stage up to its furthest, so the funnel never rises from one stage to the
+  next (a mail-in intake, never asked its city, counts at the city when it went further);
 - the guided diagnosis offered: the form asked for the ``diagnosis`` slot (its first step);
   such an intake ending in a ticket went on to a ticket after the diagnosis;
 - a fallback: ``action_fallback`` (or Rasa's own fallback actions) run;
 - a rating: ``action_store_rating`` run on a message that gives a score, read as that
   action reads it (the ``rating`` entity, else the text, :func:`bot.intake.rating.parse_rating`),
   about the ``rating_context`` slot's subject (``question`` when unset);
-- sessions: ``session_started`` events.
+- sessions: ``session_started`` events;
+- the messages the bot struggled with (fell back, was unsure, handed over), by the trainer's
+  inbox rules, folded one event at a time (:func:`bot.trainer.inbox.events.inbox_event`):
+  :attr:`ConversationSummary.missed` collects those whose turn ended, the open turn stays
+  in the state (:meth:`bot.trainer.inbox.events.InboxState.pending`).
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ import yaml
 
 from bot.intake.rating import MAX_SCORE, MIN_SCORE, parse_rating
 from bot.settings import PROJECT_ROOT
+from bot.trainer.inbox.events import InboxState, Message, inbox_event
 
 #: The intake form.
 INTAKE_FORM = "repair_form"
@@ -63,6 +71,9 @@ DIAGNOSIS_SOLVED = "solved"
 REQUESTED_SLOT = "requested_slot"
 CONFIRMED_SLOT = "intake_confirmed"
 SKIPPED_SLOT = "skipped_slots"
+#: The funnel's stage after the form's slots (a ticket created), and the one before them.
+TICKET_STAGE = "ticket"
+STARTED_STAGE = "started"
 #: The domain file whose intake form lists its slots, in the order they are asked.
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 #: The response that gives the hotline when no handoff could be recorded.
@@ -101,38 +112,38 @@ class FoldState:
         active_loop: The active form or loop.
         rating_subject: The ``rating_context`` slot's value.
         offered_score: The score the user's latest message gives, if any.
-        intake_slots: The form's slots counted for the latest intake.
-        intake_confirmed: Whether the latest intake was confirmed.
+        intake_stage: The furthest stage the latest intake reached (:func:`intake_stages`,
+            ``started`` before any), ``None`` before the first intake.
         diagnosis_offered: Whether the latest intake offered the guided diagnosis (cleared
             once it is counted as going on to a ticket).
+        inbox: The trainer's inbox fold (the open turn, whether paused).
     """
 
     last_action: str | None = None
     active_loop: str | None = None
     rating_subject: str | None = None
     offered_score: int | None = None
-    intake_slots: list[str] = field(default_factory=list)
-    intake_confirmed: bool = False
+    intake_stage: str | None = None
     diagnosis_offered: bool = False
+    inbox: InboxState = field(default_factory=InboxState)
 
     def as_dict(self) -> dict[str, Any]:
         """The state as a JSON-compatible dictionary."""
-        return asdict(self)
+        return {**asdict(self), "inbox": self.inbox.as_dict()}
 
     @classmethod
     def from_dict(cls, value: Any) -> FoldState:
         """The state stored by :meth:`as_dict` (defaults for anything missing or odd)."""
         data = value if isinstance(value, Mapping) else {}
         score = data.get("offered_score")
-        slots = data.get("intake_slots")
         return cls(
             last_action=_text(data.get("last_action")),
             active_loop=_text(data.get("active_loop")),
             rating_subject=_text(data.get("rating_subject")),
             offered_score=score if _is_score(score) else None,
-            intake_slots=[s for s in slots if _text(s)] if isinstance(slots, list) else [],
-            intake_confirmed=data.get("intake_confirmed") is True,
+            intake_stage=_text(data.get("intake_stage")),
             diagnosis_offered=data.get("diagnosis_offered") is True,
+            inbox=InboxState.from_dict(data.get("inbox")),
         )
 
 
@@ -157,9 +168,10 @@ class ConversationSummary:
         handoffs_queued: Of those, queued for an agent.
         callbacks_offered: Of those, a callback offered (outside the agents' hours).
         diagnosis_solved: Intakes the guided diagnosis solved, without a ticket.
-        intake_slots: For each of the form's slots, the intakes in which it got a value or
-            was skipped.
-        intakes_confirmed: Intakes the owner confirmed.
+        intake_slots: For each of the form's slots, the intakes that got at least that far
+            (their furthest stage is that slot or a later one).
+        intakes_confirmed: Intakes that got at least to the owner's confirmation.
+        intake_tickets: Intakes that ended in a ticket.
         diagnosis_offered: Intakes that offered the guided diagnosis.
         diagnosis_to_ticket: Of those, intakes that went on to a ticket.
         fallbacks: Times the fallback action answered.
@@ -168,6 +180,8 @@ class ConversationSummary:
         rating_context: What the latest rating is about: ``ticket``, ``question``,
             ``handoff``.
         state: What the fold needs for the next events.
+        missed: The messages the bot struggled with whose turn ended during this fold
+            (not stored: the analytics consumer writes them to their own table).
     """
 
     sender_id: str
@@ -186,6 +200,7 @@ class ConversationSummary:
     diagnosis_solved: int = 0
     intake_slots: dict[str, int] = field(default_factory=dict)
     intakes_confirmed: int = 0
+    intake_tickets: int = 0
     diagnosis_offered: int = 0
     diagnosis_to_ticket: int = 0
     fallbacks: int = 0
@@ -193,6 +208,7 @@ class ConversationSummary:
     rating: int | None = None
     rating_context: str | None = None
     state: FoldState = field(default_factory=FoldState)
+    missed: list[Message] = field(default_factory=list)
 
 
 @lru_cache(maxsize=4)
@@ -205,6 +221,11 @@ def form_slots(domain: Path = DOMAIN_FILE) -> tuple[str, ...]:
         data = yaml.safe_load(handle) or {}
     spec = (data.get("forms") or {}).get(INTAKE_FORM) or {}
     return tuple(str(slot) for slot in spec.get("required_slots") or [])
+
+
+def intake_stages() -> tuple[str, ...]:
+    """How far an intake can get, in order: the form's slots (the confirmation last), a ticket."""
+    return (*form_slots(), TICKET_STAGE)
 
 
 def _text(value: Any) -> str | None:
@@ -292,11 +313,27 @@ def _action(summary: ConversationSummary, name: str | None) -> None:
         state.offered_score = None
 
 
-def _count_slot(summary: ConversationSummary, name: str) -> None:
+def _reach(summary: ConversationSummary, stage: str) -> None:
+    """The latest intake got at least to ``stage``: count it at every stage up to there.
+
+    Stages already counted for the intake are not counted again; a stage before its furthest
+    one changes nothing.
+    """
     state = summary.state
-    if name in form_slots() and name not in state.intake_slots:
-        state.intake_slots.append(name)
-        summary.intake_slots[name] = summary.intake_slots.get(name, 0) + 1
+    stages = intake_stages()
+    if state.intake_stage is None or stage not in stages:
+        return
+    target = stages.index(stage)
+    current = stages.index(state.intake_stage) if state.intake_stage in stages else -1
+    for name in stages[current + 1 : target + 1]:
+        if name == TICKET_STAGE:
+            summary.intake_tickets += 1
+        else:
+            summary.intake_slots[name] = summary.intake_slots.get(name, 0) + 1
+        if name == CONFIRMED_SLOT:
+            summary.intakes_confirmed += 1
+    if target > current:
+        state.intake_stage = stage
 
 
 def _intake_slot(summary: ConversationSummary, name: Any, value: Any) -> None:
@@ -307,15 +344,13 @@ def _intake_slot(summary: ConversationSummary, name: Any, value: Any) -> None:
         summary.diagnosis_offered += 1
     elif name == SKIPPED_SLOT and isinstance(value, list):
         for skipped in value:
-            if isinstance(skipped, str):
-                _count_slot(summary, skipped)
+            if isinstance(skipped, str) and skipped != CONFIRMED_SLOT:
+                _reach(summary, skipped)
     elif name == CONFIRMED_SLOT:
-        if value is True and not state.intake_confirmed:
-            state.intake_confirmed = True
-            summary.intakes_confirmed += 1
-            _count_slot(summary, name)
+        if value is True:
+            _reach(summary, name)
     elif isinstance(name, str) and value is not None and value != "" and value != []:
-        _count_slot(summary, name)
+        _reach(summary, name)
 
 
 def _slot(summary: ConversationSummary, name: Any, value: Any) -> None:
@@ -330,6 +365,7 @@ def _slot(summary: ConversationSummary, name: Any, value: Any) -> None:
         fits = ticket_no is not None and len(ticket_no) <= TICKET_NO_MAX
         if fits and ticket_no not in summary.tickets:
             summary.tickets.append(str(ticket_no))
+            _reach(summary, TICKET_STAGE)
             if state.diagnosis_offered:
                 summary.diagnosis_to_ticket += 1
                 state.diagnosis_offered = False
@@ -344,8 +380,7 @@ def _active_loop(summary: ConversationSummary, name: str | None) -> None:
     state = summary.state
     if name == INTAKE_FORM and state.active_loop != INTAKE_FORM:
         summary.intakes_started += 1
-        state.intake_slots = []
-        state.intake_confirmed = False
+        state.intake_stage = STARTED_STAGE
         state.diagnosis_offered = False
     state.active_loop = name
 
@@ -374,6 +409,8 @@ def apply_event(summary: ConversationSummary, event: Mapping[str, Any]) -> None:
         event: The next event (``Event.as_dict()``).
     """
     summary.events += 1
+    if (closed := inbox_event(summary.state.inbox, event)) is not None:
+        summary.missed.append(closed)
     when = _timestamp(event)
     if when is not None:
         if summary.first_event_at is None or when < summary.first_event_at:

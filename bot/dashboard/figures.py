@@ -9,8 +9,10 @@ What each table counts:
 
 * ``containment``: per day and channel, the conversations with a message from the owner whose
   latest event falls on that day, and those of them never handed to a person (``contained``).
-* ``funnel``: intakes started, then for each of the form's slots the intakes in which it got
-  a value or was skipped, confirmed, ending in a ticket; ``share`` of those started.
+* ``funnel``: how far the intakes got: started, then each of the form's slots, confirmed,
+  ending in a ticket; an intake counts at every stage up to the furthest one it reached
+  (:func:`bot.analytics.summary.intake_stages`), so no stage exceeds the one before;
+  ``share`` of those started.
 * ``escalations``: handoffs created in the period, by reason.
 * ``handling``: per day of their creation, handoffs, those an agent answered, those abandoned
   while queued, the average wait (created to claimed) and handling (claimed to ended) time.
@@ -30,7 +32,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.analytics.store import ConversationRecord
-from bot.analytics.summary import CONFIRMED_SLOT, ConversationSummary, form_slots
+from bot.analytics.summary import (
+    CONFIRMED_SLOT,
+    STARTED_STAGE,
+    TICKET_STAGE,
+    ConversationSummary,
+    form_slots,
+)
 from bot.dashboard.period import Period
 from bot.trainer.inbox.build import InboxRow
 from bot.trainer.inbox.csvfile import REASON_SEPARATOR
@@ -45,7 +53,7 @@ ABANDONED = "abandoned"
 #: Rows of the missed-messages table.
 MISSED_ROWS = 20
 #: Funnel stages around the form's slots.
-STARTED, CONFIRMED, TICKET = "started", "confirmed", "ticket"
+STARTED, CONFIRMED, TICKET = STARTED_STAGE, "confirmed", TICKET_STAGE
 #: Where the page's texts (titles, column labels) are: ``<prefix>tables.<name>`` etc.
 TEXT_PREFIX = "page.dashboard."
 
@@ -62,7 +70,7 @@ class Conversation:
     intakes_started: int
     intake_slots: Mapping[str, int]
     intakes_confirmed: int
-    tickets: int
+    intake_tickets: int
     diagnosis_offered: int
     diagnosis_solved: int
     diagnosis_to_ticket: int
@@ -79,7 +87,7 @@ class Conversation:
             intakes_started=record.intakes_started,
             intake_slots=dict(record.intake_slots),
             intakes_confirmed=record.intakes_confirmed,
-            tickets=record.tickets_created,
+            intake_tickets=record.intake_tickets,
             diagnosis_offered=record.diagnosis_offered,
             diagnosis_solved=record.diagnosis_solved,
             diagnosis_to_ticket=record.diagnosis_to_ticket,
@@ -98,7 +106,7 @@ class Conversation:
             intakes_started=summary.intakes_started,
             intake_slots=dict(summary.intake_slots),
             intakes_confirmed=summary.intakes_confirmed,
-            tickets=len(summary.tickets),
+            intake_tickets=summary.intake_tickets,
             diagnosis_offered=summary.diagnosis_offered,
             diagnosis_solved=summary.diagnosis_solved,
             diagnosis_to_ticket=summary.diagnosis_to_ticket,
@@ -134,6 +142,7 @@ class Labels:
     reason: Callable[[str], str]
     stage: Callable[[str], str]
     context: Callable[[str], str]
+    intent: Callable[[str], str] = str  # the intent itself when the catalogue has no label
 
 
 @dataclass
@@ -199,12 +208,12 @@ def funnel_stages() -> tuple[str, ...]:
 
 
 def funnel(conversations: Sequence[Conversation], period: Period, labels: Labels) -> dict[str, Any]:
-    """Intakes at each stage, and their share of those started."""
+    """Intakes that got at least as far as each stage, and their share of those started."""
     counted = _counted(conversations, period)
     reached: dict[str, int] = {
         STARTED: sum(c.intakes_started for c in counted),
         CONFIRMED: sum(c.intakes_confirmed for c in counted),
-        TICKET: sum(c.tickets for c in counted),
+        TICKET: sum(c.intake_tickets for c in counted),
     }
     started = reached[STARTED]
     rows = []
@@ -278,7 +287,7 @@ def csat(ratings: Sequence[RatingFigure], labels: Labels) -> dict[str, Any]:
     return _table("csat", ("context", "score", "count"), rows)
 
 
-def missed(rows: Sequence[InboxRow]) -> dict[str, Any]:
+def missed(rows: Sequence[InboxRow], labels: Labels) -> dict[str, Any]:
     """The most frequent missed messages (masked, as in the trainer's inbox)."""
     shown = [
         {
@@ -286,6 +295,7 @@ def missed(rows: Sequence[InboxRow]) -> dict[str, Any]:
             "count": row.count,
             "reason": REASON_SEPARATOR.join(r.value for r in row.reasons),
             "intent": row.intent,
+            "intent_label": labels.intent(row.intent),
         }
         for row in rows[:MISSED_ROWS]
     ]
@@ -337,6 +347,6 @@ def tables(data: Data, period: Period, labels: Labels) -> dict[str, dict[str, An
         "escalations": escalations(data.handoffs, labels),
         "handling": handling(data.handoffs, period),
         "csat": csat(data.ratings, labels),
-        "missed": missed(data.missed),
+        "missed": missed(data.missed, labels),
         "diagnosis": diagnosis(data.conversations, period),
     }

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.catalog import load_catalogue
 from bot.catalog.handoff import load_handoff_policy
+from bot.catalog.labels import load_intent_labels
 from bot.catalog.ticket_fields import load_ticket_field_texts
 from bot.dashboard.figures import TEXT_PREFIX, Labels
 from bot.tickets.draft import ticket_fields
@@ -37,5 +39,24 @@ def dashboard_labels(text: Callable[[str], str]) -> Labels:
         return fields.label(slots[value]) if value in slots else page("stages", value)
 
     return Labels(
-        reason=policy.label, stage=stage, context=lambda value: page("csat_context", value)
+        reason=policy.label,
+        stage=stage,
+        context=lambda value: page("csat_context", value),
+        intent=intent_label,
     )
+
+
+def intent_label(intent: str) -> str:
+    """What an intent means, as the bot's "did you mean" buttons say it (``intent_labels.yml``).
+
+    A FAQ key (``faq/hotline``) gets its question's title, a fault intent the fault's name;
+    an intent without a label is shown as it is.
+    """
+    labels = load_intent_labels()
+    _, _, key = intent.partition("/")
+    if key and key in labels.faq:
+        return labels.faq[key].title
+    if intent in labels.intents:
+        return labels.intents[intent]
+    fault = load_catalogue().fault_for_intent(intent)
+    return labels.fault_format.format(name=fault.name) if fault else intent

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bot.analytics.missed import missed_between
 from bot.dashboard.figures import Labels, channels, only_channel, tables
 from bot.dashboard.period import Period
 from bot.dashboard.sources import (
     ANALYTICS,
     TRACKER,
-    TrackerRead,
     missed_rows,
     read_database,
     read_trackers,
@@ -18,6 +18,7 @@ from bot.dashboard.sources import (
 )
 from bot.tickets.db import session_scope
 from bot.trainer.inbox.build import InboxRow
+from bot.trainer.inbox.events import Message
 
 
 async def build_report(
@@ -38,22 +39,25 @@ async def build_report(
         labels: The rows' Chinese labels (:func:`bot.dashboard.labels.dashboard_labels`).
         url: The ticket database (the settings' by default).
         with_messages: Whether to read the missed messages (``False``: the ``missed`` table
-            is empty, and the tracker store is read only when it is the source).
+            is empty).
+
+    With an event broker everything comes from the ticket database; without one the
+    tracker store is read too.
     """
     source = source_of(tracker_store)
+    analytics = source == ANALYTICS
 
     def read() -> Any:
         with session_scope(url, readonly=True) as session:
-            return read_database(session, period, analytics=source == ANALYTICS)
+            return read_database(session, period, analytics=analytics, messages=with_messages)
 
-    data = await asyncio.to_thread(read)
-    needed = with_messages or source == TRACKER
-    trackers = await read_trackers(tracker_store, period) if needed else TrackerRead()
+    data, messages = await asyncio.to_thread(read)
     if source == TRACKER:
-        data.conversations = trackers.conversations
+        trackers = await read_trackers(tracker_store, period)
+        data.conversations, messages = trackers.conversations, trackers.messages
     seen = channels(data, period)
     data = only_channel(data, channel)
-    data.missed = missed_rows(trackers, period, channel) if with_messages else []
+    data.missed = missed_rows(messages, period, channel) if with_messages else []
     return {
         "period": {"from": period.first.isoformat(), "to": period.last.isoformat()},
         "source": source,
@@ -63,7 +67,19 @@ async def build_report(
 
 
 async def inbox_rows(
-    tracker_store: Any, period: Period, channel: str | None = None
+    tracker_store: Any, period: Period, channel: str | None = None, *, url: str | None = None
 ) -> list[InboxRow]:
-    """The trainer's inbox rows of the period's missed messages (as ``make inbox`` builds)."""
-    return missed_rows(await read_trackers(tracker_store, period), period, channel)
+    """The trainer's inbox rows of the period's missed messages (as ``make inbox`` builds).
+
+    From ``analytics_missed_messages`` with an event broker, else from the tracker store.
+    """
+    if source_of(tracker_store) == ANALYTICS:
+
+        def read() -> list[Message]:
+            with session_scope(url, readonly=True) as session:
+                return missed_between(session, start=period.start, end=period.end)
+
+        messages = await asyncio.to_thread(read)
+    else:
+        messages = (await read_trackers(tracker_store, period)).messages
+    return missed_rows(messages, period, channel)

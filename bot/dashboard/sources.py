@@ -4,13 +4,14 @@
   publishes to one, else every conversation of the tracker store with events since the
   period's start, folded here with :func:`bot.analytics.summary.summarize` (the same fold).
 * Handoffs (``handoffs``) and ratings (``satisfaction_ratings``) created in the period.
-* Missed messages: always from the tracker store (the analytics table has no texts), with the
-  trainer's inbox rules (:func:`bot.trainer.inbox.events.messages_from_events`), masked.
+* Missed messages, by the trainer's inbox rules (:func:`bot.trainer.inbox.events.inbox_event`,
+  the texts masked): ``analytics_missed_messages`` (written by the same fold) with a broker,
+  else folded from the tracker store with the conversations.
 
-Cost of the tracker store: an SQL store is asked for the conversations with an event since the
-period's start (one indexed query), other stores for every conversation; each is then read
-whole (``retrieve_full_tracker``): work grows with the conversations active since the start
-of the period and their length, not with the period alone.
+With a broker the tracker store is never read. Without one, an SQL store is asked for the
+conversations with an event since the period's start (one indexed query), other stores for
+every conversation; each is then read whole (``retrieve_full_tracker``): work grows with the
+conversations active since the start of the period and their length, not with the period alone.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot.analytics.missed import missed_between
 from bot.analytics.store import conversations_between
 from bot.analytics.summary import summarize
 from bot.dashboard.figures import Conversation, Data, HandoffFigure, RatingFigure
@@ -33,7 +35,7 @@ from bot.dashboard.period import Period
 from bot.tickets.models import Handoff, SatisfactionRating
 from bot.trainer import paths
 from bot.trainer.inbox.build import InboxRow, build_inbox, known_keys
-from bot.trainer.inbox.events import Message, messages_from_events
+from bot.trainer.inbox.events import Message
 from bot.trainer.nlu_files import load_examples
 
 logger = logging.getLogger(__name__)
@@ -47,13 +49,20 @@ def source_of(tracker_store: Any) -> str:
     return ANALYTICS if getattr(tracker_store, "event_broker", None) is not None else TRACKER
 
 
-def read_database(session: Session, period: Period, *, analytics: bool) -> Data:
+def read_database(
+    session: Session, period: Period, *, analytics: bool, messages: bool = False
+) -> tuple[Data, list[Message]]:
     """Handoffs and ratings created in the period, and the analytics rows when asked.
 
     Args:
         session: The caller's session.
         period: The period.
         analytics: Whether to read the conversations from ``analytics_conversations``.
+        messages: Whether to read the missed messages sent in the period from
+            ``analytics_missed_messages`` (with ``analytics`` only).
+
+    Returns:
+        The data (no missed rows yet), and the missed messages read.
     """
     start, end = period.start, period.end
     handoffs = session.execute(
@@ -83,11 +92,13 @@ def read_database(session: Session, period: Period, *, analytics: bool) -> Data:
         if analytics
         else []
     )
-    return Data(
+    missed = missed_between(session, start=start, end=end) if analytics and messages else []
+    data = Data(
         conversations=conversations,
         handoffs=[HandoffFigure(*row) for row in handoffs],
         ratings=[RatingFigure(*row) for row in ratings],
     )
+    return data, missed
 
 
 class TrackerStoreUnavailable(RuntimeError):
@@ -100,12 +111,12 @@ class TrackerRead:
 
     Attributes:
         conversations: The conversations read, folded.
-        messages: The missed messages of the period, with their conversation's channel.
+        messages: The missed messages sent in the period.
         read: How many conversations were read.
     """
 
     conversations: list[Conversation] = field(default_factory=list)
-    messages: list[tuple[str | None, Message]] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
     read: int = 0
 
 
@@ -132,13 +143,13 @@ async def _senders(tracker_store: Any, since: dt.datetime) -> list[str]:
 
 
 def _fold(sender: str, tracker: Any, period: Period, into: TrackerRead) -> None:
-    """Fold one conversation and keep its missed messages of the period."""
-    events = [event.as_dict() for event in tracker.events]
-    summary = summarize(sender, events)
+    """Fold one conversation and keep its missed messages of the period (the same fold)."""
+    summary = summarize(sender, (event.as_dict() for event in tracker.events))
     into.conversations.append(Conversation.from_summary(summary))
-    for message in messages_from_events(events, since=period.start):
-        if message.when < period.end:
-            into.messages.append((summary.channel, message))
+    pending = summary.state.inbox.pending()
+    for message in [*summary.missed, *([pending] if pending is not None else [])]:
+        if period.holds(message.when):
+            into.messages.append(message)
     into.read += 1
 
 
@@ -170,7 +181,12 @@ def known_texts() -> frozenset[str]:
     return frozenset(known_keys(examples))
 
 
-def missed_rows(read: TrackerRead, period: Period, channel: str | None) -> list[InboxRow]:
-    """The inbox's rows of the period's missed messages (of one channel when given)."""
-    messages = [m for c, m in read.messages if channel is None or c == channel]
-    return build_inbox(messages, known=set(known_texts()), tz=period.tz)
+def missed_rows(messages: list[Message], period: Period, channel: str | None) -> list[InboxRow]:
+    """The inbox's rows of the period's missed messages (of one channel when given).
+
+    Messages are grouped in one order whatever their source (time, then text), so both
+    sources give the same rows.
+    """
+    chosen = [m for m in messages if channel is None or m.channel == channel]
+    chosen.sort(key=lambda m: (m.when, m.text, m.number, m.intent, m.confidence))
+    return build_inbox(chosen, known=set(known_texts()), tz=period.tz)

@@ -6,9 +6,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.analytics.store import ConversationRecord, folded_events, get_conversation
 from bot.analytics.summary import ConversationSummary, summarize
 from bot.tickets.db import session_scope
+from bot.tickets.models import AnalyticsMissedMessage
+from bot.trainer.inbox.events import messages_from_events, reason_code
 
 
 def by_sender(bodies: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -44,6 +48,7 @@ def as_record_fields(summary: ConversationSummary) -> dict[str, Any]:
         "diagnosis_solved": summary.diagnosis_solved,
         "intake_slots": summary.intake_slots,
         "intakes_confirmed": summary.intakes_confirmed,
+        "intake_tickets": summary.intake_tickets,
         "diagnosis_offered": summary.diagnosis_offered,
         "diagnosis_to_ticket": summary.diagnosis_to_ticket,
         "fallbacks": summary.fallbacks,
@@ -59,8 +64,24 @@ def record_fields(record: ConversationRecord) -> dict[str, Any]:
     return fields
 
 
+def expected_missed(grouped: dict[str, list[dict[str, Any]]]) -> dict[tuple[str, int], Any]:
+    """The rows of ``analytics_missed_messages``: the inbox's messages of each conversation."""
+    return {
+        (sender, m.number): (
+            m.text,
+            m.channel,
+            m.when,
+            m.intent,
+            m.confidence,
+            sorted(reason_code(r) for r in m.reasons),
+        )
+        for sender, bodies in grouped.items()
+        for m in messages_from_events(bodies)
+    }
+
+
 def assert_stored_exactly(url: str, published: Sequence[dict[str, Any]]) -> None:
-    """Every published event folded exactly once: keys and each conversation's row."""
+    """Every published event folded exactly once: keys, each conversation's row, the messages."""
     grouped = by_sender(published)
     with session_scope(url, readonly=True) as session:
         assert folded_events(session) == len(published)
@@ -69,3 +90,15 @@ def assert_stored_exactly(url: str, published: Sequence[dict[str, Any]]) -> None
             assert record is not None, sender
             expected = as_record_fields(summarize(sender, bodies))
             assert record_fields(record) == expected, sender
+        stored = {
+            (row.sender_id, row.number): (
+                row.text,
+                row.channel,
+                row.sent_at,
+                row.intent,
+                row.confidence,
+                row.reasons,
+            )
+            for row in session.scalars(select(AnalyticsMissedMessage))
+        }
+    assert stored == expected_missed(grouped)

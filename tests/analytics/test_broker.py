@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -101,6 +102,7 @@ def _args(**values: object) -> argparse.Namespace:
         "prefetch": 200,
         "idle_exit": None,
         "keep_keys_days": 7.0,
+        "keep_messages_days": 400.0,
     }
     return argparse.Namespace(**{**defaults, **values})
 
@@ -115,5 +117,9 @@ def test_the_consumer_reads_one_of_the_brokers_queues() -> None:
     with pytest.raises(BrokerConfigError, match="--prefetch"):
         options_from(_args(batch=10, prefetch=5), config)
     assert options_from(_args(linger=0.5), config).linger == 0.5
+    kept = options_from(_args(keep_messages_days=30), config).message_retention
+    assert kept == dt.timedelta(days=30)
+    with pytest.raises(BrokerConfigError, match="--keep-messages-days"):
+        options_from(_args(keep_messages_days=0), config)
     with pytest.raises(BrokerConfigError, match="--linger"):
         options_from(_args(linger=-1), config)

@@ -16,7 +16,13 @@ from bot.tickets.models import UTCDateTime, metadata
 
 BEFORE = "0015_agent_tools"
 REVISION = "0016_analytics_funnel"
-NEW = {"intake_slots", "intakes_confirmed", "diagnosis_offered", "diagnosis_to_ticket"}
+NEW = {
+    "intake_slots",
+    "intakes_confirmed",
+    "intake_tickets",
+    "diagnosis_offered",
+    "diagnosis_to_ticket",
+}
 COUNTS = (
     "events",
     "sessions",
@@ -58,6 +64,15 @@ def url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     return postgres
 
 
+#: Tables of later revisions (0017_missed_messages).
+LATER_TABLES = {"analytics_missed_messages"}
+
+
+def _at_this_revision(item: Any, name: str | None, kind: str, *_: Any) -> bool:
+    table_name = name if kind == "table" else getattr(getattr(item, "table", None), "name", None)
+    return table_name not in LATER_TABLES
+
+
 def columns(url: str) -> set[str]:
     engine = build_engine(url)
     try:
@@ -90,7 +105,8 @@ def test_0016_adds_the_columns_keeps_the_rows_and_goes_back(url: str) -> None:
     try:
         with engine.connect() as connection:
             row = connection.execute(select(NEW_ROW)).one()
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            opts = {"compare_type": True, "include_object": _at_this_revision}
+            context = MigrationContext.configure(connection, opts=opts)
             assert list(compare_metadata(context, metadata)) == []
     finally:
         engine.dispose()
@@ -100,6 +116,7 @@ def test_0016_adds_the_columns_keeps_the_rows_and_goes_back(url: str) -> None:
         "diagnosis_offered": 0,
         "diagnosis_to_ticket": 0,
         "intakes_confirmed": 0,
+        "intake_tickets": 0,
     }
     migrate.downgrade(url, BEFORE)
     assert not NEW & columns(url)

@@ -36,7 +36,7 @@ def conversation(sender: str, last: dt.datetime, **counts: int) -> Conversation:
         "handoffs": 0,
         "intakes_started": 0,
         "intakes_confirmed": 0,
-        "tickets": 0,
+        "intake_tickets": 0,
         "diagnosis_offered": 0,
         "diagnosis_solved": 0,
         "diagnosis_to_ticket": 0,
@@ -101,9 +101,18 @@ def test_the_funnel_follows_the_form_and_shares_what_started() -> None:
         user_messages=5,
         handoffs=0,
         intakes_started=4,
-        intake_slots={"fault_description": 4, "device_model": 3, "intake_confirmed": 2},
+        intake_slots={
+            "fault_description": 4,
+            "device_model": 3,
+            "purchase_date": 2,
+            "serial_number": 2,
+            "service_type": 2,
+            "city": 2,
+            "contact_phone": 2,
+            "intake_confirmed": 2,
+        },
         intakes_confirmed=2,
-        tickets=1,
+        intake_tickets=1,
         diagnosis_offered=2,
         diagnosis_solved=1,
         diagnosis_to_ticket=1,
@@ -122,7 +131,12 @@ def test_the_funnel_follows_the_form_and_shares_what_started() -> None:
         "ticket",
     ]
     assert [(row["intakes"], row["share"]) for row in rows][:3] == [(4, 1.0), (4, 1.0), (3, 0.75)]
-    assert [(row["intakes"], row["share"]) for row in rows][-2:] == [(2, 0.5), (1, 0.25)]
+    assert [(row["intakes"], row["share"]) for row in rows][-4:] == [
+        (2, 0.5),
+        (2, 0.5),
+        (2, 0.5),
+        (1, 0.25),
+    ]
     assert all(row["stage_label"] != row["stage"] for row in rows)  # every stage has a label
     empty = figures.funnel([], PERIOD, LABELS)["rows"]
     assert {row["share"] for row in empty} == {None}

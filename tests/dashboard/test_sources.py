@@ -17,7 +17,7 @@ from bot.analytics.store import record_events
 from bot.console.texts import console_text
 from bot.dashboard.labels import dashboard_labels
 from bot.dashboard.period import Period
-from bot.dashboard.report import build_report
+from bot.dashboard.report import build_report, inbox_rows
 from bot.dashboard.sources import ANALYTICS, TRACKER, source_of
 from bot.settings import get_settings
 from bot.tickets.db import session_scope
@@ -78,26 +78,31 @@ def test_both_sources_agree_on_every_kind_of_conversation(ticket_db: str, tmp_pa
     # Nine conversations, one without a message from its owner; three handed over.
     assert sum(r["conversations"] for r in rows) == 8
     assert sum(r["contained"] for r in rows) == 5
+    stages = [r["intakes"] for r in analytics["tables"]["funnel"]["rows"]]
     funnel = {r["stage"]: r["intakes"] for r in analytics["tables"]["funnel"]["rows"]}
-    # The kept ticket's intake was confirmed before these events (a session earlier).
-    assert (funnel["started"], funnel["confirmed"], funnel["ticket"]) == (4, 1, 2)
+    # The kept ticket's intake (confirmed a session earlier) counts as confirmed: it got further.
+    assert (funnel["started"], funnel["confirmed"], funnel["ticket"]) == (4, 2, 2)
+    assert stages == sorted(stages, reverse=True)  # never rises from one stage to the next
+    assert analytics["tables"]["missed"]["rows"]  # the missed messages came from the table
     loop.close()
 
 
-def test_tables_without_messages_leave_the_tracker_store_alone(
-    ticket_db: str, tmp_path: Path
-) -> None:
+def test_with_a_broker_the_tracker_store_is_never_read(ticket_db: str, tmp_path: Path) -> None:
     with_broker, _ = _stores(tmp_path)
 
-    async def unreadable() -> list[str]:
+    async def unreadable(*_: Any) -> Any:
         raise AssertionError("the tracker store was read")
 
     with_broker.keys = unreadable  # type: ignore[method-assign]
+    with_broker.retrieve_full_tracker = unreadable  # type: ignore[method-assign]
     period = Period(dt.date(2026, 12, 1), dt.date(2026, 12, 1), get_settings().tz)
     labels = dashboard_labels(console_text)
     loop = asyncio.new_event_loop()
-    report = loop.run_until_complete(
+    without = loop.run_until_complete(
         build_report(with_broker, period, labels=labels, with_messages=False)
     )
+    full = loop.run_until_complete(build_report(with_broker, period, labels=labels))
+    rows = loop.run_until_complete(inbox_rows(with_broker, period))
     loop.close()
-    assert report["source"] == "analytics" and report["tables"]["missed"]["rows"] == []
+    assert without["source"] == full["source"] == "analytics"
+    assert without["tables"]["missed"]["rows"] == full["tables"]["missed"]["rows"] == rows == []

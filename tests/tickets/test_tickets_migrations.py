@@ -56,6 +56,7 @@ TABLES = (
     | {"warranty_cards"}  # 0010_warranty_cards
     | {"notice_outbox", "notice_opt_outs"}  # 0011_outbox
     | {"internal_notes"}  # 0015_agent_tools
+    | {"analytics_missed_messages"}  # 0017_missed_messages
 )
 UTC = dt.timezone.utc
 

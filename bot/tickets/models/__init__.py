@@ -12,7 +12,11 @@ for them.
 """
 
 from bot.tickets.draft import SERVICE_TYPES, WARRANTY_STATUSES
-from bot.tickets.models.analytics import AnalyticsEventKey, ConversationAnalytics
+from bot.tickets.models.analytics import (
+    AnalyticsEventKey,
+    AnalyticsMissedMessage,
+    ConversationAnalytics,
+)
 from bot.tickets.models.base import NAMING_CONVENTION, Base, UTCDateTime, in_check, metadata
 from bot.tickets.models.console import (
     AGENT_ROLES,
@@ -84,6 +88,7 @@ __all__ = [
     "Agent",
     "AgentSession",
     "AnalyticsEventKey",
+    "AnalyticsMissedMessage",
     "Attachment",
     "Base",
     "CallbackRequest",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, CheckConstraint, Column, Integer, String
+from sqlalchemy import JSON, CheckConstraint, Column, Float, Integer, String, Text, UniqueConstraint
 
 from bot.tickets.models.base import Base, UTCDateTime, in_check
 from bot.tickets.models.tickets import MAX_SCORE, MIN_SCORE, RATING_CONTEXTS
@@ -13,11 +13,12 @@ class ConversationAnalytics(Base):  # type: ignore[misc]
 
     Written only by the analytics consumer (``python -m bot.analytics.consume``); the
     columns are those of :class:`bot.analytics.summary.ConversationSummary`, which says
-    what each counts. ``intake_slots`` maps each of the intake form's slots to the intakes in
-    which it got a value or was skipped (the funnel). ``ticket_nos`` lists the tickets the
-    conversation's intakes ended in (``tickets_created`` of them, the latest in
-    ``last_ticket_no``); ``intents`` maps each intent to how many of the user's messages had
-    it. ``fold_state`` is what the fold needs to go on with the next events.
+    what each counts. ``intake_slots`` maps each of the intake form's slots to the intakes
+    that got at least that far (the funnel; ``intake_tickets`` ended in a ticket).
+    ``ticket_nos`` lists the tickets the conversation's intakes ended in (``tickets_created``
+    of them, the latest in ``last_ticket_no``); ``intents`` maps each intent to how many of
+    the user's messages had it. ``fold_state`` is what the fold needs to go on with the next
+    events.
     """
 
     __tablename__ = "analytics_conversations"
@@ -46,6 +47,7 @@ class ConversationAnalytics(Base):  # type: ignore[misc]
     # the manager's dashboard: the intake funnel and the diagnosis (0016_analytics_funnel)
     intake_slots = Column(JSON, nullable=False, default=dict, server_default="{}")
     intakes_confirmed = Column(Integer, nullable=False, default=0, server_default="0")
+    intake_tickets = Column(Integer, nullable=False, default=0, server_default="0")
     diagnosis_offered = Column(Integer, nullable=False, default=0, server_default="0")
     diagnosis_to_ticket = Column(Integer, nullable=False, default=0, server_default="0")
     fallbacks = Column(Integer, nullable=False)
@@ -69,3 +71,29 @@ class AnalyticsEventKey(Base):  # type: ignore[misc]
     key = Column(String(64), primary_key=True)
     sender_id = Column(String(255), nullable=False)
     seen_at = Column(UTCDateTime, nullable=False, index=True)
+
+
+class AnalyticsMissedMessage(Base):  # type: ignore[misc]
+    """A message the bot struggled with, by the inbox's rules (``analytics_missed_messages``).
+
+    Written by the analytics consumer as it folds the conversation's events
+    (:mod:`bot.analytics.missed`): ``text`` is masked before it is written (no raw personal
+    data here), ``reasons`` lists stable codes (``fallback``, ``low_confidence``,
+    ``handoff``). ``number`` is the message's place among its conversation's user events: a
+    turn that gets more reasons later updates its row. Rows older than the consumer's
+    message retention are deleted.
+    """
+
+    __tablename__ = "analytics_missed_messages"
+    __table_args__ = (UniqueConstraint("sender_id", "number"),)
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    number = Column(Integer, nullable=False)
+    channel = Column(String(32), nullable=True)
+    sent_at = Column(UTCDateTime, nullable=False, index=True)
+    text = Column(Text, nullable=False)
+    intent = Column(String(128), nullable=False)
+    confidence = Column(Float, nullable=False)
+    reasons = Column(JSON, nullable=False)
+    updated_at = Column(UTCDateTime, nullable=False)

@@ -23,6 +23,9 @@ Choices:
   talks to Rasa's tracker store, so any store Rasa supports works and tests need no server.
 * A message's reasons come from its turn: the events after it and before the next user
   message (``nlu_fallback``, a fallback action, ``action_handoff``, ``handoff_reason`` set).
+  The rules are a fold of one event at a time with a small JSON-storable state
+  (:func:`~bot.trainer.inbox.events.inbox_event`): the export, the dashboard's tracker-store
+  fallback and the analytics consumer (``analytics_missed_messages``) all use it.
   Messages sent while the conversation is paused (the user talks to an agent) are skipped:
   the bot never answered them and they carry the most personal details.
 * The predicted intent is the best intent other than ``nlu_fallback`` (the fallback

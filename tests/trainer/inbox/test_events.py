@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
-from bot.trainer.inbox.events import Reason, messages_from_events
+import pytest
+
+from bot.trainer.inbox.events import (
+    InboxState,
+    Reason,
+    inbox_event,
+    messages_from_events,
+    reason_code,
+    reason_of,
+)
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -100,3 +110,65 @@ def test_the_predicted_intent_skips_nlu_fallback_and_names_the_faq_key() -> None
     )
     (message,) = messages_from_events([fallback])
     assert (message.intent, message.confidence) == ("faq/warranty_policy", 0.18)
+
+
+MIXED = [
+    user("你好", "greet", 0.99),
+    user("电话13912345678打不通", "nlu_fallback", 0.2),
+    action("action_fallback"),
+    user("我要找人工", "request_human", 0.95),
+    action("action_handoff"),
+    {"event": "pause"},
+    user("我的地址是北京市朝阳区某某路", "inform", 0.1),
+    {"event": "resume"},
+    user("机器修好了吗", "check_repair_status", 0.3),
+    slot("handoff_reason", "request_human"),
+]
+
+
+def test_the_fold_one_event_at_a_time_gives_the_messages_of_the_whole() -> None:
+    state = InboxState()
+    closed = [m for event in MIXED if (m := inbox_event(state, event)) is not None]
+    assert [(m.number, m.text) for m in closed] == [(2, "电话[手机号]打不通"), (3, "我要找人工")]
+    last = state.pending()
+    assert last is not None and (last.number, last.reasons) == (
+        5,
+        frozenset({Reason.LOW_CONFIDENCE, Reason.HANDOFF}),
+    )
+    assert [*closed, last] == messages_from_events(MIXED)
+
+
+@pytest.mark.parametrize("cut", range(len(MIXED) + 1))
+def test_a_stored_state_folds_on_as_the_whole(cut: int) -> None:
+    state = InboxState()
+    found = [m for event in MIXED[:cut] if (m := inbox_event(state, event)) is not None]
+    stored = InboxState.from_dict(json.loads(json.dumps(state.as_dict())))
+    assert stored == state
+    found += [m for event in MIXED[cut:] if (m := inbox_event(stored, event)) is not None]
+    assert [*found, stored.pending()] == messages_from_events(MIXED)
+
+
+def test_the_open_turn_keeps_no_raw_personal_data_and_reasons_as_codes() -> None:
+    state = InboxState()
+    for event in MIXED[:3]:
+        inbox_event(state, event)
+    stored = state.as_dict()
+    assert "13912345678" not in json.dumps(stored, ensure_ascii=False)
+    assert stored["turn"]["reasons"] == ["fallback", "low_confidence"]
+    assert [reason_code(r) for r in Reason] == ["fallback", "low_confidence", "handoff"]
+    assert all(reason_of(reason_code(r)) is r for r in Reason) and reason_of("x") is None
+
+
+def test_an_odd_stored_state_reads_with_defaults() -> None:
+    assert InboxState.from_dict(None) == InboxState()
+    odd = InboxState.from_dict({"messages": -1, "paused": "yes", "turn": {"text": 3}})
+    assert odd == InboxState()
+    turn = {"number": 2, "text": "坏了", "at": 1.0, "reasons": ["handoff", "nope"]}
+    read = InboxState.from_dict({"messages": 2, "turn": turn})
+    assert read.turn is not None and read.turn.reasons == {Reason.HANDOFF}
+
+
+def test_an_odd_time_reads_as_the_epoch_and_never_raises() -> None:
+    for stamp in (float("inf"), 1e20, -5, "soon", None):
+        (message,) = messages_from_events([user("什么", "nlu_fallback", 0.1, ts=stamp)])  # type: ignore[arg-type]
+        assert message.when == dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)

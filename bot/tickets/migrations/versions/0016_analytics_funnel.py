@@ -5,8 +5,9 @@ Revises: 0015_agent_tools
 Create Date: 2026-12-04 17:00:00
 
 Hand-written to match bot/tickets/models/analytics.py (ConversationAnalytics.intake_slots,
-intakes_confirmed, diagnosis_offered, diagnosis_to_ticket). Rows folded before this revision
-count none of them (their intakes are not re-read).
+intakes_confirmed, intake_tickets, diagnosis_offered, diagnosis_to_ticket): per stage of the
+intake, the intakes that got at least that far. Rows folded before this revision count none
+of them (their intakes are not re-read).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 #: The new counters (integers, 0 for the rows already there).
-COUNTERS = ("intakes_confirmed", "diagnosis_offered", "diagnosis_to_ticket")
+COUNTERS = ("intakes_confirmed", "intake_tickets", "diagnosis_offered", "diagnosis_to_ticket")
 
 
 def upgrade() -> None:
