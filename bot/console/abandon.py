@@ -11,7 +11,9 @@ What counts as leaving (``handoff.yml``):
 The sweep runs when an agent reads the queue or the supervisor view (every few seconds while
 the console is open), at most once per :data:`SWEEP_EVERY` in a process. Each handoff is ended
 by a conditional ``UPDATE`` (:func:`bot.tickets.sweep_abandoned`), so several servers sweeping
-at once end it once; the server that ended it resumes the bot in the conversation, quietly.
+at once end it once; the server that ended it resumes the bot in the conversation: quietly
+when the widget was closed, with an apology and a callback offer when the owner was only
+silent (on WeChat, say, they may still be waiting).
 """
 
 from __future__ import annotations
@@ -92,7 +94,12 @@ async def _sweep(rasa_agent: Any, at: dt.datetime) -> list[HandoffRecord]:
         label = user_label(handoff.sender_id)
         logger.info("console: queued chat of user %s abandoned", label)
         try:
-            await conversations.resume_quietly(rasa_agent, handoff.sender_id)
+            if handoff.owner_left_at is None:  # silent, perhaps still waiting: offer a call
+                await conversations.offer_callback_after_wait(
+                    rasa_agent, handoff.sender_id, handoff.channel, handoff.reason
+                )
+            else:  # the widget was closed: nobody to tell
+                await conversations.resume_quietly(rasa_agent, handoff.sender_id)
         except Exception:  # the others are still resumed
             logger.exception("console: the bot could not be resumed for user %s", label)
     return ended

@@ -19,9 +19,11 @@ from rasa.shared.core.events import (
     BotUttered,
     ConversationPaused,
     ConversationResumed,
+    SlotSet,
     UserUttered,
 )
 
+from bot.analytics.summary import CALLBACK_OFFERED, CALLBACK_SLOT
 from bot.channels.live import push_output
 from bot.channels.replies import channel_replies
 from bot.console.labels import user_label
@@ -31,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 #: The action run when an agent closes a chat: it asks the user for a rating.
 CLOSE_ACTION = "action_ask_handoff_rating"
+#: The slot keeping why the chat was handed over, for the callback request.
+HANDOFF_REASON = "handoff_reason"
 
 
 def reply_text(name: str, **values: str) -> str:
@@ -124,6 +128,25 @@ async def hand_back(agent: Any, sender_id: str, channel: str) -> bool:
 async def resume_quietly(agent: Any, sender_id: str) -> None:
     """Resume the bot without a word (the owner left the queue; they get answers again)."""
     await _record(agent, sender_id, ConversationResumed(), _listening())
+
+
+async def offer_callback_after_wait(agent: Any, sender_id: str, channel: str, reason: str) -> bool:
+    """Resume the bot after a wait nobody answered, and offer the owner a callback.
+
+    The conversation continues as after the callback offer of ``action_handoff``
+    (``callback_step`` offered, the handoff's reason kept): a yes gives a callback request.
+    """
+    text = reply_text("handoff_timeout")
+    await _record(
+        agent,
+        sender_id,
+        ConversationResumed(),
+        SlotSet(CALLBACK_SLOT, CALLBACK_OFFERED),
+        SlotSet(HANDOFF_REASON, reason),
+        BotUttered(text),
+        _listening(),
+    )
+    return await _push(channel, sender_id, text)
 
 
 async def last_owner_message(agent: Any, sender_id: str) -> float | None:

@@ -113,6 +113,7 @@ class HandoffRecord:
     claimed_at: dt.datetime | None
     ended_at: dt.datetime | None
     outcome: str | None
+    owner_left_at: dt.datetime | None = None
 
     @property
     def is_open(self) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from rasa.shared.core.events import ConversationPaused, UserUttered
 
+from bot.channels.replies import channel_replies
 from bot.console import abandon, accounts
 from bot.console.routes_supervisor import business_day
 from bot.tickets import (
@@ -280,7 +281,7 @@ async def test_canned_replies_are_filled_from_the_chat(server: Server, agents) -
 
 
 async def test_owners_who_left_are_marked_abandoned_and_the_bot_resumes(
-    server: Server, agents
+    server: Server, agents, web_channel: FakeLiveChannel
 ) -> None:
     gone = await queue_chat(server, "gone", ago=dt.timedelta(seconds=30))
     quiet = await queue_chat(server, "quiet", ago=dt.timedelta(minutes=25))
@@ -310,6 +311,15 @@ async def test_owners_who_left_are_marked_abandoned_and_the_bot_resumes(
     for sender, paused in (("gone", False), ("quiet", False), ("talking", True)):
         tracker = await server.agent.tracker_store.retrieve(sender)
         assert tracker.is_paused() is paused, sender
+    # the widget closed: resumed without a word; silent (perhaps still waiting): a callback
+    offer = channel_replies()["utter_channel_handoff_timeout"]
+    assert web_channel.texts("gone") == [] and web_channel.texts("quiet") == [offer]
+    quiet_tracker = await server.agent.tracker_store.retrieve("quiet")
+    assert quiet_tracker.get_slot("callback_step") == "offered"
+    assert quiet_tracker.get_slot("handoff_reason") == "request_human"
+    assert quiet_tracker.latest_action_name == "action_listen"
+    gone_tracker = await server.agent.tracker_store.retrieve("gone")
+    assert gone_tracker.get_slot("callback_step") is None
 
 
 async def test_the_supervisor_view(server: Server, agents) -> None:

@@ -172,7 +172,7 @@ def _import_warranty_cards(cards: list[dict[str, Any]] | None, url: str, today: 
         import_cards(session, rows, source="dialogue")
 
 
-def _agents_online(usernames: list[str] | None, url: str) -> None:
+def agents_online(usernames: list[str] | None, url: str) -> None:
     """Sign agents in to the console as online (the bot queues chats only then)."""
     with session_scope(url) as session:
         for username in usernames or []:
@@ -190,7 +190,7 @@ def _agents_online(usernames: list[str] | None, url: str) -> None:
 def run_dialogue(case: dict[str, Any], conversation: Conversation, url: str) -> None:
     """Hold one conversation of a dialogue file and check every turn and the ticket."""
     today = get_settings().today()
-    _agents_online(case.get("agents_online"), url)  # agent tools: presence
+    agents_online(case.get("agents_online"), url)  # agent tools: presence
     placeholders = _prepare(case, conversation, url)
     _import_warranty_cards(case.get("warranty_cards"), url, today)  # after-sales: 三包
     conversation.sender_id = f"{conversation.sender_id}-main"
