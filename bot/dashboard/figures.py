@@ -40,6 +40,7 @@ from bot.analytics.summary import (
     form_slots,
 )
 from bot.dashboard.period import Period
+from bot.tickets.checks import record_of
 from bot.trainer.inbox.build import InboxRow
 from bot.trainer.inbox.csvfile import REASON_SEPARATOR
 
@@ -77,39 +78,18 @@ class Conversation:
 
     @classmethod
     def from_record(cls, record: ConversationRecord) -> Conversation:
-        """A row of ``analytics_conversations``."""
-        return cls(
-            sender_id=record.sender_id,
-            channel=record.channel,
-            last_event_at=record.last_event_at,
-            user_messages=record.user_messages,
-            handoffs=record.handoffs,
-            intakes_started=record.intakes_started,
-            intake_slots=dict(record.intake_slots),
-            intakes_confirmed=record.intakes_confirmed,
-            intake_tickets=record.intake_tickets,
-            diagnosis_offered=record.diagnosis_offered,
-            diagnosis_solved=record.diagnosis_solved,
-            diagnosis_to_ticket=record.diagnosis_to_ticket,
-        )
+        """A row of ``analytics_conversations`` (the fields of the same names)."""
+        return record_of(cls, record, intake_slots=dict(record.intake_slots))
 
     @classmethod
     def from_summary(cls, summary: ConversationSummary) -> Conversation:
         """A conversation folded from its events (:func:`bot.analytics.summary.summarize`)."""
         last = summary.last_event_at
-        return cls(
-            sender_id=summary.sender_id,
-            channel=summary.channel,
+        return record_of(
+            cls,
+            summary,
             last_event_at=None if last is None else dt.datetime.fromtimestamp(last, dt.UTC),
-            user_messages=summary.user_messages,
-            handoffs=summary.handoffs,
-            intakes_started=summary.intakes_started,
             intake_slots=dict(summary.intake_slots),
-            intakes_confirmed=summary.intakes_confirmed,
-            intake_tickets=summary.intake_tickets,
-            diagnosis_offered=summary.diagnosis_offered,
-            diagnosis_solved=summary.diagnosis_solved,
-            diagnosis_to_ticket=summary.diagnosis_to_ticket,
         )
 
 

@@ -17,6 +17,7 @@ from sanic import Sanic
 
 from bot.notify.setup import build_senders, retry_policy
 from bot.notify.worker import deliver_due
+from bot.runtime.background import run_while_serving
 from bot.settings import get_settings
 from bot.tickets.db import TicketStoreUnavailable, session_scope
 
@@ -51,16 +52,7 @@ def add_delivery(app: Sanic, interval: float) -> None:
     if interval <= 0:
         return
 
-    async def start(app: Any, _: Any) -> None:
-        app.ctx.notice_delivery = asyncio.ensure_future(delivery_loop(interval))
-
-    async def stop(app: Any, _: Any) -> None:
-        task = getattr(app.ctx, "notice_delivery", None)
-        if task is not None:
-            task.cancel()
-
-    app.register_listener(start, "after_server_start")
-    app.register_listener(stop, "before_server_stop")
+    run_while_serving(app, "notice_delivery", lambda: delivery_loop(interval))
 
 
 _installed = False

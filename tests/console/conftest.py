@@ -22,6 +22,7 @@ from sanic import Sanic
 
 from bot.channels import live
 from bot.console.channel import CSRF_VALUE, ConsoleInput
+from tests.channels.servers import CHROMIUM, CHROMIUM_ARGS, missing
 from tests.conftest import ROOT, migrated_ticket_store
 
 
@@ -145,3 +146,22 @@ async def server(web_channel: FakeLiveChannel) -> AsyncIterator[Server]:
     finally:
         await served.close()
         sock.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Debian's headless Chromium through Playwright's async API (the server shares the loop)."""
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} is missing: apt-get install chromium")
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        missing("the playwright package is not installed")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()

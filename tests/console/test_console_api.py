@@ -62,6 +62,16 @@ API_ROUTES = [
     ("GET", "api/tickets?q=13912345678"),
     ("GET", "api/tickets/R20261122-0001"),
     ("POST", "api/tickets/R20261122-0001/status"),
+    # agent tools
+    ("GET", "api/presence"),
+    ("POST", "api/presence"),
+    ("GET", "api/supervisor"),
+    ("GET", "api/handoffs/1/notes"),
+    ("POST", "api/handoffs/1/notes"),
+    ("POST", "api/handoffs/1/transfer"),
+    ("GET", "api/handoffs/1/canned-replies"),
+    ("GET", "api/tickets/R20261122-0001/notes"),
+    ("POST", "api/tickets/R20261122-0001/notes"),
 ]
 
 

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from bot.console import accounts
 from bot.console.cli import main
-from bot.settings import get_settings
-from bot.tickets import migrate
-from bot.tickets.db import dispose_engines
 
 PASSWORD = "s3cret-enough"
-
-
-@pytest.fixture(autouse=True)
-def ticket_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'presence.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    get_settings.cache_clear()
-    dispose_engines()
-    migrate.upgrade(url)
-    yield url
-    dispose_engines()
-    get_settings.cache_clear()
 
 
 def test_presence_lists_active_agents(capsys: pytest.CaptureFixture[str]) -> None:

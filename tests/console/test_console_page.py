@@ -17,7 +17,6 @@ from bot.console import accounts
 from bot.console.texts import console_text
 from bot.tickets import get_handoff, session_scope
 from bot.tickets.models import Handoff
-from tests.channels.servers import CHROMIUM, CHROMIUM_ARGS, missing
 from tests.console.conftest import FakeLiveChannel, Server
 from tests.console.test_console_api import queue_chat
 
@@ -26,25 +25,6 @@ pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 PASSWORD = "correct horse battery"
 #: Answers the page expects and handles: signed out or a wrong password, a form to correct.
 EXPECTED = ("status of 401 (Unauthorized)", "status of 422 (Unprocessable Entity)")
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    """Debian's headless Chromium through Playwright's async API (the server shares the loop)."""
-    if not CHROMIUM.exists():
-        missing(f"{CHROMIUM} is missing: apt-get install chromium")
-    try:
-        from playwright.async_api import async_playwright
-    except ImportError:
-        missing("the playwright package is not installed")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from bot.catalog.handoff import load_handoff_policy
 from bot.console import accounts
 from bot.console.texts import console_text
 from bot.settings import get_settings
-from tests.channels.servers import CHROMIUM, CHROMIUM_ARGS, missing
 from tests.console.conftest import Server
 from tests.console.test_console_api import queue_chat
 
@@ -23,25 +22,6 @@ pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 PASSWORD = "correct horse battery"
 #: The login view's own 401 (signed out) is expected; nothing else may be logged as an error.
 EXPECTED = ("status of 401 (Unauthorized)",)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    """Debian's headless Chromium through Playwright's async API (the server shares the loop)."""
-    if not CHROMIUM.exists():
-        missing(f"{CHROMIUM} is missing: apt-get install chromium")
-    try:
-        from playwright.async_api import async_playwright
-    except ImportError:
-        missing("the playwright package is not installed")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from typing import Any
 
 from sanic import Blueprint
 
+from bot.runtime.background import run_while_serving
 from bot.tickets import TicketStoreUnavailable, owner_left, owner_seen, session_scope
 
 logger = logging.getLogger(__name__)
@@ -92,13 +93,4 @@ def refresh_periodically(bp: Blueprint, owners: OwnerSockets) -> None:
             await asyncio.sleep(REFRESH_SECONDS)
             await owners.refresh()
 
-    async def start(app: Any, _: Any) -> None:
-        app.ctx.widget_owners = asyncio.ensure_future(loop())
-
-    async def stop(app: Any, _: Any) -> None:
-        task = getattr(app.ctx, "widget_owners", None)
-        if task is not None:
-            task.cancel()
-
-    bp.listener("after_server_start")(start)
-    bp.listener("before_server_stop")(stop)
+    run_while_serving(bp, "widget_owners", loop)

@@ -26,7 +26,6 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs
 
 from sanic import Blueprint, response
@@ -46,6 +45,7 @@ from bot.channels.web.cors import SESSION_HEADER, cors_headers
 from bot.channels.web.sessions import SessionSigner, session_tag
 from bot.console import accounts
 from bot.console.channel import COOKIE
+from bot.runtime.background import run_while_serving
 from bot.runtime.request_limits import read_body, refuse_unread
 from bot.tickets import TicketStoreUnavailable
 
@@ -229,13 +229,4 @@ def purge_photos_periodically(bp: Blueprint, upload_dir: Path, days: int) -> Non
                 logger.exception("photo retention: purge failed")
             await asyncio.sleep(PURGE_INTERVAL_SECONDS)
 
-    async def start(app: Any, _: Any) -> None:
-        app.ctx.photo_purge = asyncio.ensure_future(purge_loop())
-
-    async def stop(app: Any, _: Any) -> None:
-        task = getattr(app.ctx, "photo_purge", None)
-        if task is not None:
-            task.cancel()
-
-    bp.listener("after_server_start")(start)
-    bp.listener("before_server_stop")(stop)
+    run_while_serving(bp, "photo_purge", purge_loop)
