@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import struct
 import subprocess
@@ -165,3 +166,27 @@ class Widget:
 
     def session_id(self) -> str:
         return str(self.page.evaluate("JSON.parse(localStorage.getItem('shouhou-chat:session'))"))
+
+
+@contextmanager
+def running_servers(
+    folder: Path, log_to: Path, env: Mapping[str, str] | None = None
+) -> Iterator[Servers]:
+    """The browser tests' stack: the npm scripts installed, ``scripts/run.sh`` started.
+
+    Args:
+        folder: The run's own folder.
+        log_to: Where the run's log is copied when it stops (for a failed test's reader).
+        env: Settings of the run.
+    """
+    if not shutil.which("npm"):
+        missing("npm is not installed: the widget's and the console's scripts come from npm")
+    subprocess.run(["./scripts/web_setup.sh"], cwd=ROOT, check=True, timeout=300)
+    servers = Servers(folder, dict(env or {}))
+    try:
+        servers.start()
+        yield servers
+    finally:
+        servers.stop()
+        log_to.parent.mkdir(parents=True, exist_ok=True)
+        log_to.write_bytes(servers.log.read_bytes())

@@ -15,8 +15,6 @@ from __future__ import annotations
 import asyncio
 import http.server
 import re
-import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +34,7 @@ from tests.channels.servers import (
     Servers,
     Widget,
     launch_chromium,
-    missing,
+    running_servers,
     tiny_png,
 )
 from tests.conftest import ROOT
@@ -49,17 +47,8 @@ IMEI = "864752047771234"  # Luhn-valid, used by no other test
 
 @pytest.fixture(scope="module")
 def servers(trained_model, tmp_path_factory) -> Iterator[Servers]:
-    if not shutil.which("npm"):
-        missing("npm is not installed: the widget's socket.io client comes from the npm registry")
-    subprocess.run(["./scripts/web_setup.sh"], cwd=ROOT, check=True, timeout=300)
-    servers = Servers(tmp_path_factory.mktemp("web"))
-    try:
-        servers.start()
+    with running_servers(tmp_path_factory.mktemp("web"), OUT / "run.log") as servers:
         yield servers
-    finally:
-        servers.stop()
-        OUT.mkdir(parents=True, exist_ok=True)
-        (OUT / "run.log").write_bytes(servers.log.read_bytes())
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,6 @@ Screenshots go to ``test-output/console/agent-tools-*.png``.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -24,7 +22,13 @@ from bot.console import accounts
 from bot.console.texts import console_text
 from bot.tickets import get_handoff, list_queue, session_scope
 from bot.tickets.models import Handoff
-from tests.channels.servers import BOT_TIMEOUT_MS, Servers, Widget, launch_chromium, missing
+from tests.channels.servers import (
+    BOT_TIMEOUT_MS,
+    Servers,
+    Widget,
+    launch_chromium,
+    running_servers,
+)
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -37,19 +41,12 @@ TRANSFER_NOTE = "请李四跟进换屏报价"
 
 @pytest.fixture(scope="module")
 def servers(trained_model: Any, tmp_path_factory: Any) -> Iterator[Servers]:
-    if not shutil.which("npm"):
-        missing("npm is not installed: the widget's socket.io client comes from the npm registry")
-    subprocess.run(["./scripts/web_setup.sh"], cwd=ROOT, check=True, timeout=300)
-    servers = Servers(tmp_path_factory.mktemp("tools"), {"HANDOFF_WORKING_HOURS": "00:00-24:00"})
-    try:
-        servers.start()
+    all_day = {"HANDOFF_WORKING_HOURS": "00:00-24:00"}
+    log = OUT / "agent-tools-run.log"
+    with running_servers(tmp_path_factory.mktemp("tools"), log, all_day) as servers:
         accounts.add_agent("zhangsan", "张三", PASSWORD, url=servers.ticket_url)
         accounts.add_agent("lisi", "李四", PASSWORD, role="supervisor", url=servers.ticket_url)
         yield servers
-    finally:
-        servers.stop()
-        OUT.mkdir(parents=True, exist_ok=True)
-        (OUT / "agent-tools-run.log").write_bytes(servers.log.read_bytes())
 
 
 @pytest.fixture(scope="module")

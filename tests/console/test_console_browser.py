@@ -6,8 +6,6 @@ the agent in the console. Screenshots go to ``test-output/console/``.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -19,7 +17,7 @@ from tests.channels.servers import (
     Servers,
     Widget,
     launch_chromium,
-    missing,
+    running_servers,
     tiny_png,
 )
 from tests.conftest import ROOT
@@ -33,18 +31,10 @@ XSS = '<img src=x onerror="window.__pwned=1">'
 
 @pytest.fixture(scope="module")
 def servers(trained_model, tmp_path_factory) -> Iterator[Servers]:
-    if not shutil.which("npm"):
-        missing("npm is not installed: the widget's socket.io client comes from the npm registry")
-    subprocess.run(["./scripts/web_setup.sh"], cwd=ROOT, check=True, timeout=300)
-    servers = Servers(tmp_path_factory.mktemp("console"), {"HANDOFF_WORKING_HOURS": "00:00-24:00"})
-    try:
-        servers.start()
+    all_day = {"HANDOFF_WORKING_HOURS": "00:00-24:00"}
+    with running_servers(tmp_path_factory.mktemp("console"), OUT / "run.log", all_day) as servers:
         accounts.add_agent("zhangsan", "张三", PASSWORD, url=servers.ticket_url)
         yield servers
-    finally:
-        servers.stop()
-        OUT.mkdir(parents=True, exist_ok=True)
-        (OUT / "run.log").write_bytes(servers.log.read_bytes())
 
 
 @pytest.fixture(scope="module")

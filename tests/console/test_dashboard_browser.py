@@ -15,8 +15,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -34,7 +32,13 @@ from bot.dashboard.labels import dashboard_labels
 from bot.settings import get_settings
 from bot.tickets import session_scope
 from bot.tickets.models import Handoff
-from tests.channels.servers import BOT_TIMEOUT_MS, Servers, Widget, launch_chromium, missing
+from tests.channels.servers import (
+    BOT_TIMEOUT_MS,
+    Servers,
+    Widget,
+    launch_chromium,
+    running_servers,
+)
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -51,20 +55,12 @@ EXPECTED = ("status of 401 (Unauthorized)", "status of 403 (Forbidden)")
 
 @pytest.fixture(scope="module")
 def servers(trained_model: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    if not shutil.which("npm"):
-        missing("npm is not installed: the widget's and the dashboard's scripts come from npm")
-    subprocess.run(["./scripts/web_setup.sh"], cwd=ROOT, check=True, timeout=300)
     all_day = {"HANDOFF_WORKING_HOURS": "00:00-24:00"}
-    servers = Servers(tmp_path_factory.mktemp("dashboard"), all_day)
-    try:
-        servers.start()
+    log = OUT / "dashboard-run.log"
+    with running_servers(tmp_path_factory.mktemp("dashboard"), log, all_day) as servers:
         accounts.add_agent(*AGENT, PASSWORD, url=servers.ticket_url)
         accounts.add_agent(*MANAGER, PASSWORD, role="manager", url=servers.ticket_url)
         yield servers
-    finally:
-        servers.stop()
-        OUT.mkdir(parents=True, exist_ok=True)
-        (OUT / "dashboard-run.log").write_bytes(servers.log.read_bytes())
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,6 @@ SMS on the fake provider. Screenshots go to ``test-output/notices/``.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 
@@ -18,7 +16,13 @@ import pytest
 
 from bot.console import accounts
 from bot.tickets import TicketDraft, create_ticket, session_scope
-from tests.channels.servers import BOT_TIMEOUT_MS, Servers, Widget, launch_chromium, missing
+from tests.channels.servers import (
+    BOT_TIMEOUT_MS,
+    Servers,
+    Widget,
+    launch_chromium,
+    running_servers,
+)
 from tests.conftest import ROOT
 from tests.notify.sms_fake import SMS_TOKEN, FakeSmsProvider
 
@@ -39,24 +43,15 @@ def sms() -> Iterator[FakeSmsProvider]:
 
 @pytest.fixture(scope="module")
 def servers(trained_model, tmp_path_factory, sms) -> Iterator[Servers]:
-    if not shutil.which("npm"):
-        missing("npm is not installed: the widget's socket.io client comes from the npm registry")
-    subprocess.run(["./scripts/web_setup.sh"], cwd=ROOT, check=True, timeout=300)
     env = {
         "SMS_URL": sms.url,
         "SMS_TOKEN": SMS_TOKEN,
         "NOTIFY_INTERVAL_SECONDS": "1",
         "NOTIFY_WIDGET_WAIT_SECONDS": str(WIDGET_WAIT_SECONDS),
     }
-    servers = Servers(tmp_path_factory.mktemp("notices"), env)
-    try:
-        servers.start()
+    with running_servers(tmp_path_factory.mktemp("notices"), OUT / "run.log", env) as servers:
         accounts.add_agent("wangwu", "王五", PASSWORD, url=servers.ticket_url)
         yield servers
-    finally:
-        servers.stop()
-        OUT.mkdir(parents=True, exist_ok=True)
-        (OUT / "run.log").write_bytes(servers.log.read_bytes())
 
 
 def file_ticket(url: str, session_id: str) -> str:
