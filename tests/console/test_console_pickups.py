@@ -19,10 +19,10 @@ from bot.tickets.pickups import (
     record_courier_success,
 )
 from tests.console.conftest import Server
-from tests.console.test_console_page import browser, console, sign_in
+from tests.console.test_console_page import console, sign_in
 from tests.tickets.helpers import console_ticket
 
-__all__ = ["browser", "console"]  # the page's fixtures, used below
+__all__ = ["console"]  # the page's fixture, used below (the browser: conftest)
 
 pytestmark = pytest.mark.anyio
 

@@ -12,10 +12,10 @@ from bot.console.texts import console_text
 from bot.tickets import get_ticket, session_scope, set_status
 from bot.tickets.quotes import decide_quote, list_quotes
 from tests.console.conftest import Server
-from tests.console.test_console_page import browser, console, sign_in
+from tests.console.test_console_page import console, sign_in
 from tests.tickets.helpers import console_ticket
 
-__all__ = ["browser", "console"]  # the page's fixtures, used below
+__all__ = ["console"]  # the page's fixture, used below (the browser: conftest)
 
 PASSWORD = "correct horse battery"
 
